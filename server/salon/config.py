@@ -1,0 +1,90 @@
+"""Settings, read once from the environment (``SALON_*``) and CLI flags, then passed down."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Role = Literal["host", "expert", "participant", "viewer"]
+
+
+class Settings(BaseSettings):
+    """Every knob of a Salon node. Field docs are shown by ``salon serve --help``."""
+
+    model_config = SettingsConfigDict(env_prefix="SALON_", extra="ignore")
+
+    host: str = Field("127.0.0.1", description="Interface to listen on.")
+    port: int = Field(8000, description="TCP port to listen on.")
+    data_dir: Path = Field(
+        Path("salon-data"), description="Directory for the SQLite archive and the generated secret."
+    )
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL of the archive; default sqlite+aiosqlite:///<data dir>/salon.db. "
+        "PostgreSQL: postgresql+asyncpg://user:pass@host/db",
+    )
+    redis_url: str | None = Field(
+        None, description="Redis URL for the cross-node bus (unset: in-process)."
+    )
+    secret: str | None = Field(
+        None,
+        description="HS256 signing secret for tokens (unset: generated once into the data dir).",
+    )
+    jwt_public_key_file: Path | None = Field(
+        None, description="PEM public key: also accept RS256 tokens from a single-sign-on issuer."
+    )
+    jwt_issuer: str | None = Field(
+        None, description="Required `iss` claim of RS256 tokens, if set."
+    )
+    jwt_audience: str | None = Field(None, description="Required `aud` claim of tokens, if set.")
+    allow_guests: bool = Field(
+        False, description="Let people join public rooms with a display name only."
+    )
+    guest_role: Role = Field("participant", description="Role a guest gets in public rooms.")
+    log_level: str = Field("info", description="debug, info, warning or error.")
+    log_json: bool = Field(False, description="Write logs as one JSON object per line.")
+    cors_origins: list[str] = Field(
+        default_factory=list, description="Browser origins allowed to call the API."
+    )
+    ws_compression: bool = Field(
+        False, description="WebSocket per-message deflate (costs CPU on fan-out)."
+    )
+    presence_grace: float = Field(
+        10.0, description="Seconds a dropped user stays in presence before leaving."
+    )
+    chat_max_length: int = Field(4000, description="Longest chat message, in characters.")
+    chat_rate: float = Field(
+        5.0, description="Chat messages per second allowed per user (sustained)."
+    )
+    chat_burst: int = Field(10, description="Chat messages a user may send in a burst.")
+    max_payload_bytes: int = Field(1_000_000, description="Largest Socket.IO message accepted.")
+    rooms_per_user: int = Field(200, description="Most rooms one user may create.")
+    write_batch_ms: float = Field(
+        20.0, description="Longest wait before grouped archive writes commit."
+    )
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'salon.db').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url().startswith("sqlite")
+
+    def signing_secret(self) -> str:
+        """The configured secret, or the one kept in the data dir (made on first use)."""
+        if self.secret:
+            return self.secret
+        path = self.data_dir / "secret"
+        if path.exists():
+            return path.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        value = secrets.token_urlsafe(48)
+        path.write_text(value)
+        path.chmod(0o600)
+        return value

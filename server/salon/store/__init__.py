@@ -1,0 +1,1 @@
+"""The archive: SQLAlchemy models, repositories (take a session, never commit), migrations."""
