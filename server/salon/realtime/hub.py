@@ -84,7 +84,9 @@ class Hub:
             check_protocol(auth)
             identity = self._authenticate(auth)
         except SalonError as exc:
-            raise socketio.exceptions.ConnectionRefusedError(exc.to_dict()["error"]) from None
+            # Socket.IO clients see err.message and err.data = {code, message}.
+            error = exc.to_dict()["error"]
+            raise socketio.exceptions.ConnectionRefusedError(exc.message, error) from None
         client = Client(sid, identity)
         self.clients[sid] = client
         await self.sio.enter_room(sid, user_channel(identity.user_id))
