@@ -61,7 +61,7 @@ def build_services(settings: Settings) -> tuple[Services, Hub]:
     auth = TokenAuthority(settings)
     hub = Hub(create_server(settings), auth.from_handshake)
     rooms = RoomService(settings, db, bus)
-    presence = PresenceService(hub, settings.presence_grace)
+    presence = PresenceService(hub, bus, settings.presence_grace)
     chat = ChatService(settings, db, rooms, hub)
     services = Services(settings, db, bus, auth, rooms, presence, chat, node_id)
     realtime.register_all(hub, services)
@@ -76,6 +76,7 @@ def create_app(settings: Settings) -> Any:
         await services.db.start()
         await services.bus.start()
         await services.rooms.start()
+        await services.presence.start()
         for part in services.lifecycle:
             await part.start()
         log.info("node %s ready", services.node_id)
