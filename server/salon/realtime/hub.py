@@ -15,6 +15,7 @@ from salon import PROTOCOL_VERSION
 from salon.auth import Identity
 from salon.config import Settings
 from salon.errors import SalonError
+from salon.metrics import Metrics
 from salon.payloads import parse
 from salon.realtime import jsonlib
 
@@ -63,8 +64,14 @@ def create_server(settings: Settings) -> socketio.AsyncServer:
 class Hub:
     """Socket.IO server + who is connected here. Implements salon.notifier.Notifier."""
 
-    def __init__(self, sio: socketio.AsyncServer, authenticate: Callable[[Any], Identity]) -> None:
+    def __init__(
+        self,
+        sio: socketio.AsyncServer,
+        authenticate: Callable[[Any], Identity],
+        metrics: Metrics,
+    ) -> None:
         self.sio = sio
+        self.metrics = metrics
         self._authenticate = authenticate
         self.clients: dict[str, Client] = {}
         self.on_connect: list[Callable[[Client], Awaitable[None]]] = []
@@ -142,16 +149,26 @@ class Hub:
     ) -> None:
         """Register ``event``: parse the payload into ``model``, run ``action``, ack the result."""
 
+        counter = self.metrics.events.labels(event)
+        timer = self.metrics.event_seconds.labels(event)
+
         async def handler(sid: str, data: Any = None) -> Ack:
+            counter.inc()
+            with timer.time():
+                return await run(sid, data)
+
+        async def run(sid: str, data: Any) -> Ack:
             client = self.clients.get(sid)
-            if client is None:
-                return SalonError("unauthenticated", "not connected").to_dict()
             try:
+                if client is None:
+                    raise SalonError("unauthenticated", "not connected")
                 return {"ok": True, **await action(client, parse(model, data))}
             except SalonError as exc:
+                self.metrics.errors.labels(exc.code).inc()
                 return exc.to_dict()
             except Exception:
                 log.exception("handler for %s failed", event)
+                self.metrics.errors.labels("internal").inc()
                 return SalonError("internal", "the server could not do that").to_dict()
 
         self.sio.on(event, handler, namespace="/")
