@@ -61,7 +61,7 @@ def build_services(settings: Settings) -> tuple[Services, Hub]:
     bus = create_bus(settings.redis_url, node_id)
     auth = TokenAuthority(settings)
     metrics = Metrics()
-    hub = Hub(create_server(settings), auth.from_handshake, metrics)
+    hub = Hub(create_server(settings), auth.from_handshake, metrics, settings)
     rooms = RoomService(settings, db, bus)
     presence = PresenceService(hub, bus, settings.presence_grace, metrics)
     chat = ChatService(settings, db, rooms, hub)
