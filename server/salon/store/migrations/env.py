@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from alembic import context
+from salon.store import documents as _documents  # noqa: F401  (registers its tables)
 from salon.store.models import Base
 from sqlalchemy import pool
 from sqlalchemy.engine import Connection
