@@ -63,9 +63,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["document_id"], ["documents.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index(
-        "ix_doc_snapshots_doc_upto", "doc_snapshots", ["document_id", "upto_update_id"]
-    )
+    op.create_index("ix_doc_snapshots_doc_upto", "doc_snapshots", ["document_id", "upto_update_id"])
 
 
 def downgrade() -> None:

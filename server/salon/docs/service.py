@@ -1,0 +1,147 @@
+"""Documents of a room: create/list/rename/delete with role rules, open for sync, server edits.
+
+The realtime and REST layers call this; it owns no transport. Roles come from the room service
+(``role_of``), so membership rules live in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import pycrdt
+from sqlalchemy.exc import IntegrityError
+
+from salon.docs.limits import DocLimits, check_name
+from salon.docs.manager import DocManager
+from salon.docs.room import EDIT_ROLES, Author, DocRoom
+from salon.errors import SalonError, forbidden, not_found
+from salon.store import documents as repo
+from salon.store.db import Database
+from salon.store.models import utcnow
+
+Document = repo.Document
+
+
+class RoleSource(Protocol):
+    async def role_of(self, room_id: str, user_id: str) -> str | None: ...
+
+
+def require_reader(role: str | None) -> str:
+    if role is None:
+        raise SalonError("not_member", "you are not a member of this room")
+    return role
+
+
+def require_editor(role: str | None, action: str = "editing documents") -> str:
+    if require_reader(role) not in EDIT_ROLES:
+        raise forbidden(action)
+    return role  # type: ignore[return-value]
+
+
+class DocumentService:
+    def __init__(
+        self, db: Database, rooms: RoleSource, manager: DocManager, limits: DocLimits
+    ) -> None:
+        self.db = db
+        self.rooms = rooms
+        self.manager = manager
+        self.limits = limits
+
+    async def start(self) -> None:
+        await self.manager.start()
+
+    async def stop(self) -> None:
+        await self.manager.stop()
+
+    # --- catalogue -------------------------------------------------------------------------
+
+    async def role(self, room_id: str, user_id: str) -> str | None:
+        return await self.rooms.role_of(room_id, user_id)
+
+    async def get(self, room_id: str, name: str) -> Document:
+        async with self.db.read() as session:
+            document = await repo.get_document(session, room_id, name)
+        if document is None:
+            raise not_found("document")
+        return document
+
+    async def list_documents(self, room_id: str, user_id: str) -> list[Document]:
+        require_reader(await self.role(room_id, user_id))
+        async with self.db.read() as session:
+            return list(await repo.list_documents(session, room_id))
+
+    async def create(self, room_id: str, name: str, user_id: str) -> Document:
+        require_editor(await self.role(room_id, user_id), "creating documents")
+        name = check_name(name)
+        try:
+            async with self.db.unit() as session:
+                return await repo.add_document(session, room_id, name, user_id)
+        except IntegrityError as exc:
+            raise SalonError("conflict", f"a document named {name!r} exists") from exc
+
+    async def rename(self, room_id: str, name: str, new_name: str, user_id: str) -> Document:
+        require_editor(await self.role(room_id, user_id), "renaming documents")
+        new_name = check_name(new_name)
+        try:
+            async with self.db.unit() as session:
+                document = await repo.get_document(session, room_id, name)
+                if document is None:
+                    raise not_found("document")
+                document.name, document.updated_at = new_name, utcnow()
+        except IntegrityError as exc:
+            raise SalonError("conflict", f"a document named {new_name!r} exists") from exc
+        # Sockets already open stay on the same loaded room: it is keyed by id, not name.
+        return document
+
+    async def delete(self, room_id: str, name: str, user_id: str) -> None:
+        if await self.role(room_id, user_id) != "host":
+            raise forbidden("deleting documents")
+        async with self.db.unit() as session:
+            document = await repo.get_document(session, room_id, name)
+            if document is None:
+                raise not_found("document")
+            document.deleted_at = utcnow()
+        await self.manager.close_document(document.id)
+
+    # --- live documents --------------------------------------------------------------------
+
+    async def open(self, room_id: str, name: str, user_id: str, role: str) -> DocRoom:
+        """The loaded document for a connecting client; editors create it on first use."""
+        name = check_name(name)
+        async with self.db.read() as session:
+            document = await repo.get_document(session, room_id, name)
+        if document is None:
+            if role not in EDIT_ROLES:
+                raise not_found("document")
+            document = await self._create_quietly(room_id, name, user_id)
+        return await self.manager.open(document.id, room_id)
+
+    async def _create_quietly(self, room_id: str, name: str, user_id: str) -> Document:
+        try:
+            async with self.db.unit() as session:
+                return await repo.add_document(session, room_id, name, user_id)
+        except IntegrityError:
+            return await self.get(room_id, name)  # a concurrent first connection made it
+
+    async def edit(
+        self, room_id: str, name: str, change: Callable[[pycrdt.Doc[Any]], None], author: Author
+    ) -> None:
+        """Change a document from the server, through the same path as a client update."""
+        document = await self.get(room_id, name)
+        room = await self.manager.open(document.id, room_id)
+        room.edit(change, author)
+
+    async def append_text(self, room_id: str, name: str, text: str, author: Author) -> None:
+        """Append ``text`` to the document's main text (e.g. an answered question)."""
+        field = self.limits.text_field
+
+        def change(doc: pycrdt.Doc[Any]) -> None:
+            ytext = doc.get(field, type=pycrdt.Text)
+            ytext.insert(len(ytext), text)
+
+        await self.edit(room_id, name, change, author)
+
+    async def flush(self) -> None:
+        """Wait until every applied update is in the archive (tests, shutdown, restore)."""
+        await self.manager.writer.flush()
