@@ -20,6 +20,7 @@ from salon.auth import TokenAuthority
 from salon.bus import create_bus
 from salon.chat import ChatService
 from salon.config import Settings
+from salon.docs.service import DocumentService
 from salon.presence import PresenceService
 from salon.realtime.hub import Hub, create_server
 from salon.rooms import RoomService
@@ -64,6 +65,9 @@ def build_services(settings: Settings) -> tuple[Services, Hub]:
     presence = PresenceService(hub, settings.presence_grace)
     chat = ChatService(settings, db, rooms, hub)
     services = Services(settings, db, bus, auth, rooms, presence, chat, node_id)
+    documents = DocumentService.build(settings, db, rooms)  # issue 3: collaborative documents
+    services.extra["documents"] = documents
+    services.lifecycle.append(documents)
     realtime.register_all(hub, services)
     return services, hub
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import pycrdt
 
+from salon.auth import Identity
 from salon.docs.persist import load_state
 from salon.docs.room import Author
 from salon.docs.service import DocumentService, require_editor, require_reader
@@ -76,9 +77,9 @@ class History:
         self.db = documents.db
 
     async def versions(
-        self, room_id: str, name: str, user_id: str, limit: int = 200
+        self, room_id: str, name: str, who: Identity, limit: int = 200
     ) -> dict[str, Any]:
-        require_reader(await self.documents.role(room_id, user_id))
+        require_reader(await self.documents.role(room_id, who))
         document = await self.documents.get(room_id, name)
         async with self.db.read() as session:
             snapshots = await repo.list_snapshots(session, document.id)
@@ -92,8 +93,8 @@ class History:
             "points": [{"update_id": i, "at": t.isoformat(), "user_id": u} for i, t, u in points],
         }
 
-    async def content_at(self, room_id: str, name: str, user_id: str, at: datetime) -> Content:
-        require_reader(await self.documents.role(room_id, user_id))
+    async def content_at(self, room_id: str, name: str, who: Identity, at: datetime) -> Content:
+        require_reader(await self.documents.role(room_id, who))
         document = await self.documents.get(room_id, name)
         await self.documents.flush()  # "now" must include edits still in the write batch
         return await self._content(document.id, at)
@@ -106,9 +107,9 @@ class History:
             doc.apply_update((await load_state(self.db, document_id, upto)).state)
         return Content(at, upto, doc, self.documents.limits.text_field)
 
-    async def restore(self, room_id: str, name: str, user_id: str, at: datetime) -> Content:
+    async def restore(self, room_id: str, name: str, who: Identity, at: datetime) -> Content:
         """Make the text equal to what it was at ``at``, as a new edit everyone receives."""
-        require_editor(await self.documents.role(room_id, user_id), "restoring documents")
+        require_editor(await self.documents.role(room_id, who), "restoring documents")
         document = await self.documents.get(room_id, name)
         await self.documents.flush()
         old = (await self._content(document.id, at)).text
@@ -117,7 +118,7 @@ class History:
         def change(doc: pycrdt.Doc[Any]) -> None:
             replace_text(doc.get(field, type=pycrdt.Text), old)
 
-        await self.documents.edit(room_id, name, change, Author(user_id))
+        await self.documents.edit(room_id, name, change, Author(who.user_id))
         return await self._content(document.id, datetime.now(UTC))
 
 

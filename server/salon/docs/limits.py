@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
+from salon.config import Settings
 from salon.errors import SalonError
 
 # Unicode letters/digits plus a few separators; no "/" so "<room id>/<doc name>" stays unambiguous.
@@ -24,18 +24,14 @@ class DocLimits:
     text_field: str = "content"
 
     @classmethod
-    def from_settings(cls, settings: Any) -> DocLimits:
-        """Read the ``doc_*`` fields of Settings, keeping defaults for any not defined."""
-        defaults = cls()
+    def from_settings(cls, settings: Settings) -> DocLimits:
         return cls(
-            max_update_bytes=getattr(settings, "doc_max_update_bytes", defaults.max_update_bytes),
-            max_document_bytes=getattr(
-                settings, "doc_max_document_bytes", defaults.max_document_bytes
-            ),
-            flush_ms=getattr(settings, "doc_flush_ms", defaults.flush_ms),
-            write_batch_ms=getattr(settings, "write_batch_ms", defaults.write_batch_ms),
-            idle_unload_s=getattr(settings, "doc_idle_unload_s", defaults.idle_unload_s),
-            snapshot_every=getattr(settings, "doc_snapshot_every", defaults.snapshot_every),
+            max_update_bytes=settings.doc_max_update_bytes,
+            max_document_bytes=settings.doc_max_document_bytes,
+            flush_ms=settings.doc_flush_ms,
+            write_batch_ms=settings.write_batch_ms,
+            idle_unload_s=settings.doc_idle_unload_s,
+            snapshot_every=settings.doc_snapshot_every,
         )
 
 

@@ -12,6 +12,8 @@ from typing import Any, Protocol
 import pycrdt
 from sqlalchemy.exc import IntegrityError
 
+from salon.auth import Identity
+from salon.config import Settings
 from salon.docs.limits import DocLimits, check_name
 from salon.docs.manager import DocManager
 from salon.docs.room import EDIT_ROLES, Author, DocRoom
@@ -24,7 +26,7 @@ Document = repo.Document
 
 
 class RoleSource(Protocol):
-    async def role_of(self, room_id: str, user_id: str) -> str | None: ...
+    async def role_of(self, room_id: str, identity: Identity) -> str | None: ...
 
 
 def require_reader(role: str | None) -> str:
@@ -48,6 +50,11 @@ class DocumentService:
         self.manager = manager
         self.limits = limits
 
+    @classmethod
+    def build(cls, settings: Settings, db: Database, rooms: RoleSource) -> DocumentService:
+        limits = DocLimits.from_settings(settings)
+        return cls(db, rooms, DocManager(db, limits), limits)
+
     async def start(self) -> None:
         await self.manager.start()
 
@@ -56,8 +63,8 @@ class DocumentService:
 
     # --- catalogue -------------------------------------------------------------------------
 
-    async def role(self, room_id: str, user_id: str) -> str | None:
-        return await self.rooms.role_of(room_id, user_id)
+    async def role(self, room_id: str, who: Identity) -> str | None:
+        return await self.rooms.role_of(room_id, who)
 
     async def get(self, room_id: str, name: str) -> Document:
         async with self.db.read() as session:
@@ -66,22 +73,22 @@ class DocumentService:
             raise not_found("document")
         return document
 
-    async def list_documents(self, room_id: str, user_id: str) -> list[Document]:
-        require_reader(await self.role(room_id, user_id))
+    async def list_documents(self, room_id: str, who: Identity) -> list[Document]:
+        require_reader(await self.role(room_id, who))
         async with self.db.read() as session:
             return list(await repo.list_documents(session, room_id))
 
-    async def create(self, room_id: str, name: str, user_id: str) -> Document:
-        require_editor(await self.role(room_id, user_id), "creating documents")
+    async def create(self, room_id: str, name: str, who: Identity) -> Document:
+        require_editor(await self.role(room_id, who), "creating documents")
         name = check_name(name)
         try:
             async with self.db.unit() as session:
-                return await repo.add_document(session, room_id, name, user_id)
+                return await repo.add_document(session, room_id, name, who.user_id)
         except IntegrityError as exc:
             raise SalonError("conflict", f"a document named {name!r} exists") from exc
 
-    async def rename(self, room_id: str, name: str, new_name: str, user_id: str) -> Document:
-        require_editor(await self.role(room_id, user_id), "renaming documents")
+    async def rename(self, room_id: str, name: str, new_name: str, who: Identity) -> Document:
+        require_editor(await self.role(room_id, who), "renaming documents")
         new_name = check_name(new_name)
         try:
             async with self.db.unit() as session:
@@ -94,8 +101,8 @@ class DocumentService:
         # Sockets already open stay on the same loaded room: it is keyed by id, not name.
         return document
 
-    async def delete(self, room_id: str, name: str, user_id: str) -> None:
-        if await self.role(room_id, user_id) != "host":
+    async def delete(self, room_id: str, name: str, who: Identity) -> None:
+        if require_reader(await self.role(room_id, who)) != "host":
             raise forbidden("deleting documents")
         async with self.db.unit() as session:
             document = await repo.get_document(session, room_id, name)
@@ -106,7 +113,7 @@ class DocumentService:
 
     # --- live documents --------------------------------------------------------------------
 
-    async def open(self, room_id: str, name: str, user_id: str, role: str) -> DocRoom:
+    async def open(self, room_id: str, name: str, who: Identity, role: str) -> DocRoom:
         """The loaded document for a connecting client; editors create it on first use."""
         name = check_name(name)
         async with self.db.read() as session:
@@ -114,7 +121,7 @@ class DocumentService:
         if document is None:
             if role not in EDIT_ROLES:
                 raise not_found("document")
-            document = await self._create_quietly(room_id, name, user_id)
+            document = await self._create_quietly(room_id, name, who.user_id)
         return await self.manager.open(document.id, room_id)
 
     async def _create_quietly(self, room_id: str, name: str, user_id: str) -> Document:
