@@ -59,21 +59,21 @@ class DocumentClient:
 
     # --- lifecycle -------------------------------------------------------------------------
 
-    async def connect(self, timeout: float = 10.0) -> DocumentClient:
+    async def connect(self, within: float = 10.0) -> DocumentClient:
         self._sender = asyncio.create_task(self._send_loop())
         await self.sio.connect(
             self.url,
             namespaces=[self.namespace],
             auth=self.auth,
             transports=["websocket"],
-            wait_timeout=timeout,
+            wait_timeout=within,
         )
-        await asyncio.wait_for(self._synced.wait(), timeout)
+        await asyncio.wait_for(self._synced.wait(), within)
         return self
 
     async def close(self) -> None:
         with contextlib.suppress(Exception):
-            await self.flushed(timeout=2.0)
+            await self.flushed(within=2.0)
         if self._sender is not None:
             self._sender.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -92,12 +92,12 @@ class DocumentClient:
     def synced(self) -> bool:
         return self._synced.is_set()
 
-    async def wait_synced(self, timeout: float = 10.0) -> None:
-        await asyncio.wait_for(self._synced.wait(), timeout)
+    async def wait_synced(self, within: float = 10.0) -> None:
+        await asyncio.wait_for(self._synced.wait(), within)
 
-    async def flushed(self, timeout: float = 10.0) -> None:
+    async def flushed(self, within: float = 10.0) -> None:
         """Wait until every local change so far has been handed to the socket."""
-        await asyncio.wait_for(self._sent.wait(), timeout)
+        await asyncio.wait_for(self._sent.wait(), within)
 
     def text(self, field: str = "content") -> pycrdt.Text:
         return self.doc.get(field, type=pycrdt.Text)

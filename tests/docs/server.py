@@ -6,17 +6,18 @@ it runs the same ``python -m salon serve`` an operator runs.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
-
 from salon.auth import mint_token
 
 SECRET = "docs-test-secret-0123456789abcdef0123456789"
@@ -110,3 +111,13 @@ class Api:
     def grant(self, room_id: str, user_id: str, role: str) -> None:
         r = self.call("PUT", f"/rooms/{room_id}/members/{user_id}", json={"role": role})
         assert r.status_code == 200, r.text
+
+
+async def eventually(check: Callable[[], bool], within: float = 10.0) -> None:
+    """Poll ``check`` until true; real servers and sockets need a moment, not a sleep guess."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while not check():
+        if loop.time() > deadline:
+            raise AssertionError("condition not reached in time")
+        await asyncio.sleep(0.02)

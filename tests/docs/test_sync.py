@@ -2,18 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from salon_client.document import DocumentClient
-from tests.docs.server import Api, ServerProcess, token
 
-
-async def eventually(check, timeout: float = 5.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not check():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not reached")
-        await asyncio.sleep(0.02)
+from tests.docs.server import Api, ServerProcess, eventually, token
 
 
 async def test_two_clients_converge(server: ServerProcess, host: Api) -> None:
