@@ -119,6 +119,7 @@ class History:
             replace_text(doc.get(field, type=pycrdt.Text), old)
 
         await self.documents.edit(room_id, name, change, Author(who.user_id))
+        await self.documents.flush()  # the restore itself is now part of the history
         return await self._content(document.id, datetime.now(UTC))
 
 
