@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pycrdt
 import pytest
-from salon.docs.awareness import AwarenessEntry, AwarenessTable, decode_update, encode_update
+from salon.docs.awareness import (
+    MAX_IDS_PER_SOCKET,
+    AwarenessEntry,
+    AwarenessTable,
+    decode_update,
+    encode_update,
+)
 from salon.errors import SalonError
 
 
@@ -83,3 +89,11 @@ def test_disconnect_removes_with_a_newer_clock() -> None:
     table.forget_removed()
     assert decode_update(table.encode()) == [AwarenessEntry(5, 0, {"z": 1})]
     assert table.live_count == 1
+
+
+def test_a_socket_cannot_claim_unbounded_client_ids() -> None:
+    table = AwarenessTable()
+    for start in range(0, 200, 50):
+        table.apply("eve", [AwarenessEntry(c, 0, {}) for c in range(start, start + 50)])
+    assert table.live_count == MAX_IDS_PER_SOCKET
+    assert table.apply("ana", [AwarenessEntry(999, 0, {"me": 1})]) == [999]

@@ -17,6 +17,8 @@ from typing import Any
 from salon.errors import SalonError
 
 MAX_ENTRIES = 64
+# A provider speaks for one clientID (a few after reloads); more is a socket inflating the table.
+MAX_IDS_PER_SOCKET = 16
 MAX_STATE_BYTES = 16_384
 # Yjs client ids are uint32 and clocks are JS numbers; larger values are not from a real client.
 MAX_CLIENT_ID = 2**53 - 1
@@ -119,13 +121,18 @@ class AwarenessTable:
         """Apply what is newer than what we hold; return the clientIDs that changed."""
         changed = []
         for entry in entries:
-            owner = self._owner.setdefault(entry.client_id, sid)
+            owner = self._owner.get(entry.client_id)
+            if owner is None and self._owned_by(sid) < MAX_IDS_PER_SOCKET:
+                owner = self._owner[entry.client_id] = sid
             if owner != sid:
-                continue  # another socket speaks for this client: ignore impersonation
+                continue  # another socket speaks for this client (or this one claimed too many)
             if self._is_newer(entry):
                 self._entries[entry.client_id] = entry
                 changed.append(entry.client_id)
         return changed
+
+    def _owned_by(self, sid: str) -> int:
+        return sum(1 for owner in self._owner.values() if owner == sid)
 
     def _is_newer(self, entry: AwarenessEntry) -> bool:
         current = self._entries.get(entry.client_id)
