@@ -62,7 +62,7 @@ def build_services(settings: Settings) -> tuple[Services, Hub]:
     auth = TokenAuthority(settings)
     hub = Hub(create_server(settings), auth.from_handshake)
     rooms = RoomService(settings, db, bus)
-    presence = PresenceService(hub, settings.presence_grace)
+    presence = PresenceService(hub, bus, settings.presence_grace)
     chat = ChatService(settings, db, rooms, hub)
     services = Services(settings, db, bus, auth, rooms, presence, chat, node_id)
     documents = DocumentService.build(settings, db, rooms)  # issue 3: collaborative documents
@@ -80,6 +80,7 @@ def create_app(settings: Settings) -> Any:
         await services.db.start()
         await services.bus.start()
         await services.rooms.start()
+        await services.presence.start()
         for part in services.lifecycle:
             await part.start()
         log.info("node %s ready", services.node_id)

@@ -72,10 +72,10 @@ class Settings(BaseSettings):
     shutdown_grace: float = Field(
         10.0, description="Seconds SIGTERM waits for connections to drain."
     )
-    write_batch_ms: float = Field(
-        20.0, description="Longest wait before grouped archive writes commit."
-    )
     # -- collaborative documents (salon.docs) --
+    doc_write_batch_ms: float = Field(
+        20.0, description="Longest wait before grouped document-log writes commit."
+    )
     doc_max_update_bytes: int = Field(
         1_000_000, description="Largest single Yjs update a client may send."
     )

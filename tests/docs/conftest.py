@@ -1,65 +1,37 @@
+"""Document tests share the session servers of tests/conftest.py; durability tests own theirs."""
+
 from __future__ import annotations
 
-import asyncio
-import os
-import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
-import asyncpg
 import pytest
 
-from tests.docs.server import Api, ServerProcess
-
-REQUIRE = os.environ.get("SALON_REQUIRE_SERVICES") == "1"
-
-
-def _postgres_url() -> str | None:
-    """A fresh database on the local PostgreSQL, or None when it is not reachable."""
-    name = "salon_docs_" + uuid.uuid4().hex[:10]
-
-    async def create(user: str) -> None:
-        conn = await asyncpg.connect(host="127.0.0.1", port=5432, user=user, database="postgres")
-        try:
-            await conn.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await conn.close()
-
-    for user in ("postgres", "root"):
-        try:
-            asyncio.run(create(user))
-        except Exception:
-            continue
-        return f"postgresql+asyncpg://{user}@127.0.0.1:5432/{name}"
-    return None
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def backend_url(request: pytest.FixtureRequest) -> str | None:
-    if request.param == "sqlite":
-        return None
-    url = _postgres_url()
-    if url is None:
-        if REQUIRE:
-            pytest.fail("PostgreSQL is required (SALON_REQUIRE_SERVICES=1) but not reachable")
-        pytest.skip("PostgreSQL not reachable at 127.0.0.1:5432")
-    return url
-
-
-@pytest.fixture
-def server(tmp_path: Path, backend_url: str | None) -> Iterator[ServerProcess]:
-    proc = ServerProcess(tmp_path / "data", backend_url, doc_idle_unload_s=1.0).start()
-    yield proc
-    proc.stop()
-
-
-@pytest.fixture
-def sqlite_server(tmp_path: Path) -> Iterator[ServerProcess]:
-    proc = ServerProcess(tmp_path / "data", None, doc_idle_unload_s=1.0).start()
-    yield proc
-    proc.stop()
+from tests.docs.helpers import Api
+from tests.support.clients import user_id
+from tests.support.servers import ServerProcess
+from tests.support.services import postgres_database
 
 
 @pytest.fixture
 def host(server: ServerProcess) -> Api:
-    return Api(server.url, "host-" + uuid.uuid4().hex[:6])
+    """A fresh user who creates rooms (and so is their host)."""
+    return Api(server, user_id("host"))
+
+
+@pytest.fixture
+def durable_server(tmp_path: Path, backend: str) -> Iterator[ServerProcess]:
+    """A private server (not shared) that tests restart and kill -9.
+
+    Small snapshot interval: reloads go through snapshot + tail. Slow commits: a kill -9
+    surely loses a batch on the server, which reconnecting clients must restore.
+    """
+    with ExitStack() as stack:
+        url = stack.enter_context(postgres_database()) if backend == "postgres" else None
+        proc = ServerProcess(
+            tmp_path / "data", database_url=url, doc_snapshot_every=20, doc_write_batch_ms=250
+        )
+        proc.start()
+        stack.callback(proc.stop)
+        yield proc

@@ -6,9 +6,11 @@ import asyncio
 
 import pytest
 import socketio
-from salon_client.document import DocumentClient
 
-from tests.docs.server import Api, ServerProcess, eventually, token
+from salon.auth import mint_token
+from salon_client.document import DocumentClient
+from tests.docs.helpers import Api, eventually
+from tests.support.servers import ServerProcess
 
 
 async def test_viewer_gets_live_updates_but_cannot_change(server: ServerProcess, host: Api) -> None:
@@ -16,7 +18,7 @@ async def test_viewer_gets_live_updates_but_cannot_change(server: ServerProcess,
     host.grant(room, "vera", "viewer")
     editor = await DocumentClient(server.url, room, "notes", token=host.token).connect()
     editor.text().insert(0, "by the host")
-    viewer = await DocumentClient(server.url, room, "notes", token=token("vera")).connect()
+    viewer = await DocumentClient(server.url, room, "notes", token=server.token("vera")).connect()
     await eventually(lambda: str(viewer.text()) == "by the host")
 
     viewer.text().insert(0, "vandalism ")
@@ -37,10 +39,12 @@ async def test_viewer_cannot_create_a_document_by_connecting(
     room = host.create_room()
     host.grant(room, "vera", "viewer")
     with pytest.raises(socketio.exceptions.ConnectionError):
-        await DocumentClient(server.url, room, "nothing-here", token=token("vera")).connect(3)
+        await DocumentClient(server.url, room, "nothing-here", token=server.token("vera")).connect(
+            3
+        )
 
 
-@pytest.mark.parametrize("bad_token", ["not-a-jwt", token("x")[:-4] + "AAAA"])
+@pytest.mark.parametrize("bad_token", ["not-a-jwt", mint_token("wrong-secret" * 4, "x", "X")])
 async def test_unauthenticated_cannot_open(
     server: ServerProcess, host: Api, bad_token: str
 ) -> None:
@@ -52,7 +56,7 @@ async def test_unauthenticated_cannot_open(
 async def test_foreign_room_cannot_open(server: ServerProcess, host: Api) -> None:
     room = host.create_room(visibility="invite-only")
     with pytest.raises(socketio.exceptions.ConnectionError):
-        await DocumentClient(server.url, room, "notes", token=token("stranger")).connect(3)
+        await DocumentClient(server.url, room, "notes", token=server.token("stranger")).connect(3)
     with pytest.raises(socketio.exceptions.ConnectionError):
         await DocumentClient(server.url, "no-such-room", "notes", token=host.token).connect(3)
 
@@ -60,7 +64,7 @@ async def test_foreign_room_cannot_open(server: ServerProcess, host: Api) -> Non
 async def test_removed_member_is_disconnected(server: ServerProcess, host: Api) -> None:
     room = host.create_room()
     host.grant(room, "pat", "participant")
-    pat = await DocumentClient(server.url, room, "notes", token=token("pat")).connect()
+    pat = await DocumentClient(server.url, room, "notes", token=server.token("pat")).connect()
     r = host.call("DELETE", f"/rooms/{room}/members/pat")
     assert r.status_code == 200, r.text
     await eventually(lambda: not pat.sio.namespaces)
@@ -70,7 +74,7 @@ async def test_removed_member_is_disconnected(server: ServerProcess, host: Api) 
 async def test_demoted_member_can_no_longer_edit(server: ServerProcess, host: Api) -> None:
     room = host.create_room()
     host.grant(room, "pat", "participant")
-    pat = await DocumentClient(server.url, room, "notes", token=token("pat")).connect()
+    pat = await DocumentClient(server.url, room, "notes", token=server.token("pat")).connect()
     host.grant(room, "pat", "viewer")
     await asyncio.sleep(0.3)
     pat.text().insert(0, "late edit")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pycrdt
 import pytest
+
 from salon.docs.awareness import (
     MAX_IDS_PER_SOCKET,
     AwarenessEntry,

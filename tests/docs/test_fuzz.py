@@ -10,14 +10,15 @@ from typing import Any
 import pycrdt
 import pytest
 import socketio
+
 from salon.docs.awareness import AwarenessTable, decode_update
 from salon.docs.limits import DocLimits
 from salon.docs.room import Author, Client, DocRoom
 from salon.errors import SalonError
 from salon_client.document import DocumentClient
-
 from tests.docs.fuzzing import awareness_garbage, hostile_payloads, hostile_updates, mutate
-from tests.docs.server import Api, ServerProcess, eventually, token
+from tests.docs.helpers import Api, eventually
+from tests.support.servers import ServerProcess
 
 
 def test_room_survives_thousands_of_hostile_updates() -> None:
@@ -65,7 +66,7 @@ async def test_server_survives_a_hostile_client_while_others_keep_editing(
     errors: list[Any] = []
     eve.on("doc:error", errors.append, namespace=f"/yjs|{room}/notes")
     await eve.connect(
-        server.url, namespaces=[f"/yjs|{room}/notes"], auth={"token": token("eve")},
+        server.url, namespaces=[f"/yjs|{room}/notes"], auth={"token": server.token("eve")},
         transports=["websocket"],
     )  # fmt: skip
     ns = f"/yjs|{room}/notes"

@@ -7,6 +7,7 @@ from typing import Any
 
 import pycrdt
 import pytest
+
 from salon.docs.history import parse_time, replace_text, to_markdown
 from salon.errors import SalonError
 

@@ -9,12 +9,12 @@ from typing import Any
 
 import pycrdt
 import pytest
+
 from salon.docs.limits import DocLimits
 from salon.docs.manager import DocManager
 from salon.docs.room import Author, Client
 from salon.store import documents as repo
 from salon.store.db import Database
-
 from tests.docs.dbutil import archive
 
 

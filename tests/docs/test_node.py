@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from salon_client.document import DocumentClient
 
-from tests.docs.server import Api, ServerProcess, eventually, token
+from salon_client.document import DocumentClient
+from tests.docs.helpers import Api, eventually
+from tests.support.servers import ServerProcess
 
 NODE_DIR = Path(__file__).resolve().parents[1] / "node"
 REQUIRE = os.environ.get("SALON_REQUIRE_SERVICES") == "1"
@@ -104,7 +105,7 @@ async def test_node_and_python_clients_converge_with_awareness(
         server.url, room, "notes", token=host.token, user={"name": "python"}
     ).connect()
     node = await start_node(
-        node_harness, server, room, [token(u) for u in node_users], edits, expected
+        node_harness, server, room, [server.token(u) for u in node_users], edits, expected
     )
     synced = await node.expect("synced")
     await node.command("go")

@@ -8,13 +8,13 @@ from typing import Any
 
 import pycrdt
 import pytest
+from sqlalchemy.exc import IntegrityError
+
 from salon.docs.persist import UpdateWriter, _group, _Pending, load_state, write_snapshot
 from salon.docs.room import Author
 from salon.store import documents as repo
 from salon.store.db import Database
 from salon.store.models import utcnow
-from sqlalchemy.exc import IntegrityError
-
 from tests.docs.dbutil import archive
 
 

@@ -7,13 +7,13 @@ import time
 from datetime import UTC, datetime
 
 from salon_client.document import DocumentClient
-
-from tests.docs.server import Api, ServerProcess, eventually
+from tests.docs.helpers import Api, eventually
+from tests.support.servers import ServerProcess
 
 
 def test_crud_and_role_rules(server: ServerProcess, host: Api) -> None:
     room = host.create_room()
-    pat, vera = Api(server.url, "pat"), Api(server.url, "vera")
+    pat, vera = Api(server, "pat"), Api(server, "vera")
     host.grant(room, "pat", "participant")
     host.grant(room, "vera", "viewer")
     base = f"/rooms/{room}/documents"
@@ -26,7 +26,7 @@ def test_crud_and_role_rules(server: ServerProcess, host: Api) -> None:
     )
     assert vera.call("POST", base, json={"name": "x"}).status_code == 403
     assert pat.call("POST", base, json={"name": "a/b"}).status_code == 400
-    assert Api(server.url, "stranger").call("GET", base).json()["error"]["code"] == "not_member"
+    assert Api(server, "stranger").call("GET", base).json()["error"]["code"] == "not_member"
 
     names = [d["name"] for d in vera.call("GET", base).json()["documents"]]
     assert names == ["Session notes"]
@@ -85,7 +85,7 @@ async def test_content_at_a_past_time_is_what_clients_saw(server: ServerProcess,
 def test_viewer_may_read_history_but_not_restore(server: ServerProcess, host: Api) -> None:
     room = host.create_room()
     host.grant(room, "vera", "viewer")
-    vera = Api(server.url, "vera")
+    vera = Api(server, "vera")
     assert host.call("POST", f"/rooms/{room}/documents", json={"name": "n"}).status_code == 201
     base = f"/rooms/{room}/documents/n"
     assert vera.call("GET", f"{base}/versions").status_code == 200

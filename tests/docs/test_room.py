@@ -6,6 +6,7 @@ from typing import Any
 
 import pycrdt
 import pytest
+
 from salon.docs.limits import DocLimits
 from salon.docs.room import Author, Client, DocRoom
 from salon.errors import SalonError

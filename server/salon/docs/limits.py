@@ -29,7 +29,7 @@ class DocLimits:
             max_update_bytes=settings.doc_max_update_bytes,
             max_document_bytes=settings.doc_max_document_bytes,
             flush_ms=settings.doc_flush_ms,
-            write_batch_ms=settings.write_batch_ms,
+            write_batch_ms=settings.doc_write_batch_ms,
             idle_unload_s=settings.doc_idle_unload_s,
             snapshot_every=settings.doc_snapshot_every,
         )

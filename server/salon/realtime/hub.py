@@ -42,7 +42,11 @@ def user_channel(user_id: str) -> str:
 def create_server(settings: Settings) -> socketio.AsyncServer:
     manager = None
     if settings.redis_url:
-        manager = socketio.AsyncRedisManager(settings.redis_url, channel="salon-socketio")
+        manager = socketio.AsyncRedisManager(
+            settings.redis_url,
+            channel="salon-socketio",
+            redis_options={"socket_connect_timeout": 2.0, "socket_timeout": 5.0},
+        )
     return socketio.AsyncServer(
         async_mode="asgi",
         namespaces="*",
@@ -72,10 +76,18 @@ class Hub:
     # -- Notifier ----------------------------------------------------------------------------
 
     async def room_event(self, room_id: str, event: str, payload: dict[str, Any]) -> None:
-        await self.sio.emit(event, payload, room=room_channel(room_id))
+        await self._emit(event, payload, room_channel(room_id))
 
     async def user_event(self, user_id: str, event: str, payload: dict[str, Any]) -> None:
-        await self.sio.emit(event, payload, room=user_channel(user_id))
+        await self._emit(event, payload, user_channel(user_id))
+
+    async def _emit(self, event: str, payload: dict[str, Any], room: str) -> None:
+        # What was accepted is already stored; a failed broadcast must not turn the ack into
+        # an error. Clients that missed it catch up by sequence number when they rejoin.
+        try:
+            await self.sio.emit(event, payload, room=room)
+        except Exception:
+            log.exception("broadcast of %s failed", event)
 
     # -- connection lifecycle ----------------------------------------------------------------
 
@@ -84,7 +96,9 @@ class Hub:
             check_protocol(auth)
             identity = self._authenticate(auth)
         except SalonError as exc:
-            raise socketio.exceptions.ConnectionRefusedError(exc.to_dict()["error"]) from None
+            # Socket.IO clients see err.message and err.data = {code, message}.
+            error = exc.to_dict()["error"]
+            raise socketio.exceptions.ConnectionRefusedError(exc.message, error) from None
         client = Client(sid, identity)
         self.clients[sid] = client
         await self.sio.enter_room(sid, user_channel(identity.user_id))
