@@ -65,7 +65,7 @@ def build_services(settings: Settings) -> tuple[Services, Hub]:
     presence = PresenceService(hub, bus, settings.presence_grace)
     chat = ChatService(settings, db, rooms, hub)
     services = Services(settings, db, bus, auth, rooms, presence, chat, node_id)
-    documents = DocumentService.build(settings, db, rooms)  # issue 3: collaborative documents
+    documents = DocumentService.build(settings, db, rooms, bus)  # issue 3: collaborative documents
     services.extra["documents"] = documents
     services.lifecycle.append(documents)
     realtime.register_all(hub, services)

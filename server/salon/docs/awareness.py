@@ -117,12 +117,14 @@ class AwarenessTable:
         self._entries: dict[int, AwarenessEntry] = {}
         self._owner: dict[int, str] = {}
 
-    def apply(self, sid: str, entries: list[AwarenessEntry]) -> list[int]:
+    def apply(
+        self, sid: str, entries: list[AwarenessEntry], limit: int = MAX_IDS_PER_SOCKET
+    ) -> list[int]:
         """Apply what is newer than what we hold; return the clientIDs that changed."""
         changed = []
         for entry in entries:
             owner = self._owner.get(entry.client_id)
-            if owner is None and self._owned_by(sid) < MAX_IDS_PER_SOCKET:
+            if owner is None and self._owned_by(sid) < limit:
                 owner = self._owner[entry.client_id] = sid
             if owner != sid:
                 continue  # another socket speaks for this client (or this one claimed too many)
@@ -163,6 +165,14 @@ class AwarenessTable:
         else:
             picked = [self._entries[c] for c in client_ids if c in self._entries]
         return encode_update(picked)
+
+    def ids_owned_here(self, remote_prefix: str) -> list[int]:
+        """Live clientIDs announced by this node's own sockets (not replicated from peers)."""
+        return [
+            client_id
+            for client_id, owner in self._owner.items()
+            if not owner.startswith(remote_prefix) and client_id in self._entries
+        ]
 
     def forget_removed(self) -> None:
         """Drop tombstones once broadcast; keeps the table bounded by the live clients."""

@@ -37,12 +37,25 @@ class Transport(Protocol):
     async def disconnect(self, namespace: str, sid: str) -> None: ...
 
 
+class Replication(Protocol):
+    """Keeps the copies of a document on other nodes current (see replica.py)."""
+
+    def updated(self, document_id: str, update: bytes) -> None: ...
+
+    def loaded(self, room: DocRoom) -> None: ...
+
+    def closed(self, document_id: str) -> None: ...
+
+    def awareness(self, document_id: str, data: bytes) -> None: ...
+
+
 class DocManager:
     def __init__(self, db: Database, limits: DocLimits) -> None:
         self.db = db
         self.limits = limits
         self.writer = UpdateWriter(db, limits.write_batch_ms, limits.snapshot_every)
         self.transport: Transport | None = None
+        self.replication: Replication | None = None
         self.rooms: dict[str, DocRoom] = {}
         self._loading: dict[str, asyncio.Future[DocRoom]] = {}
         self._dirty: dict[DocRoom, None] = {}
@@ -103,14 +116,20 @@ class DocManager:
         room = DocRoom(document_id, room_id, doc, self.limits, self._applied, self._mark_dirty)
         self.rooms[document_id] = room
         self.writer.note_tail(document_id, loaded.tail)
+        if self.replication is not None:
+            self.replication.loaded(room)
         log.debug("loaded document %s (%d tail updates)", document_id, loaded.tail)
         return room
 
     def _applied(self, room: DocRoom, update: bytes, author: Author) -> None:
         self.writer.append(room.document_id, update, author)
+        if self.replication is not None:
+            self.replication.updated(room.document_id, update)
 
-    async def close_document(self, document_id: str) -> None:
+    async def close_document(self, document_id: str, replicate: bool = True) -> None:
         """Drop a (deleted) document from memory and disconnect its sockets."""
+        if replicate and self.replication is not None:
+            self.replication.closed(document_id)
         room = self.rooms.pop(document_id, None)
         if room is None:
             return
@@ -143,11 +162,17 @@ class DocManager:
             out = room.take_outgoing()
             if out and self.transport is not None:
                 await self._send(room, out)
+            elif out.awareness_local and self.replication is not None:
+                local = room.awareness.encode(list(out.awareness_local))
+                self.replication.awareness(room.document_id, local)
 
     async def _send(self, room: DocRoom, out: Outgoing) -> None:
         namespaces = {c.namespace for c in room.clients.values()}
         if out.updates:
             await self._send_updates(room, out.updates, namespaces)
+        if out.awareness_local and self.replication is not None:
+            local = room.awareness.encode(list(out.awareness_local))
+            self.replication.awareness(room.document_id, local)
         if out.awareness_ids:
             data = room.awareness.encode(list(out.awareness_ids))
             senders = out.awareness_senders

@@ -22,6 +22,8 @@ from salon.errors import SalonError
 log = logging.getLogger(__name__)
 
 EDIT_ROLES = frozenset({"host", "expert", "participant"})
+# Awareness owner of states replicated in from another node (sids never contain ":").
+NODE_OWNER = "node:"
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +53,8 @@ class Outgoing:
     updates: list[tuple[str | None, bytes]] = field(default_factory=list)
     awareness_ids: dict[int, None] = field(default_factory=dict)
     awareness_senders: set[str | None] = field(default_factory=set)
+    # Changed by this node's sockets (not replicated in from another node).
+    awareness_local: dict[int, None] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
         return bool(self.updates or self.awareness_ids)
@@ -84,6 +88,7 @@ class DocRoom:
         # Set around each apply so the observer knows whose change it is seeing.
         self._sender: str | None = None
         self._author = Author(None)
+        self._replicated = False
         self._subscription = doc.observe(self._observed)
 
     # --- clients ---------------------------------------------------------------------------
@@ -137,6 +142,14 @@ class DocRoom:
         finally:
             self._sender, self._author = None, Author(None)
 
+    def apply_replicated(self, update: bytes) -> None:
+        """An update another node already validated and logged: apply and fan out only."""
+        self._replicated = True
+        try:
+            self.doc.apply_update(update)
+        finally:
+            self._replicated = False
+
     def edit(self, change: Callable[[pycrdt.Doc[Any]], None], author: Author) -> None:
         """A server-side change, taking the same path as a client's update."""
         if self.closed:
@@ -154,7 +167,8 @@ class DocRoom:
         self.size += len(update)
         self.last_active = time.monotonic()
         self._out.updates.append((self._sender, update))
-        self._on_applied(self, update, self._author)
+        if not self._replicated:  # the node that accepted it logs and replicates it
+            self._on_applied(self, update, self._author)
         self._on_dirty(self)
 
     # --- awareness -------------------------------------------------------------------------
@@ -166,12 +180,27 @@ class DocRoom:
         if changed:
             self._queue_awareness(sid, changed)
 
+    def apply_replicated_awareness(self, data: bytes, node_id: str) -> None:
+        """Awareness another node accepted from its sockets; that node owns those clientIDs."""
+        entries = awareness.decode_update(data)
+        changed = self.awareness.apply(NODE_OWNER + node_id, entries, limit=1_000_000)
+        if changed:
+            self._queue_awareness(None, changed, local=False)
+
     def awareness_snapshot(self) -> bytes:
         return self.awareness.encode()
 
-    def _queue_awareness(self, sender: str | None, client_ids: list[int]) -> None:
+    def local_awareness(self) -> bytes:
+        """The states this node's sockets announced, for a peer node that just loaded us."""
+        return self.awareness.encode(self.awareness.ids_owned_here(NODE_OWNER))
+
+    def _queue_awareness(
+        self, sender: str | None, client_ids: list[int], local: bool = True
+    ) -> None:
         for client_id in client_ids:
             self._out.awareness_ids[client_id] = None
+            if local:
+                self._out.awareness_local[client_id] = None
         self._out.awareness_senders.add(sender)
         self._on_dirty(self)
 

@@ -13,9 +13,11 @@ import pycrdt
 from sqlalchemy.exc import IntegrityError
 
 from salon.auth import Identity
+from salon.bus import Bus, MemoryBus
 from salon.config import Settings
 from salon.docs.limits import DocLimits, check_name
 from salon.docs.manager import DocManager
+from salon.docs.replica import DocReplicator
 from salon.docs.room import EDIT_ROLES, Author, DocRoom
 from salon.errors import SalonError, forbidden, not_found
 from salon.store import documents as repo
@@ -43,22 +45,37 @@ def require_editor(role: str | None, action: str = "editing documents") -> str:
 
 class DocumentService:
     def __init__(
-        self, db: Database, rooms: RoleSource, manager: DocManager, limits: DocLimits
+        self,
+        db: Database,
+        rooms: RoleSource,
+        manager: DocManager,
+        limits: DocLimits,
+        replicator: DocReplicator | None = None,
     ) -> None:
         self.db = db
         self.rooms = rooms
         self.manager = manager
         self.limits = limits
+        self.replicator = replicator
 
     @classmethod
-    def build(cls, settings: Settings, db: Database, rooms: RoleSource) -> DocumentService:
+    def build(
+        cls, settings: Settings, db: Database, rooms: RoleSource, bus: Bus
+    ) -> DocumentService:
         limits = DocLimits.from_settings(settings)
-        return cls(db, rooms, DocManager(db, limits), limits)
+        manager = DocManager(db, limits)
+        # One node needs no replication; the in-process bus would only echo to ourselves.
+        replicator = None if isinstance(bus, MemoryBus) else DocReplicator(bus, manager)
+        return cls(db, rooms, manager, limits, replicator)
 
     async def start(self) -> None:
         await self.manager.start()
+        if self.replicator is not None:
+            await self.replicator.start()
 
     async def stop(self) -> None:
+        if self.replicator is not None:
+            await self.replicator.stop()
         await self.manager.stop()
 
     # --- catalogue -------------------------------------------------------------------------

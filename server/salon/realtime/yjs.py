@@ -34,14 +34,19 @@ class SocketTransport:
     def __init__(self, sio: socketio.AsyncServer) -> None:
         self.sio = sio
 
+    # ignore_queue: document sockets are reached node-locally; other nodes get the update
+    # through salon.docs.replica and fan it out to their own sockets.
+
     async def broadcast(self, namespace: str, event: str, data: bytes, skip: Sequence[str]) -> None:
-        await self.sio.emit(event, data, namespace=namespace, skip_sid=list(skip) or None)
+        await self.sio.emit(
+            event, data, namespace=namespace, skip_sid=list(skip) or None, ignore_queue=True
+        )
 
     async def send(self, namespace: str, sid: str, event: str, data: bytes) -> None:
-        await self.sio.emit(event, data, to=sid, namespace=namespace)
+        await self.sio.emit(event, data, to=sid, namespace=namespace, ignore_queue=True)
 
     async def disconnect(self, namespace: str, sid: str) -> None:
-        await self.sio.disconnect(sid, namespace=namespace)
+        await self.sio.disconnect(sid, namespace=namespace, ignore_queue=True)
 
 
 def parse_namespace(namespace: str) -> tuple[str, str]:
@@ -112,10 +117,19 @@ class YjsHandlers:
 
         try:
             await self.sio.emit(
-                "sync-step-1", room.state_vector(), to=sid, namespace=namespace, callback=on_reply
+                "sync-step-1",
+                room.state_vector(),
+                to=sid,
+                namespace=namespace,
+                callback=on_reply,
+                ignore_queue=True,
             )
             await self.sio.emit(
-                "awareness-update", room.awareness_snapshot(), to=sid, namespace=namespace
+                "awareness-update",
+                room.awareness_snapshot(),
+                to=sid,
+                namespace=namespace,
+                ignore_queue=True,
             )
         except Exception:
             log.exception("starting sync on %s failed", namespace)
@@ -176,7 +190,8 @@ class YjsHandlers:
     def _report(self, namespace: str, sid: str, event: str, exc: SalonError) -> None:
         """Tell only the sender what was refused; fire-and-forget keeps handlers synchronous."""
         payload = {"event": event, **exc.to_dict()["error"]}
-        task = asyncio.create_task(self.sio.emit(ERROR_EVENT, payload, to=sid, namespace=namespace))
+        emit = self.sio.emit(ERROR_EVENT, payload, to=sid, namespace=namespace, ignore_queue=True)
+        task = asyncio.create_task(emit)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -190,6 +205,8 @@ class YjsHandlers:
                 if client.user_id != user_id:
                     continue
                 if role is None:
-                    await self.sio.disconnect(client.sid, namespace=client.namespace)
+                    await self.sio.disconnect(
+                        client.sid, namespace=client.namespace, ignore_queue=True
+                    )
                 else:
                     client.role = role
