@@ -139,3 +139,16 @@ async def test_stop_flushes_pending_writes(db: Database) -> None:
     async with db.read() as session:
         rows = await repo.updates_after(session, doc_id, 0)
     assert len(rows) == 1
+
+
+async def test_updates_are_stamped_with_the_live_session(db: Database) -> None:
+    doc_id = await new_document(db)
+    manager, _ = await started(db)
+    manager.session_of = lambda room_id: "sess1" if room_id == "room1" else None
+    room = await manager.open(doc_id, "room1")
+    room.apply(edit("x"), Author("ana"))
+    await manager.writer.flush()
+    async with db.read() as session:
+        rows = await repo.updates_after(session, doc_id, 0)
+    assert [(r.user_id, r.session_id) for r in rows] == [("ana", "sess1")]
+    await manager.stop()

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 import pycrdt
@@ -56,6 +56,8 @@ class DocManager:
         self.writer = UpdateWriter(db, limits.write_batch_ms, limits.snapshot_every)
         self.transport: Transport | None = None
         self.replication: Replication | None = None
+        # The live session of a room, if any (set by the sessions feature); stamped on the log.
+        self.session_of: Callable[[str], str | None] | None = None
         self.rooms: dict[str, DocRoom] = {}
         self._loading: dict[str, asyncio.Future[DocRoom]] = {}
         self._dirty: dict[DocRoom, None] = {}
@@ -122,6 +124,8 @@ class DocManager:
         return room
 
     def _applied(self, room: DocRoom, update: bytes, author: Author) -> None:
+        if author.session_id is None and self.session_of is not None:
+            author = Author(author.user_id, self.session_of(room.room_id))
         self.writer.append(room.document_id, update, author)
         if self.replication is not None:
             self.replication.updated(room.document_id, update)
