@@ -133,3 +133,18 @@ def test_closed_room_refuses_updates() -> None:
     with pytest.raises(SalonError) as info:
         room.apply(edit("x"), Author("ana"))
     assert info.value.code == "unavailable"
+
+
+def test_size_estimate_is_remeasured_before_refusing() -> None:
+    room, _ = make_room(max_document_bytes=2_000)
+    doc: pycrdt.Doc[Any] = pycrdt.Doc()
+    text = doc.get("content", type=pycrdt.Text)
+    for _ in range(100):  # type and delete: the estimate grows, the document does not
+        before = doc.get_state()
+        text += "abcdefghij"
+        del text[0:10]
+        room.apply(doc.get_update(before), Author("ana"))
+    before = doc.get_state()
+    text += "still fits"
+    room.apply(doc.get_update(before), Author("ana"))
+    assert content(room) == "still fits"

@@ -127,7 +127,10 @@ class DocRoom:
         if len(update) > self.limits.max_update_bytes:
             raise SalonError("too_large", f"update over {self.limits.max_update_bytes} bytes")
         if self.size + len(update) > self.limits.max_document_bytes:
-            raise SalonError("too_large", "document size limit reached")
+            # The running size only grows (it adds every update); measure before refusing.
+            self.size = len(self.doc.get_update())
+            if self.size + len(update) > self.limits.max_document_bytes:
+                raise SalonError("too_large", "document size limit reached")
         if self.closed:
             raise SalonError("unavailable", "document is closing, reconnect")
         self._sender, self._author = sender, author
