@@ -80,3 +80,22 @@ async def test_demoted_member_can_no_longer_edit(server: ServerProcess, host: Ap
     pat.text().insert(0, "late edit")
     await eventually(lambda: any(e["code"] == "forbidden" for e in pat.errors))
     await pat.close()
+
+
+async def test_archived_room_documents_are_read_only(server: ServerProcess, host: Api) -> None:
+    room = host.create_room()
+    live = await DocumentClient(server.url, room, "notes", token=host.token).connect()
+    live.text().insert(0, "final notes")
+    await live.flushed()
+    await eventually(lambda: host.text(room) == "final notes")
+    await live.close()
+    assert host.call("POST", f"/rooms/{room}/archive").status_code == 200
+
+    reader = await DocumentClient(server.url, room, "notes", token=host.token).connect()
+    assert str(reader.text()) == "final notes"
+    reader.text().insert(0, "too late: ")
+    await eventually(lambda: any(e["code"] == "forbidden" for e in reader.errors))
+    await reader.close()
+    assert host.text(room) == "final notes"
+    r = host.call("POST", f"/rooms/{room}/documents", json={"name": "more"})
+    assert r.json()["error"]["code"] == "room_archived"

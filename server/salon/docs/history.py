@@ -16,7 +16,7 @@ import pycrdt
 from salon.auth import Identity
 from salon.docs.persist import load_state
 from salon.docs.room import Author
-from salon.docs.service import DocumentService, require_editor, require_reader
+from salon.docs.service import DocumentService, require_reader
 from salon.errors import SalonError
 from salon.store import documents as repo
 
@@ -109,7 +109,7 @@ class History:
 
     async def restore(self, room_id: str, name: str, who: Identity, at: datetime) -> Content:
         """Make the text equal to what it was at ``at``, as a new edit everyone receives."""
-        require_editor(await self.documents.role(room_id, who), "restoring documents")
+        await self.documents.require_edit(room_id, who, "restoring documents")
         document = await self.documents.get(room_id, name)
         await self.documents.flush()
         old = (await self._content(document.id, at)).text

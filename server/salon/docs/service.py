@@ -30,6 +30,8 @@ Document = repo.Document
 class RoleSource(Protocol):
     async def role_of(self, room_id: str, identity: Identity) -> str | None: ...
 
+    async def is_archived(self, room_id: str) -> bool: ...
+
 
 def require_reader(role: str | None) -> str:
     if role is None:
@@ -83,6 +85,17 @@ class DocumentService:
     async def role(self, room_id: str, who: Identity) -> str | None:
         return await self.rooms.role_of(room_id, who)
 
+    async def require_edit(self, room_id: str, who: Identity, action: str) -> str:
+        """The caller's role if they may change documents now; archived rooms are read-only."""
+        role = require_editor(await self.role(room_id, who), action)
+        if await self.rooms.is_archived(room_id):
+            raise SalonError("room_archived", "documents of archived rooms are read-only")
+        return role
+
+    async def live_role(self, room_id: str, role: str) -> str:
+        """The role a connecting socket acts with: in an archived room everyone only reads."""
+        return "viewer" if await self.rooms.is_archived(room_id) else role
+
     async def get(self, room_id: str, name: str) -> Document:
         async with self.db.read() as session:
             document = await repo.get_document(session, room_id, name)
@@ -96,7 +109,7 @@ class DocumentService:
             return list(await repo.list_documents(session, room_id))
 
     async def create(self, room_id: str, name: str, who: Identity) -> Document:
-        require_editor(await self.role(room_id, who), "creating documents")
+        await self.require_edit(room_id, who, "creating documents")
         name = check_name(name)
         try:
             async with self.db.unit() as session:
@@ -105,7 +118,7 @@ class DocumentService:
             raise SalonError("conflict", f"a document named {name!r} exists") from exc
 
     async def rename(self, room_id: str, name: str, new_name: str, who: Identity) -> Document:
-        require_editor(await self.role(room_id, who), "renaming documents")
+        await self.require_edit(room_id, who, "renaming documents")
         new_name = check_name(new_name)
         try:
             async with self.db.unit() as session:

@@ -94,6 +94,7 @@ class YjsHandlers:
             check_protocol(auth)
             who = self.s.auth.from_handshake(auth)
             _, role = await self.s.rooms.enter(room_id, who)
+            role = await self.documents.live_role(room_id, role)
             room = await self.documents.open(room_id, name, who, role)
         except SalonError as exc:
             raise socketio.exceptions.ConnectionRefusedError(exc.to_dict()["error"]) from None
