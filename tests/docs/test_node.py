@@ -19,6 +19,7 @@ import pytest
 
 from salon_client.document import DocumentClient
 from tests.docs.helpers import Api, eventually
+from tests.support.clients import user_id
 from tests.support.servers import ServerProcess
 
 NODE_DIR = Path(__file__).resolve().parents[1] / "node"
@@ -49,6 +50,7 @@ def node_harness() -> Path:
 class NodeClients:
     def __init__(self, proc: asyncio.subprocess.Process) -> None:
         self.proc = proc
+        self.seen: list[dict[str, Any]] = []
 
     async def expect(self, event: str, within: float = 30.0) -> dict[str, Any]:
         assert self.proc.stdout is not None
@@ -57,6 +59,7 @@ class NodeClients:
             if not line:
                 raise AssertionError(f"node harness exited before {event!r}")
             message: dict[str, Any] = json.loads(line)
+            self.seen.append(message)
             if message["event"] == "error":
                 raise AssertionError(f"node harness: {message['message']}")
             if message["event"] == event:
@@ -84,10 +87,10 @@ async def start_node(
     return NodeClients(proc)
 
 
-async def python_typing(live: DocumentClient, edits: int) -> None:
+async def python_typing(live: DocumentClient, edits: int, char: str = "P") -> None:
     text = live.text()
     for _ in range(edits):
-        text.insert(random.randint(0, len(text)), "P")
+        text.insert(random.randint(0, len(text)), char)
         await asyncio.sleep(random.random() * 0.01)
 
 
@@ -131,3 +134,42 @@ async def test_node_and_python_clients_converge_with_awareness(
     await live.close()
     r = host.call("GET", f"/rooms/{room}/documents/notes/content")
     assert r.status_code == 200 and r.text == converged["text"]
+
+
+@pytest.mark.slow
+async def test_node_provider_survives_kill_9_and_nothing_is_lost(
+    node_harness: Path, durable_server: ServerProcess
+) -> None:
+    server = durable_server
+    host = Api(server, user_id("host"))
+    room = host.create_room()
+    count = 120
+    env = {
+        **os.environ,
+        "TOKEN": host.token,
+        "CHAR": "n",
+        "COUNT": str(count),
+        "EXPECTED_LEN": str(2 * count),
+    }
+    proc = await asyncio.create_subprocess_exec(
+        "node", str(node_harness.parent / "doc-typist.mjs"), server.url, room, "notes",
+        cwd=NODE_DIR, env=env, stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    node = NodeClients(proc)
+    live = await DocumentClient(server.url, room, "notes", token=host.token).connect()
+    await node.expect("synced")
+
+    async def crash_and_restart() -> None:
+        await asyncio.sleep(0.3)  # mid-typing on both sides
+        server.kill()
+        await asyncio.sleep(0.3)
+        await asyncio.to_thread(server.start)
+
+    await asyncio.gather(python_typing(live, count, "p"), crash_and_restart())
+    converged = await node.expect("converged", within=60)
+    assert {"event": "status", "status": "disconnected"} in node.seen  # it did live the crash
+    assert sorted(converged["text"]) == sorted("n" * count + "p" * count)
+    await eventually(lambda: str(live.text()) == converged["text"], within=20)
+    await eventually(lambda: host.text(room) == converged["text"], within=20)
+    assert await asyncio.wait_for(proc.wait(), 10) == 0
+    await live.close()
