@@ -62,6 +62,16 @@ class Settings(BaseSettings):
     )
     chat_burst: int = Field(10, description="Chat messages a user may send in a burst.")
     max_payload_bytes: int = Field(1_000_000, description="Largest Socket.IO message accepted.")
+    connections_per_user: int = Field(20, description="Most simultaneous connections of one user.")
+    connect_rate: float = Field(
+        10.0, description="Connection attempts per second allowed per IP address (sustained)."
+    )
+    connect_burst: int = Field(100, description="Connection attempts an IP may make in a burst.")
+    event_rate: float = Field(50.0, description="Socket.IO events per second allowed per socket.")
+    event_burst: int = Field(200, description="Socket.IO events a socket may send in a burst.")
+    ban_seconds: float = Field(
+        300.0, description="How long a client that keeps exceeding a rate limit is refused."
+    )
     rooms_per_user: int = Field(200, description="Most rooms one user may create.")
     auto_migrate: bool | None = Field(
         None, description="Apply migrations on start (default: only for the embedded SQLite)."

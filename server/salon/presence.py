@@ -19,6 +19,7 @@ from typing import Any
 import orjson
 
 from salon.bus import Bus
+from salon.metrics import Metrics
 from salon.notifier import Notifier
 from salon.store.models import utcnow
 
@@ -51,7 +52,8 @@ class Presence:
 
 
 class PresenceService:
-    def __init__(self, notifier: Notifier, bus: Bus, grace: float) -> None:
+    def __init__(self, notifier: Notifier, bus: Bus, grace: float, metrics: Metrics) -> None:
+        self._metrics = metrics
         self._notifier = notifier
         self._bus = bus
         self._node = bus.node_id
@@ -224,6 +226,8 @@ class PresenceService:
         first_contact = node not in self._seen
         self._seen[node] = time.monotonic()
         kind = message["type"]
+        if kind == "heartbeat":
+            self._metrics.bus_lag.set(max(0.0, time.time() - float(message["ts"])))
         rooms = self._remote.setdefault(node, {})
         if kind == "upsert":
             entry = message["entry"]
@@ -253,7 +257,7 @@ class PresenceService:
         while True:
             try:
                 await asyncio.sleep(self._heartbeat)
-                await self._publish({"type": "heartbeat"})
+                await self._publish({"type": "heartbeat", "ts": time.time()})
                 await self._forget_dead_nodes()
             except asyncio.CancelledError:
                 raise
