@@ -20,6 +20,7 @@ from salon.auth import TokenAuthority
 from salon.bus import create_bus
 from salon.chat import ChatService
 from salon.config import Settings
+from salon.docs.service import DocumentService
 from salon.metrics import Metrics
 from salon.presence import PresenceService
 from salon.realtime.hub import Hub, create_server
@@ -68,6 +69,9 @@ def build_services(settings: Settings) -> tuple[Services, Hub]:
     services = Services(settings, db, bus, auth, rooms, presence, chat, node_id, metrics)
     metrics.track(metrics.connections, lambda: len(hub.clients))
     metrics.track(metrics.rooms, presence.rooms_of_this_node)
+    documents = DocumentService.build(settings, db, rooms, bus)  # issue 3: collaborative documents
+    services.extra["documents"] = documents
+    services.lifecycle.append(documents)
     realtime.register_all(hub, services)
     return services, hub
 

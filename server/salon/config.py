@@ -82,6 +82,25 @@ class Settings(BaseSettings):
     shutdown_grace: float = Field(
         10.0, description="Seconds SIGTERM waits for connections to drain."
     )
+    # -- collaborative documents (salon.docs) --
+    doc_write_batch_ms: float = Field(
+        20.0, description="Longest wait before grouped document-log writes commit."
+    )
+    doc_max_update_bytes: int = Field(
+        1_000_000, description="Largest single Yjs update a client may send."
+    )
+    doc_max_document_bytes: int = Field(
+        16_000_000, description="Largest a document may grow (encoded state, approximate)."
+    )
+    doc_flush_ms: float = Field(
+        5.0, description="Window in which document edits are merged before fan-out."
+    )
+    doc_idle_unload_s: float = Field(
+        60.0, description="Seconds a document nobody has open stays in memory."
+    )
+    doc_snapshot_every: int = Field(
+        200, description="Log rows after which a document gets a new snapshot."
+    )
 
     def resolved_database_url(self) -> str:
         if self.database_url:
