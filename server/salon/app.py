@@ -20,10 +20,12 @@ from salon.auth import TokenAuthority
 from salon.bus import create_bus
 from salon.chat import ChatService
 from salon.config import Settings
+from salon.knowledge import install as install_knowledge
 from salon.presence import PresenceService
 from salon.realtime.hub import Hub, create_server
 from salon.rooms import RoomService
 from salon.services import Services
+from salon.sessions import TimelineTap
 from salon.store.db import Database
 
 log = logging.getLogger("salon.app")
@@ -61,9 +63,12 @@ def build_services(settings: Settings) -> tuple[Services, Hub]:
     auth = TokenAuthority(settings)
     hub = Hub(create_server(settings), auth.from_handshake)
     rooms = RoomService(settings, db, bus)
-    presence = PresenceService(hub, settings.presence_grace)
+    # Presence events of live sessions go on their timeline (the tap finds sessions lazily).
+    tap = TimelineTap(hub, lambda: services.extra.get("sessions"))
+    presence = PresenceService(tap, settings.presence_grace)
     chat = ChatService(settings, db, rooms, hub)
     services = Services(settings, db, bus, auth, rooms, presence, chat, node_id)
+    install_knowledge(services, hub)
     realtime.register_all(hub, services)
     return services, hub
 

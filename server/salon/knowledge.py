@@ -1,0 +1,63 @@
+"""Wires the knowledge features (sessions, timeline, Q&A, search, recognition, exports) into
+one node's services, and hooks them to chat, presence and role changes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from salon.experts import ExpertService
+from salon.exports import ExportService
+from salon.notifications import NotificationService
+from salon.notifier import Notifier
+from salon.qa import QAService
+from salon.search import SearchService
+from salon.services import Services
+from salon.sessions import DocumentsPort, SessionService
+from salon.timeline import Timeline
+
+
+@dataclass(frozen=True, slots=True)
+class Knowledge:
+    timeline: Timeline
+    sessions: SessionService
+    qa: QAService
+    search: SearchService
+    experts: ExpertService
+    exports: ExportService
+    notifications: NotificationService
+
+
+def install(services: Services, notifier: Notifier) -> Knowledge:
+    """Build the features and register them in ``services.extra``:
+    ``timeline`` (record/current_session, for the documents feature to log edits),
+    ``sessions`` and ``knowledge`` (all of them, for the transport layers)."""
+
+    def documents() -> DocumentsPort | None:
+        port: Any = services.extra.get("documents")
+        return port  # type: ignore[no-any-return]
+
+    db = services.db
+    timeline = Timeline(db)
+    notifications = NotificationService(db, notifier)
+    sessions = SessionService(db, services.rooms, notifier, timeline, services.presence, documents)
+    qa = QAService(db, services.rooms, notifier, notifications, documents)
+    knowledge = Knowledge(
+        timeline=timeline,
+        sessions=sessions,
+        qa=qa,
+        search=SearchService(db),
+        experts=ExpertService(db),
+        exports=ExportService(db, sessions, qa, timeline),
+        notifications=notifications,
+    )
+    services.chat.current_session = timeline.current_session
+    services.chat.record = sessions.on_chat
+    services.rooms.on_member_change(sessions.on_member_change)
+    services.extra.update(timeline=timeline, sessions=sessions, knowledge=knowledge)
+    return knowledge
+
+
+def knowledge_of(services: Services) -> Knowledge:
+    found: Knowledge = services.extra["knowledge"]
+    return found

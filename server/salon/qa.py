@@ -1,0 +1,417 @@
+"""Expert Q&A: ask (optionally anonymously), vote once, moderate, answer, accept.
+
+Visibility is the rule every path keeps: questions that are pending or dismissed are seen by
+hosts and their asker only, and an anonymous asker is named to hosts (and themselves) only.
+So each change goes out twice: a redacted ``qa:question`` to the room when the question is
+public, and the full ``qa:question:private`` to each host and the asker.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from salon.auth import Identity
+from salon.errors import SalonError, forbidden, not_found
+from salon.notifications import NotificationService
+from salon.notifier import Notifier
+from salon.qa_view import notes_text, render, sort_questions
+from salon.rooms import RoomService, at_least
+from salon.search import index_question
+from salon.sessions import DocumentsLookup
+from salon.store import qa as repo
+from salon.store import rooms as rooms_repo
+from salon.store import sessions as sessions_repo
+from salon.store.db import Database
+from salon.store.models import utcnow
+from salon.store.qa import (
+    ANSWERED,
+    DISMISSED,
+    MERGED,
+    OPEN,
+    PENDING,
+    PUBLIC_STATUSES,
+    WITHDRAWN,
+    Answer,
+    Question,
+    QuestionVote,
+)
+from salon.store.sessions import Notification, SessionRecord
+from salon.timeline import ALL, HOSTS, redact_question
+
+
+@dataclass
+class Change:
+    """What one Q&A action works with inside its unit of work."""
+
+    who: Identity
+    role: str
+    rec: SessionRecord
+    seq: int
+    was_public: bool = False
+    notes: list[Notification] = field(default_factory=list)
+    also: list[int] = field(default_factory=list)  # other questions to re-publish (merges)
+
+    @property
+    def is_host(self) -> bool:
+        return at_least(self.role, "host")
+
+
+Mutation = Callable[[AsyncSession, Question, Change], Awaitable[None]]
+
+
+def _clean(body: str) -> str:
+    return unicodedata.normalize("NFC", body).strip()
+
+
+class QAService:
+    def __init__(
+        self,
+        db: Database,
+        rooms: RoomService,
+        notifier: Notifier,
+        notifications: NotificationService,
+        documents: DocumentsLookup,
+    ) -> None:
+        self._db = db
+        self._rooms = rooms
+        self._notifier = notifier
+        self._notifications = notifications
+        self._documents = documents
+
+    # -- asking -----------------------------------------------------------------------------
+
+    async def ask(self, who: Identity, room_id: str, body: str, anonymous: bool) -> dict[str, Any]:
+        role = await self._rooms.require(room_id, who, "participant", "asking questions")
+        async with self._db.unit() as s:
+            rec = await sessions_repo.live_in(s, room_id)
+            if rec is None:
+                raise SalonError("conflict", "questions are asked during a live session")
+            seq = await sessions_repo.next_seq(s, rec.id)
+            q = Question(
+                session_id=rec.id,
+                room_id=room_id,
+                asker_id=who.user_id,
+                anonymous=anonymous,
+                body=_clean(body),
+                status=PENDING if rec.moderated else OPEN,
+                asked_seq=seq,
+            )
+            s.add(q)
+            await s.flush()
+            change = Change(who, role, rec, seq)
+            full = await self._archive(s, q, change, "qa.ask")
+        await self._publish(full, was_public=False)
+        return redact_question(full, who.user_id, change.is_host)
+
+    async def edit(self, who: Identity, question_id: int, body: str) -> dict[str, Any]:
+        async def mutate(s: AsyncSession, q: Question, c: Change) -> None:
+            await self._own_unanswered(s, q, c, "editing")
+            q.body, q.edited_at = _clean(body), utcnow()
+
+        return await self._apply(who, question_id, "viewer", "qa.edit", mutate)
+
+    async def withdraw(self, who: Identity, question_id: int) -> dict[str, Any]:
+        async def mutate(s: AsyncSession, q: Question, c: Change) -> None:
+            await self._own_unanswered(s, q, c, "withdrawing")
+            q.status = WITHDRAWN
+
+        return await self._apply(who, question_id, "viewer", "qa.withdraw", mutate)
+
+    async def _own_unanswered(self, s: AsyncSession, q: Question, c: Change, what: str) -> None:
+        if q.asker_id != c.who.user_id:
+            raise forbidden(f"{what} someone else's question")
+        answers = (await repo.answers_for(s, [q.id])).get(q.id, [])
+        if q.status not in (PENDING, OPEN) or answers:
+            raise SalonError("conflict", f"only unanswered questions allow {what}")
+
+    # -- votes ------------------------------------------------------------------------------
+
+    async def vote(self, who: Identity, question_id: int, on: bool) -> dict[str, Any]:
+        """Idempotent: a second vote (or concurrent clicks) by one person counts once."""
+        q = await self._visible_question(who, question_id)
+        if q.status not in PUBLIC_STATUSES:
+            raise SalonError("conflict", "only open questions take votes")
+        await self._rooms.require(q.room_id, who, "participant", "voting")
+        try:
+            async with self._db.unit() as s:
+                if on and question_id not in await repo.voted_by(s, [question_id], who.user_id):
+                    s.add(QuestionVote(question_id=question_id, user_id=who.user_id))
+                elif not on:
+                    await repo.remove_vote(s, question_id, who.user_id)
+        except IntegrityError:
+            pass  # the same person's other click got there first: one vote stands
+
+        async def mutate(s: AsyncSession, q: Question, c: Change) -> None:
+            return None
+
+        shown = await self._apply(who, question_id, "participant", "qa.vote", mutate)
+        shown["voted"] = on
+        return shown
+
+    # -- moderation -------------------------------------------------------------------------
+
+    async def approve(self, who: Identity, question_id: int) -> dict[str, Any]:
+        async def mutate(s: AsyncSession, q: Question, c: Change) -> None:
+            if q.status != PENDING:
+                raise SalonError("conflict", "only pending questions can be approved")
+            q.status = OPEN
+
+        return await self._apply(who, question_id, "host", "qa.approve", mutate)
+
+    async def dismiss(self, who: Identity, question_id: int, reason: str) -> dict[str, Any]:
+        async def mutate(s: AsyncSession, q: Question, c: Change) -> None:
+            if q.status not in (PENDING, OPEN, ANSWERED):
+                raise SalonError("conflict", f"the question is {q.status}")
+            q.status, q.dismiss_reason, q.pinned = DISMISSED, reason or None, False
+            data = _about(q) | {"reason": reason}
+            c.notes.append(await self._notifications.add(s, q.asker_id, "question.dismissed", data))
+
+        return await self._apply(who, question_id, "host", "qa.dismiss", mutate)
+
+    async def pin(self, who: Identity, question_id: int, on: bool) -> dict[str, Any]:
+        async def mutate(s: AsyncSession, q: Question, c: Change) -> None:
+            if q.status not in PUBLIC_STATUSES:
+                raise SalonError("conflict", "only open or answered questions can be pinned")
+            q.pinned = on
+
+        return await self._apply(who, question_id, "host", "qa.pin", mutate)
+
+    async def merge(self, who: Identity, question_id: int, into: int) -> dict[str, Any]:
+        """``question_id`` is a duplicate of ``into``: its votes move, nobody counts twice."""
+
+        async def mutate(s: AsyncSession, q: Question, c: Change) -> None:
+            target = await repo.get_question(s, into)
+            if target is None or target.session_id != q.session_id or target.id == q.id:
+                raise SalonError("bad_request", "merge into another question of the same session")
+            live = (PENDING, OPEN, ANSWERED)
+            if q.status not in live or target.status not in live:
+                raise SalonError("conflict", "both questions must still be open")
+            await repo.move_votes(s, q.id, target.id)
+            q.status, q.merged_into, q.pinned = MERGED, target.id, False
+            c.also.append(target.id)
+
+        return await self._apply(who, question_id, "host", "qa.merge", mutate)
+
+    # -- answers ----------------------------------------------------------------------------
+
+    async def answer(self, who: Identity, question_id: int, body: str) -> dict[str, Any]:
+        async def mutate(s: AsyncSession, q: Question, c: Change) -> None:
+            if q.status not in PUBLIC_STATUSES:
+                raise SalonError("conflict", f"the question is {q.status}")
+            s.add(Answer(question_id=q.id, author_id=who.user_id, body=_clean(body), seq=c.seq))
+            await s.flush()
+            if q.asker_id != who.user_id:
+                data = _about(q) | {"by": who.name}
+                c.notes.append(
+                    await self._notifications.add(s, q.asker_id, "question.answered", data)
+                )
+
+        return await self._apply(who, question_id, "expert", "qa.answer", mutate)
+
+    async def edit_answer(self, who: Identity, answer_id: int, body: str) -> dict[str, Any]:
+        async with self._db.read() as s:
+            answer = await repo.get_answer(s, answer_id)
+        if answer is None:
+            raise not_found("answer")
+
+        async def mutate(s: AsyncSession, q: Question, c: Change) -> None:
+            a = await repo.get_answer(s, answer_id)
+            assert a is not None
+            if a.author_id != who.user_id and not c.is_host:
+                raise forbidden("editing someone else's answer")
+            a.body, a.edited_at = _clean(body), utcnow()
+
+        return await self._apply(who, answer.question_id, "expert", "qa.answer_edit", mutate)
+
+    async def mark_answered(
+        self, who: Identity, question_id: int, answered: bool
+    ) -> dict[str, Any]:
+        async def mutate(s: AsyncSession, q: Question, c: Change) -> None:
+            if q.status not in PUBLIC_STATUSES:
+                raise SalonError("conflict", f"the question is {q.status}")
+            _set_answered(q, c, answered)
+
+        return await self._apply(who, question_id, "expert", "qa.mark_answered", mutate)
+
+    async def accept(
+        self, who: Identity, question_id: int, answer_id: int | None
+    ) -> dict[str, Any]:
+        """Experts, hosts or the asker pick the answer that settles it (None: unpick)."""
+
+        async def mutate(s: AsyncSession, q: Question, c: Change) -> None:
+            if q.asker_id != who.user_id and not at_least(c.role, "expert"):
+                raise forbidden("accepting answers")
+            if q.status not in PUBLIC_STATUSES:
+                raise SalonError("conflict", f"the question is {q.status}")
+            a = await repo.get_answer(s, answer_id) if answer_id is not None else None
+            if answer_id is not None and (a is None or a.question_id != q.id):
+                raise not_found("answer")
+            q.accepted_answer_id = answer_id
+            if a is not None:
+                _set_answered(q, c, True)
+                data = _about(q) | {"answer_id": a.id}
+                c.notes.append(
+                    await self._notifications.add(s, a.author_id, "answer.accepted", data)
+                )
+
+        return await self._apply(who, question_id, "viewer", "qa.accept", mutate)
+
+    # -- reading ----------------------------------------------------------------------------
+
+    async def questions(self, who: Identity, session_id: str, sort: str) -> list[dict[str, Any]]:
+        async with self._db.read() as s:
+            rec = await sessions_repo.get(s, session_id)
+            if rec is None:
+                raise not_found("session")
+            role = await self._rooms.require(rec.room_id, who, "viewer", "reading questions")
+            questions = await repo.questions_of(s, session_id)
+            full = await render(s, questions)
+            mine = await repo.voted_by(s, [q.id for q in questions], who.user_id)
+        host = at_least(role, "host")
+        shown = [
+            redact_question(q, who.user_id, host) | {"voted": q["id"] in mine}
+            for q in full
+            if _may_see(q, who.user_id, host)
+        ]
+        return sort_questions(shown, sort)
+
+    async def append_to_notes(
+        self, who: Identity, session_id: str, question_ids: list[int] | None, doc: str
+    ) -> list[int]:
+        """Append answered questions (all of the session's by default) to a room document."""
+        port = self._documents()
+        if port is None:
+            raise SalonError("unavailable", "documents are not available on this server")
+        async with self._db.read() as s:
+            rec = await sessions_repo.get(s, session_id)
+        if rec is None:
+            raise not_found("session")
+        await self._rooms.require(rec.room_id, who, "expert", "appending answers to the notes")
+        chosen = [
+            q
+            for q in reversed(await self.questions(who, session_id, "recent"))
+            if q["status"] == ANSWERED and (question_ids is None or q["id"] in question_ids)
+        ]
+        for q in chosen:
+            await port.append_text(rec.room_id, doc, notes_text(q), who.user_id)
+        return [q["id"] for q in chosen]
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    async def _visible_question(self, who: Identity, question_id: int) -> Question:
+        async with self._db.read() as s:
+            q = await repo.get_question(s, question_id)
+        if q is None:
+            raise not_found("question")
+        role = await self._rooms.require(q.room_id, who, "viewer", "reading questions")
+        if (
+            q.status not in PUBLIC_STATUSES
+            and q.asker_id != who.user_id
+            and not at_least(role, "host")
+        ):
+            raise not_found("question")  # pending/dismissed ones do not exist for others
+        return q
+
+    async def _apply(
+        self, who: Identity, question_id: int, needed: str, kind: str, mutate: Mutation
+    ) -> dict[str, Any]:
+        """Load, check the role, change, archive (timeline + index) in one unit, publish."""
+        q = await self._visible_question(who, question_id)
+        role = await self._rooms.require(q.room_id, who, needed, "that Q&A action")
+        async with self._db.unit() as s:
+            q = await repo.get_question(s, question_id) or q
+            was_public = q.status in PUBLIC_STATUSES
+            rec = await sessions_repo.get(s, q.session_id)
+            assert rec is not None
+            seq = await sessions_repo.next_seq(s, rec.id)
+            change = Change(who, role, rec, seq, was_public)
+            await mutate(s, q, change)
+            full = await self._archive(s, q, change, kind)
+            others = [await self._archive_other(s, qid, change) for qid in change.also]
+        await self._notifications.push(change.notes)
+        await self._publish(full, was_public)
+        for other in others:
+            await self._publish(other, was_public=True)
+        return redact_question(full, who.user_id, change.is_host)
+
+    async def _archive(self, s: AsyncSession, q: Question, c: Change, kind: str) -> dict[str, Any]:
+        """Timeline event and search index for the change, inside its unit of work."""
+        await s.flush()
+        full = (await render(s, [q]))[0]
+        public = q.status in PUBLIC_STATUSES
+        anonymous_self = q.anonymous and c.who.user_id == q.asker_id
+        await sessions_repo.append(
+            s,
+            c.rec.id,
+            seq=c.seq,
+            kind=kind,
+            actor=None if anonymous_self else c.who.user_id,
+            ref=f"question:{q.id}",
+            # A question leaving public view is news for everyone, but only that it left.
+            audience=ALL if public or c.was_public else HOSTS,
+            subject=q.asker_id,
+            data={"question": full if public or not c.was_public else _removal(q)},
+        )
+        answers = (await repo.answers_for(s, [q.id])).get(q.id, [])
+        experts = (await sessions_repo.experts_of(s, [c.rec.id])).get(c.rec.id, [])
+        await index_question(s, q, c.rec, experts, answers)
+        return full
+
+    async def _archive_other(self, s: AsyncSession, question_id: int, c: Change) -> dict[str, Any]:
+        q = await repo.get_question(s, question_id)
+        assert q is not None
+        answers = (await repo.answers_for(s, [q.id])).get(q.id, [])
+        experts = (await sessions_repo.experts_of(s, [c.rec.id])).get(c.rec.id, [])
+        await index_question(s, q, c.rec, experts, answers)
+        return (await render(s, [q]))[0]
+
+    async def _publish(self, full: dict[str, Any], was_public: bool) -> None:
+        room_id = full["room_id"]
+        async with self._db.read() as s:
+            members = await rooms_repo.list_members(s, room_id)
+        private = {m.user_id for m in members if m.role == "host"} | {full["asker"]["user_id"]}
+        for user_id in sorted(private):
+            await self._notifier.user_event(user_id, "qa:question:private", full)
+        if full["status"] in PUBLIC_STATUSES:
+            await self._notifier.room_event(
+                room_id, "qa:question", redact_question(full, None, False)
+            )
+        elif was_public:
+            removed = _about_dict(full) | {
+                "status": full["status"],
+                "merged_into": full["merged_into"],
+            }
+            await self._notifier.room_event(room_id, "qa:removed", removed)
+
+
+def _set_answered(q: Question, c: Change, answered: bool) -> None:
+    if answered:
+        q.status, q.answered_at, q.answered_seq = ANSWERED, utcnow(), c.seq
+    else:
+        q.status, q.answered_at, q.answered_seq = OPEN, None, None
+
+
+def _about(q: Question) -> dict[str, Any]:
+    return {"question_id": q.id, "session_id": q.session_id, "room_id": q.room_id, "body": q.body}
+
+
+def _removal(q: Question) -> dict[str, Any]:
+    return {"id": q.id, "status": q.status, "merged_into": q.merged_into, "anonymous": False}
+
+
+def _about_dict(q: dict[str, Any]) -> dict[str, Any]:
+    return {"question_id": q["id"], "session_id": q["session_id"], "room_id": q["room_id"]}
+
+
+def _may_see(q: dict[str, Any], viewer: str, is_host: bool) -> bool:
+    if is_host:
+        return True
+    if q["status"] in PUBLIC_STATUSES:
+        return True
+    return q["asker"]["user_id"] == viewer and q["status"] in (PENDING, DISMISSED)
