@@ -1,5 +1,8 @@
 """The query sanitiser and snippet maker, without a server."""
 
+# Full-width characters are the point of these tests.
+# ruff: noqa: RUF001
+
 from __future__ import annotations
 
 import pytest

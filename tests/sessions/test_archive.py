@@ -1,0 +1,135 @@
+"""The archive side of sessions, in-process on a real database: the documents port (final
+notes, appended answers, document search), the timeline recorder other features call, and
+role changes heard by several nodes written once."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from salon.app import build_services, stop
+from salon.auth import Identity
+from salon.config import Settings
+from salon.knowledge import Knowledge, knowledge_of
+from salon.qa_view import QuestionList
+from salon.search import SearchQuery
+from salon.services import Services
+from salon.sessions import SessionCreate
+from salon.store.migrate import upgrade
+from tests.support.services import postgres_database
+
+HOST = Identity("host-archive", "Hanna Host")
+ERIN = Identity("erin-archive", "Erin Expert")
+BOB = Identity("bob-archive", "Bob")
+
+
+class MemoryDocuments:
+    """A DocumentsPort over plain strings, standing in for the documents feature."""
+
+    def __init__(self) -> None:
+        self.texts: dict[tuple[str, str], str] = {}
+
+    async def list_docs(self, room_id: str) -> list[str]:
+        return sorted(name for room, name in self.texts if room == room_id)
+
+    async def text_of(self, room_id: str, doc_name: str) -> str:
+        return self.texts.get((room_id, doc_name), "")
+
+    async def append_text(self, room_id: str, doc_name: str, text: str, author: str) -> None:
+        key = (room_id, doc_name)
+        self.texts[key] = self.texts.get(key, "") + text
+
+
+@pytest.fixture
+def database_url(backend: str, tmp_path: Path) -> Iterator[str]:
+    if backend == "postgres":
+        with postgres_database() as url:
+            yield url
+    else:
+        yield f"sqlite+aiosqlite:///{tmp_path / 'salon.db'}"
+
+
+@pytest.fixture
+async def node(database_url: str, tmp_path: Path) -> AsyncIterator[Services]:
+    await asyncio.to_thread(upgrade, database_url)
+    settings = Settings(data_dir=tmp_path, database_url=database_url, secret="x" * 40)
+    services, _hub = build_services(settings)
+    await services.db.start()
+    await services.bus.start()
+    await services.rooms.start()
+    try:
+        yield services
+    finally:
+        await stop(services)
+
+
+async def live_session(services: Services) -> tuple[Knowledge, str, str]:
+    k = knowledge_of(services)
+    for who in (HOST, ERIN, BOB):
+        await services.rooms.ensure_user(who)
+    room = await services.rooms.create(HOST, {"title": "Archive room"})
+    p = SessionCreate(room_id=room.id, title="Notes session", experts=[ERIN.user_id])
+    session = await k.sessions.schedule(HOST, p)
+    # Granting a role renames the user to their id (RoomService.set_role); their next
+    # connect restores the name, as here.
+    await services.rooms.ensure_user(ERIN)
+    await k.sessions.start(HOST, session["id"])
+    return k, room.id, session["id"]
+
+
+async def test_answers_go_to_the_notes_and_final_notes_are_archived(node: Services) -> None:
+    docs = MemoryDocuments()
+    node.extra["documents"] = docs
+    k, room, sid = await live_session(node)
+    docs.texts[(room, "notes")] = "Agenda: certificates.\n"
+    q = await k.qa.ask(BOB, room, "Where do the staging certs live?", anonymous=True)
+    await k.qa.answer(ERIN, q["id"], "In the vault, under pki/staging.")
+    await k.qa.mark_answered(ERIN, q["id"], True)
+    with pytest.raises(Exception) as err:
+        await k.qa.append_to_notes(BOB, sid, None, "notes")
+    assert getattr(err.value, "code", None) == "forbidden"
+    assert await k.qa.append_to_notes(ERIN, sid, None, "notes") == [q["id"]]
+    notes = docs.texts[(room, "notes")]
+    assert "Q: Where do the staging certs live?" in notes
+    assert "A (Erin Expert): In the vault, under pki/staging." in notes
+    assert "Bob" not in notes  # the asker was anonymous
+
+    ended = await k.sessions.end(HOST, sid)
+    docs.texts[(room, "notes")] = "rewritten after the session"
+    record = await k.exports.record(BOB, sid)
+    assert record["documents"]["notes"].startswith("Agenda: certificates.")
+    assert ended["status"] == "ended"
+    markdown = await k.exports.markdown(BOB, sid)
+    assert "## Notes: notes" in markdown and "pki/staging" in markdown
+
+    found = await k.search.search(BOB, SearchQuery(q="vault", kind="document"))
+    assert found["hits"][0]["id"] == f"{sid}/notes"
+    assert found["hits"][0]["link"]["session_id"] == sid
+    mine = await k.qa.questions(BOB, sid, QuestionList(session_id=sid).sort)
+    assert mine[0]["asker"]["user_id"] == BOB.user_id and mine[0]["mine"]
+    theirs = await k.qa.questions(ERIN, sid, "votes")
+    assert theirs[0]["asker"] is None and not theirs[0]["mine"]
+
+
+async def test_timeline_recorder_for_other_features(node: Services) -> None:
+    k, room, sid = await live_session(node)
+    timeline = node.extra["timeline"]
+    assert await timeline.current_session(room) == sid
+    seq = await timeline.record(room, None, "doc.update", {"doc": "notes", "update_ids": [1, 2]})
+    again = await timeline.record(room, sid, "doc.update", {"doc": "notes", "update_ids": [3]})
+    assert seq is not None and again == seq + 1
+    # The same role change heard by two nodes is written once.
+    await node.rooms.set_role(room, HOST, BOB.user_id, "expert")
+    await k.sessions.on_member_change(room, BOB.user_id, "expert")
+    await k.sessions.on_member_change(room, BOB.user_id, "expert")
+    await k.sessions.end(HOST, sid)
+    assert await timeline.current_session(room) is None
+    assert await timeline.record(room, None, "doc.update", {"doc": "notes"}) is None
+    events, _ = await timeline.page(sid, HOST.user_id, True, 0, 1000)
+    kinds = [e["kind"] for e in events]
+    assert kinds.count("role.change") == 1
+    assert kinds.count("doc.update") == 2
+    assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
