@@ -11,6 +11,7 @@ from salon.exports import ExportService
 from salon.notifications import NotificationService
 from salon.notifier import Notifier
 from salon.qa import QAService
+from salon.ratelimit import RateLimiter
 from salon.search import SearchService
 from salon.services import Services
 from salon.sessions import DocumentsPort, SessionService
@@ -41,7 +42,10 @@ def install(services: Services, notifier: Notifier) -> Knowledge:
     timeline = Timeline(db)
     notifications = NotificationService(db, notifier)
     sessions = SessionService(db, services.rooms, notifier, timeline, services.presence, documents)
-    qa = QAService(db, services.rooms, notifier, notifications, documents)
+    settings = services.settings
+    # Questions, votes and answers share one bucket per person and room, sized like chat.
+    limiter = RateLimiter(settings.chat_rate, settings.chat_burst, "questions, votes and answers")
+    qa = QAService(db, services.rooms, notifier, notifications, documents, limiter)
     knowledge = Knowledge(
         timeline=timeline,
         sessions=sessions,

@@ -9,8 +9,6 @@ public, and the full ``qa:question:private`` to each host and the asker.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -20,12 +18,12 @@ from salon.auth import Identity
 from salon.errors import SalonError, forbidden, not_found
 from salon.notifications import NotificationService
 from salon.notifier import Notifier
+from salon.qa_record import Change, Mutation, Publisher, about, archive, archive_other
 from salon.qa_view import notes_text, render, sort_questions
+from salon.ratelimit import RateLimiter
 from salon.rooms import RoomService, at_least
-from salon.search import index_question
 from salon.sessions import DocumentsLookup
 from salon.store import qa as repo
-from salon.store import rooms as rooms_repo
 from salon.store import sessions as sessions_repo
 from salon.store.db import Database
 from salon.store.models import utcnow
@@ -41,28 +39,7 @@ from salon.store.qa import (
     Question,
     QuestionVote,
 )
-from salon.store.sessions import Notification, SessionRecord
-from salon.timeline import ALL, HOSTS, redact_question
-
-
-@dataclass
-class Change:
-    """What one Q&A action works with inside its unit of work."""
-
-    who: Identity
-    role: str
-    rec: SessionRecord
-    seq: int
-    was_public: bool = False
-    notes: list[Notification] = field(default_factory=list)
-    also: list[int] = field(default_factory=list)  # other questions to re-publish (merges)
-
-    @property
-    def is_host(self) -> bool:
-        return at_least(self.role, "host")
-
-
-Mutation = Callable[[AsyncSession, Question, Change], Awaitable[None]]
+from salon.timeline import redact_question
 
 
 def _clean(body: str) -> str:
@@ -77,17 +54,21 @@ class QAService:
         notifier: Notifier,
         notifications: NotificationService,
         documents: DocumentsLookup,
+        limiter: RateLimiter,
     ) -> None:
         self._db = db
         self._rooms = rooms
         self._notifier = notifier
         self._notifications = notifications
         self._documents = documents
+        self._publisher = Publisher(db, notifier)
+        self._limiter = limiter
 
     # -- asking -----------------------------------------------------------------------------
 
     async def ask(self, who: Identity, room_id: str, body: str, anonymous: bool) -> dict[str, Any]:
         role = await self._rooms.require(room_id, who, "participant", "asking questions")
+        self._limiter.check((room_id, who.user_id))
         async with self._db.unit() as s:
             rec = await sessions_repo.live_in(s, room_id)
             if rec is None:
@@ -105,8 +86,8 @@ class QAService:
             s.add(q)
             await s.flush()
             change = Change(who, role, rec, seq)
-            full = await self._archive(s, q, change, "qa.ask")
-        await self._publish(full, was_public=False)
+            full = await archive(s, q, change, "qa.ask")
+        await self._publisher.publish(full, was_public=False)
         return redact_question(full, who.user_id, change.is_host)
 
     async def edit(self, who: Identity, question_id: int, body: str) -> dict[str, Any]:
@@ -138,6 +119,7 @@ class QAService:
         if q.status not in PUBLIC_STATUSES:
             raise SalonError("conflict", "only open questions take votes")
         await self._rooms.require(q.room_id, who, "participant", "voting")
+        self._limiter.check((q.room_id, who.user_id))
         try:
             async with self._db.unit() as s:
                 if on and question_id not in await repo.voted_by(s, [question_id], who.user_id):
@@ -169,7 +151,7 @@ class QAService:
             if q.status not in (PENDING, OPEN, ANSWERED):
                 raise SalonError("conflict", f"the question is {q.status}")
             q.status, q.dismiss_reason, q.pinned = DISMISSED, reason or None, False
-            data = _about(q) | {"reason": reason}
+            data = about(q) | {"reason": reason}
             c.notes.append(await self._notifications.add(s, q.asker_id, "question.dismissed", data))
 
         return await self._apply(who, question_id, "host", "qa.dismiss", mutate)
@@ -202,12 +184,13 @@ class QAService:
 
     async def answer(self, who: Identity, question_id: int, body: str) -> dict[str, Any]:
         async def mutate(s: AsyncSession, q: Question, c: Change) -> None:
+            self._limiter.check((q.room_id, who.user_id))
             if q.status not in PUBLIC_STATUSES:
                 raise SalonError("conflict", f"the question is {q.status}")
             s.add(Answer(question_id=q.id, author_id=who.user_id, body=_clean(body), seq=c.seq))
             await s.flush()
             if q.asker_id != who.user_id:
-                data = _about(q) | {"by": who.name}
+                data = about(q) | {"by": who.name}
                 c.notes.append(
                     await self._notifications.add(s, q.asker_id, "question.answered", data)
                 )
@@ -255,7 +238,7 @@ class QAService:
             q.accepted_answer_id = answer_id
             if a is not None:
                 _set_answered(q, c, True)
-                data = _about(q) | {"answer_id": a.id}
+                data = about(q) | {"answer_id": a.id}
                 c.notes.append(
                     await self._notifications.add(s, a.author_id, "answer.accepted", data)
                 )
@@ -332,62 +315,13 @@ class QAService:
             seq = await sessions_repo.next_seq(s, rec.id)
             change = Change(who, role, rec, seq, was_public)
             await mutate(s, q, change)
-            full = await self._archive(s, q, change, kind)
-            others = [await self._archive_other(s, qid, change) for qid in change.also]
+            full = await archive(s, q, change, kind)
+            others = [await archive_other(s, qid, change) for qid in change.also]
         await self._notifications.push(change.notes)
-        await self._publish(full, was_public)
+        await self._publisher.publish(full, was_public)
         for other in others:
-            await self._publish(other, was_public=True)
+            await self._publisher.publish(other, was_public=True)
         return redact_question(full, who.user_id, change.is_host)
-
-    async def _archive(self, s: AsyncSession, q: Question, c: Change, kind: str) -> dict[str, Any]:
-        """Timeline event and search index for the change, inside its unit of work."""
-        await s.flush()
-        full = (await render(s, [q]))[0]
-        public = q.status in PUBLIC_STATUSES
-        anonymous_self = q.anonymous and c.who.user_id == q.asker_id
-        await sessions_repo.append(
-            s,
-            c.rec.id,
-            seq=c.seq,
-            kind=kind,
-            actor=None if anonymous_self else c.who.user_id,
-            ref=f"question:{q.id}",
-            # A question leaving public view is news for everyone, but only that it left.
-            audience=ALL if public or c.was_public else HOSTS,
-            subject=q.asker_id,
-            data={"question": full if public or not c.was_public else _removal(q)},
-        )
-        answers = (await repo.answers_for(s, [q.id])).get(q.id, [])
-        experts = (await sessions_repo.experts_of(s, [c.rec.id])).get(c.rec.id, [])
-        await index_question(s, q, c.rec, experts, answers)
-        return full
-
-    async def _archive_other(self, s: AsyncSession, question_id: int, c: Change) -> dict[str, Any]:
-        q = await repo.get_question(s, question_id)
-        assert q is not None
-        answers = (await repo.answers_for(s, [q.id])).get(q.id, [])
-        experts = (await sessions_repo.experts_of(s, [c.rec.id])).get(c.rec.id, [])
-        await index_question(s, q, c.rec, experts, answers)
-        return (await render(s, [q]))[0]
-
-    async def _publish(self, full: dict[str, Any], was_public: bool) -> None:
-        room_id = full["room_id"]
-        async with self._db.read() as s:
-            members = await rooms_repo.list_members(s, room_id)
-        private = {m.user_id for m in members if m.role == "host"} | {full["asker"]["user_id"]}
-        for user_id in sorted(private):
-            await self._notifier.user_event(user_id, "qa:question:private", full)
-        if full["status"] in PUBLIC_STATUSES:
-            await self._notifier.room_event(
-                room_id, "qa:question", redact_question(full, None, False)
-            )
-        elif was_public:
-            removed = _about_dict(full) | {
-                "status": full["status"],
-                "merged_into": full["merged_into"],
-            }
-            await self._notifier.room_event(room_id, "qa:removed", removed)
 
 
 def _set_answered(q: Question, c: Change, answered: bool) -> None:
@@ -395,18 +329,6 @@ def _set_answered(q: Question, c: Change, answered: bool) -> None:
         q.status, q.answered_at, q.answered_seq = ANSWERED, utcnow(), c.seq
     else:
         q.status, q.answered_at, q.answered_seq = OPEN, None, None
-
-
-def _about(q: Question) -> dict[str, Any]:
-    return {"question_id": q.id, "session_id": q.session_id, "room_id": q.room_id, "body": q.body}
-
-
-def _removal(q: Question) -> dict[str, Any]:
-    return {"id": q.id, "status": q.status, "merged_into": q.merged_into, "anonymous": False}
-
-
-def _about_dict(q: dict[str, Any]) -> dict[str, Any]:
-    return {"question_id": q["id"], "session_id": q["session_id"], "room_id": q["room_id"]}
 
 
 def _may_see(q: dict[str, Any], viewer: str, is_host: bool) -> bool:
