@@ -40,6 +40,10 @@ class SessionsMixin:
     async def get_session(self, session_id: str) -> dict[str, Any]:
         return dict((await self.call("session:get", {"session_id": session_id}))["session"])
 
+    async def current_session(self, room_id: str) -> dict[str, Any]:
+        """``{"session": live session or None, "questions": [...]}`` for a room."""
+        return await self.call("session:current", {"room_id": room_id})
+
     async def sessions_in(self, room_id: str) -> list[dict[str, Any]]:
         return list((await self.call("session:list", {"room_id": room_id}))["sessions"])
 

@@ -261,6 +261,16 @@ class SessionService:
             data["participants"], data["documents"] = rec.participants, docs
         return data
 
+    async def current(self, who: Identity, room_id: str) -> dict[str, Any] | None:
+        """The room's live session, if any: what someone joining mid-session needs first."""
+        await self._rooms.require(room_id, who, "viewer", "seeing sessions")
+        async with self._db.read() as session:
+            rec = await repo.live_in(session, room_id)
+            if rec is None:
+                return None
+            experts = (await repo.experts_of(session, [rec.id])).get(rec.id, [])
+        return session_dict(rec, experts)
+
     async def in_room(self, who: Identity, room_id: str) -> list[dict[str, Any]]:
         await self._rooms.require(room_id, who, "viewer", "seeing sessions")
         async with self._db.read() as session:

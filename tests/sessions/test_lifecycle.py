@@ -85,9 +85,14 @@ async def test_session_end_to_end(server: ServerProcess) -> None:
         )
         by_votes = [q["id"] for q in await c.questions(sid)]
         assert by_votes[0] == q1["id"]
+        joiner = await c.current_session(room)  # what a late joiner loads first
+        assert joiner["session"]["id"] == sid
+        assert [q["id"] for q in joiner["questions"]] == by_votes
+        assert (await c.sessions_in(room))[0]["id"] == sid
 
         ended = await h.end_session(sid)
         assert ended["status"] == "ended"
+        assert (await c.current_session(room))["session"] is None
         await b.wait_for("session:ended", include_past=True)
         with pytest.raises(SalonClientError) as err:
             await b.ask(room, "Too late?")

@@ -64,6 +64,11 @@ def routes(s: Services) -> list[Route]:
         return ok(sessions=await k.sessions.in_room(who, path(request, "room_id")))
 
     @endpoint
+    async def current(request: Request) -> Response:
+        who = identity(request, s)
+        return ok(session=await k.sessions.current(who, path(request, "room_id")))
+
+    @endpoint
     async def get(request: Request) -> Response:
         return ok(session=await k.sessions.get(identity(request, s), path(request, "session_id")))
 
@@ -118,6 +123,7 @@ def routes(s: Services) -> list[Route]:
     return [
         Route("/api/v1/rooms/{room_id}/sessions", schedule, methods=["POST"]),
         Route("/api/v1/rooms/{room_id}/sessions", in_room, methods=["GET"]),
+        Route("/api/v1/rooms/{room_id}/sessions/current", current, methods=["GET"]),
         Route(one, get, methods=["GET"]),
         Route(one, update, methods=["PATCH"]),
         Route(one + "/start", start, methods=["POST"]),

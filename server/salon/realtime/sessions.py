@@ -9,6 +9,7 @@ from pydantic import Field
 from salon.knowledge import knowledge_of
 from salon.payloads import Id, Payload
 from salon.realtime.hub import Ack, Client, Hub
+from salon.rooms import at_least
 from salon.services import Services
 from salon.sessions import SessionCreate, SessionRef, SessionUpdate
 
@@ -52,10 +53,16 @@ def register(hub: Hub, s: Services) -> None:
     async def in_room(client: Client, p: RoomSessions) -> Ack:
         return {"sessions": await k.sessions.in_room(client.identity, p.room_id)}
 
+    async def current(client: Client, p: RoomSessions) -> Ack:
+        live = await k.sessions.current(client.identity, p.room_id)
+        questions = await k.qa.questions(client.identity, live["id"], "votes") if live else []
+        return {"session": live, "questions": questions}
+
     async def timeline(client: Client, p: TimelinePage) -> Ack:
         rec, role = await k.sessions.role_in(client.identity, p.session_id)
+        host = at_least(role, "host")
         events, after = await k.timeline.page(
-            rec.id, client.identity.user_id, role == "host", p.after, p.limit
+            rec.id, client.identity.user_id, host, p.after, p.limit
         )
         return {"events": events, "next_after": after}
 
@@ -69,5 +76,6 @@ def register(hub: Hub, s: Services) -> None:
     hub.handle("session:end", SessionRef, end)
     hub.handle("session:get", SessionRef, get)
     hub.handle("session:list", RoomSessions, in_room)
+    hub.handle("session:current", RoomSessions, current)
     hub.handle("session:timeline", TimelinePage, timeline)
     hub.handle("notifications:ack", NotificationAck, ack)
