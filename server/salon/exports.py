@@ -41,9 +41,10 @@ class ExportService:
     async def record(self, who: Identity, session_id: str) -> dict[str, Any]:
         rec, role = await self._sessions.role_in(who, session_id)
         is_host = at_least(role, "host")
+        session = await self._sessions.get(who, session_id)
         async with self._db.read() as s:
             messages = await repo.chat_of(s, session_id)
-            names = await names_of(s, {m.user_id for m in messages})
+            names = await names_of(s, {m.user_id for m in messages} | set(session["experts"]))
             documents = {d.name: d.text for d in await repo.documents_of(s, session_id)}
         chat = [
             {
@@ -58,7 +59,8 @@ class ExportService:
         ]
         questions = list(reversed(await self._qa.questions(who, session_id, "recent")))
         return {
-            "session": await self._sessions.get(who, session_id),
+            "session": session,
+            "experts": [{"user_id": e, "name": names.get(e, e)} for e in session["experts"]],
             "chat": chat,
             "questions": questions,
             "documents": documents,
@@ -91,7 +93,7 @@ def render_markdown(record: dict[str, Any]) -> str:
         f"- Started: {session['started_at'] or '-'}",
         f"- Ended: {session['ended_at'] or '-'}",
         f"- Tags: {', '.join(_escape(t) for t in session['tags']) or '-'}",
-        f"- Experts: {', '.join(session['experts']) or '-'}",
+        f"- Experts: {', '.join(_escape(e['name']) for e in record['experts']) or '-'}",
     ]
     people = [p.get("name") or p.get("user_id", "") for p in session.get("participants", [])]
     lines += [f"- Participants: {', '.join(_escape(p) for p in people) or '-'}", ""]

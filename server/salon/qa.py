@@ -114,27 +114,36 @@ class QAService:
     # -- votes ------------------------------------------------------------------------------
 
     async def vote(self, who: Identity, question_id: int, on: bool) -> dict[str, Any]:
-        """Idempotent: a second vote (or concurrent clicks) by one person counts once."""
+        """Idempotent: a second vote (or concurrent clicks) by one person counts once, and
+        only a vote that changed something is recorded and announced."""
         q = await self._visible_question(who, question_id)
         if q.status not in PUBLIC_STATUSES:
             raise SalonError("conflict", "only open questions take votes")
-        await self._rooms.require(q.room_id, who, "participant", "voting")
+        role = await self._rooms.require(q.room_id, who, "participant", "voting")
         self._limiter.check((q.room_id, who.user_id))
-        try:
-            async with self._db.unit() as s:
-                if on and question_id not in await repo.voted_by(s, [question_id], who.user_id):
-                    s.add(QuestionVote(question_id=question_id, user_id=who.user_id))
-                elif not on:
-                    await repo.remove_vote(s, question_id, who.user_id)
-        except IntegrityError:
-            pass  # the same person's other click got there first: one vote stands
+        if not await self._cast(question_id, who.user_id, on):
+            async with self._db.read() as s:
+                full = (await render(s, [q]))[0]
+            return redact_question(full, who.user_id, at_least(role, "host")) | {"voted": on}
 
-        async def mutate(s: AsyncSession, q: Question, c: Change) -> None:
+        async def unchanged(s: AsyncSession, q: Question, c: Change) -> None:
             return None
 
-        shown = await self._apply(who, question_id, "participant", "qa.vote", mutate)
-        shown["voted"] = on
-        return shown
+        shown = await self._apply(who, question_id, "participant", "qa.vote", unchanged)
+        return shown | {"voted": on}
+
+    async def _cast(self, question_id: int, user_id: str, on: bool) -> bool:
+        """Add or remove one person's vote; whether the vote table changed."""
+        try:
+            async with self._db.unit() as s:
+                voted = question_id in await repo.voted_by(s, [question_id], user_id)
+                if on and not voted:
+                    s.add(QuestionVote(question_id=question_id, user_id=user_id))
+                elif not on and voted:
+                    await repo.remove_vote(s, question_id, user_id)
+                return on != voted
+        except IntegrityError:
+            return False  # the same person's other click got there first: one vote stands
 
     # -- moderation -------------------------------------------------------------------------
 

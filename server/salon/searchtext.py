@@ -22,6 +22,8 @@ TYPOGRAPHIC_QUOTES = str.maketrans({c: '"' for c in "“”„‟«»「」『�
 MAX_PHRASES = 16
 MAX_WORDS = 48
 MARK_OPEN, MARK_CLOSE = "«", "»"
+# PostgreSQL refuses tsvectors over 1 MB; long documents are indexed by their first words.
+MAX_INDEXED_CHARS = 400_000
 
 
 def _is_ideograph(ch: str) -> bool:
@@ -79,7 +81,8 @@ def _token(text: str, start: int, end: int) -> Token:
 
 def index_terms(text: str) -> str:
     """What the FTS column stores: folded words separated by single spaces."""
-    return " ".join(t.folded for t in tokens(unicodedata.normalize("NFC", text)))
+    text = unicodedata.normalize("NFC", text[:MAX_INDEXED_CHARS])
+    return " ".join(t.folded for t in tokens(text))
 
 
 @dataclass(frozen=True, slots=True)

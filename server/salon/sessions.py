@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Protocol
 
 from pydantic import Field, Strict, StringConstraints
+from sqlalchemy.exc import IntegrityError
 
 from salon.auth import Identity
 from salon.errors import SalonError, not_found
@@ -36,6 +37,7 @@ from salon.timeline import Timeline
 
 log = logging.getLogger("salon.sessions")
 
+REDACTED_CHAT = {"body": "", "deleted": True, "reactions": {}}
 Description = Annotated[str, StringConstraints(max_length=5000)]
 When = Annotated[datetime, Strict(False)]
 
@@ -176,6 +178,12 @@ class SessionService:
         return data
 
     async def start(self, who: Identity, session_id: str) -> dict[str, Any]:
+        try:
+            return await self._start(who, session_id)
+        except IntegrityError:
+            raise SalonError("conflict", "another session is live in this room") from None
+
+    async def _start(self, who: Identity, session_id: str) -> dict[str, Any]:
         rec = await self._host_session(session_id, who, "starting sessions")
         async with self._db.unit() as session:
             rec = await self._get(session, session_id)
@@ -313,21 +321,23 @@ class SessionService:
     ) -> None:
         ref = f"chat:{data['id']}"
         actor = data.get("deleted_by") or data.get("user_id")
-        seq = None
-        if session_id is not None:
-            seq = await self._timeline.record(room_id, session_id, kind, data, actor=actor, ref=ref)
-        if kind == "chat.delete":
-            if session_id is not None:
-                await self._timeline.scrub(session_id, ref, {"body": "", "deleted": True})
-            async with self._db.unit() as session:
-                await search_repo.drop(session, "chat", str(data["id"]))
-        elif kind in ("chat.message", "chat.edit"):
-            async with self._db.unit() as session:
-                rec = await repo.get(session, session_id) if session_id else None
-                experts = (await repo.experts_of(session, [rec.id])).get(rec.id, []) if rec else []
-                await index_chat(
-                    session, data, rec, experts, seq if kind == "chat.message" else None
+        async with self._db.unit() as session:
+            rec = await repo.get(session, session_id) if session_id else None
+            seq = None
+            if rec is not None:
+                event = await self._timeline.append(
+                    session, rec.id, kind, data, actor=actor, ref=ref
                 )
+                seq = event.seq
+            if kind == "chat.delete":
+                if rec is not None:
+                    await self._timeline.scrub(session, rec.id, ref, REDACTED_CHAT)
+                await search_repo.drop(session, "chat", str(data["id"]))
+            elif kind in ("chat.message", "chat.edit"):
+                experts = (await repo.experts_of(session, [rec.id])).get(rec.id, []) if rec else []
+                # An edit keeps the index's link to the moment the message was first sent.
+                first_seq = seq if kind == "chat.message" else None
+                await index_chat(session, data, rec, experts, first_seq)
 
     async def on_room_event(self, room_id: str, event: str, payload: dict[str, Any]) -> None:
         kinds = {

@@ -90,11 +90,13 @@ class Timeline:
         """Append inside the caller's unit of work, so the event commits with the change."""
         return await repo.append(session, session_id, kind=kind, data=data, **meta)
 
-    async def scrub(self, session_id: str, ref: str, fields: dict[str, Any]) -> None:
-        """Overwrite ``fields`` in every earlier event about ``ref`` (a redaction)."""
-        async with self._db.unit() as session:
-            for event in await repo.events_about(session, session_id, ref):
-                event.data = _scrubbed(event.data, fields)
+    async def scrub(
+        self, session: AsyncSession, session_id: str, ref: str, fields: dict[str, Any]
+    ) -> None:
+        """Overwrite ``fields`` in every earlier event about ``ref`` (a redaction), inside
+        the caller's unit of work."""
+        for event in await repo.events_about(session, session_id, ref):
+            event.data = _scrubbed(event.data, fields)
 
     async def page(
         self, session_id: str, viewer: str, is_host: bool, after: int, limit: int

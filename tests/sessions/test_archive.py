@@ -73,9 +73,6 @@ async def live_session(services: Services) -> tuple[Knowledge, str, str]:
     room = await services.rooms.create(HOST, {"title": "Archive room"})
     p = SessionCreate(room_id=room.id, title="Notes session", experts=[ERIN.user_id])
     session = await k.sessions.schedule(HOST, p)
-    # Granting a role renames the user to their id (RoomService.set_role); their next
-    # connect restores the name, as here.
-    await services.rooms.ensure_user(ERIN)
     await k.sessions.start(HOST, session["id"])
     return k, room.id, session["id"]
 

@@ -121,6 +121,7 @@ async def test_session_end_to_end(server: ServerProcess) -> None:
         assert "How do we rotate the staging certs?" in markdown
         assert "certctl rotate --env staging" in markdown and "(accepted)" in markdown
         assert "Staging certs expire next week." in markdown
+        assert "- Experts: Erin" in markdown
         assert "cafeteria" not in markdown  # dismissed: hosts and its asker only
         record = await c.export_session(sid, format="json")
         assert record["session"]["status"] == "ended"

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     select,
+    text,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -49,7 +50,17 @@ class SessionRecord(Base):
     # Snapshot taken when the session ends: [{user_id, name, role}], in order of first sight.
     participants: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
 
-    __table_args__ = (Index("ix_sessions_room_status", "room_id", "status"),)
+    __table_args__ = (
+        Index("ix_sessions_room_status", "room_id", "status"),
+        # At most one live session per room, even when two hosts press start at once.
+        Index(
+            "uq_sessions_one_live",
+            "room_id",
+            unique=True,
+            sqlite_where=text("status = 'live'"),
+            postgresql_where=text("status = 'live'"),
+        ),
+    )
 
 
 class SessionExpert(Base):

@@ -43,6 +43,15 @@ def upgrade() -> None:
         sa.Column("participants", sa.JSON(), nullable=False),
     )
     op.create_index("ix_sessions_room_status", "sessions", ["room_id", "status"])
+    live = sa.text("status = 'live'")
+    op.create_index(
+        "uq_sessions_one_live",
+        "sessions",
+        ["room_id"],
+        unique=True,
+        sqlite_where=live,
+        postgresql_where=live,
+    )
     op.create_table(
         "session_experts",
         sa.Column("session_id", sa.String(32), sa.ForeignKey("sessions.id"), primary_key=True),
