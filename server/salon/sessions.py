@@ -33,11 +33,10 @@ from salon.store.sessions import (
     SessionExpert,
     SessionRecord,
 )
-from salon.timeline import Timeline
+from salon.timeline import REDACTED, Timeline
 
 log = logging.getLogger("salon.sessions")
 
-REDACTED_CHAT = {"body": "", "deleted": True, "reactions": {}}
 Description = Annotated[str, StringConstraints(max_length=5000)]
 When = Annotated[datetime, Strict(False)]
 
@@ -331,7 +330,7 @@ class SessionService:
                 seq = event.seq
             if kind == "chat.delete":
                 if rec is not None:
-                    await self._timeline.scrub(session, rec.id, ref, REDACTED_CHAT)
+                    await self._timeline.scrub(session, rec.id, ref, REDACTED)
                 await search_repo.drop(session, "chat", str(data["id"]))
             elif kind in ("chat.message", "chat.edit"):
                 experts = (await repo.experts_of(session, [rec.id])).get(rec.id, []) if rec else []

@@ -8,7 +8,7 @@ hides host-only events and anonymous askers from everyone but hosts (and the ask
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -17,8 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from salon.store import sessions as repo
 from salon.store.db import Database
 from salon.store.sessions import TimelineEvent
-
-log = logging.getLogger("salon.timeline")
 
 HOSTS = "hosts"
 ALL = "all"
@@ -114,3 +112,42 @@ def _scrubbed(data: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
         if isinstance(data.get(key), dict):
             cleaned[key] = _scrubbed(data[key], fields)
     return cleaned
+
+
+def state_at(events: Iterable[dict[str, Any]], seq: int) -> dict[str, Any]:
+    """Chat, Q&A and presence as they stood at ``seq``, folded from visible events in order
+    (as ``view`` returns them): the basis of replay seeks and of reconnect catch-up."""
+    chat: dict[int, dict[str, Any]] = {}
+    questions: dict[int, dict[str, Any]] = {}
+    present: dict[str, dict[str, Any]] = {}
+    for event in events:
+        if event["seq"] > seq:
+            break
+        kind, data = event["kind"], event["data"]
+        if kind in ("chat.message", "chat.edit"):
+            chat[data["id"]] = data
+        elif kind in ("chat.delete", "chat.reactions") and data["id"] in chat:
+            changes = REDACTED if kind == "chat.delete" else {"reactions": data["reactions"]}
+            chat[data["id"]] = {**chat[data["id"]], **changes}
+        elif kind.startswith("qa.") and isinstance(data.get("question"), dict):
+            _fold_question(questions, data["question"])
+        elif kind in ("presence.join", "presence.update"):
+            present[data["user_id"]] = {**present.get(data["user_id"], {}), **data}
+        elif kind == "presence.leave":
+            present.pop(data["user_id"], None)
+    return {
+        "seq": seq,
+        "chat": [chat[k] for k in sorted(chat, key=lambda k: chat[k]["seq"])],
+        "questions": list(questions.values()),
+        "presence": list(present.values()),
+    }
+
+
+REDACTED = {"body": "", "deleted": True, "reactions": {}}
+
+
+def _fold_question(questions: dict[int, dict[str, Any]], question: dict[str, Any]) -> None:
+    if question.get("status") in ("open", "answered", "pending") and "body" in question:
+        questions[question["id"]] = question
+    else:  # dismissed, withdrawn or merged: gone from the room's list
+        questions.pop(question["id"], None)

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from salon.timeline import state_at
 from salon_client import SalonClient, SalonClientError
 from tests.support.clients import connected, new_room, user_id
 from tests.support.servers import ServerProcess
@@ -25,15 +26,7 @@ async def all_events(client: SalonClient, session_id: str) -> list[dict[str, Any
 
 def chat_at(events: list[dict[str, Any]], seq: int) -> dict[int, str]:
     """Chat as it stood at ``seq``, rebuilt from the timeline alone (what replay does)."""
-    state: dict[int, str] = {}
-    for event in events:
-        if event["seq"] > seq:
-            break
-        if event["kind"] in ("chat.message", "chat.edit"):
-            state[event["data"]["id"]] = event["data"]["body"]
-        elif event["kind"] == "chat.delete":
-            state.pop(event["data"]["id"], None)
-    return state
+    return {m["id"]: m["body"] for m in state_at(events, seq)["chat"] if not m["deleted"]}
 
 
 async def test_concurrent_activity_gets_one_gap_free_order(server: ServerProcess) -> None:
@@ -65,6 +58,11 @@ async def test_concurrent_activity_gets_one_gap_free_order(server: ServerProcess
         history = {m["id"]: m["body"] for m in (await b.history(room, limit=200))["messages"]}
         assert final == {k: v for k, v in history.items() if v}
         assert final[first["id"]] == "edited once"
+        before_edit = next(e["seq"] for e in events if e["kind"] == "chat.edit") - 1
+        assert chat_at(events, before_edit)[first["id"]] == "to be edited"
+        moment = state_at(events, before_edit)
+        assert [q["votes"] for q in moment["questions"]] == [2]
+        assert {p["user_id"] for p in moment["presence"]} == {host, ann, ben}
         # The deleted message is gone from every moment of the archive, not only the end.
         assert all(e["data"].get("body") != "regret" for e in events)
         joins = {e["actor"] for e in events if e["kind"] == "presence.join"}
@@ -113,3 +111,35 @@ async def test_one_live_session_per_room(server: ServerProcess) -> None:
         with pytest.raises(SalonClientError) as err:
             await h.get_session("no-such-session")
         assert err.value.code == "not_found"
+
+
+def test_views_and_state_hide_what_a_reader_may_not_see() -> None:
+    from datetime import UTC, datetime
+
+    from salon.store.sessions import TimelineEvent
+    from salon.timeline import view
+
+    def event(seq: int, kind: str, data: dict[str, Any], **meta: Any) -> TimelineEvent:
+        at = datetime(2026, 1, 1, tzinfo=UTC)
+        return TimelineEvent(seq=seq, at=at, kind=kind, data=data, audience="all", **meta)
+
+    anon = {"id": 1, "status": "open", "body": "Who?", "anonymous": True, "votes": 0}
+    anon["asker"] = {"user_id": "zed", "name": "Zed"}
+    pending = {"id": 2, "status": "pending", "body": "Later", "anonymous": False}
+    pending["asker"] = {"user_id": "amy", "name": "Amy"}
+    events = [
+        event(1, "qa.ask", {"question": anon}, actor=None, subject="zed"),
+        event(2, "qa.ask", {"question": pending}, actor="amy", subject="amy"),
+        event(3, "qa.dismiss", {"question": {"id": 1, "status": "dismissed"}}, subject="zed"),
+    ]
+    events[1].audience = "hosts"
+    reader = [v for e in events if (v := view(e, "pat", False)) is not None]
+    assert [v["seq"] for v in reader] == [1, 3]
+    assert reader[0]["data"]["question"]["asker"] is None
+    assert state_at(reader, 1)["questions"][0]["id"] == 1
+    assert state_at(reader, 3)["questions"] == []
+    host = [v for e in events if (v := view(e, "hanna", True)) is not None]
+    assert host[0]["data"]["question"]["asker"]["user_id"] == "zed"
+    assert [q["id"] for q in state_at(host, 2)["questions"]] == [1, 2]
+    asker = [v for e in events if (v := view(e, "amy", False)) is not None]
+    assert [v["seq"] for v in asker] == [1, 2, 3]
