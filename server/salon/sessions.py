@@ -158,12 +158,12 @@ class SessionService:
             await self._rooms.set_role(room_id, who, user_id, "expert")
 
     async def update(self, who: Identity, p: SessionUpdate) -> dict[str, Any]:
-        rec = await self._host_session(p.session_id, who, "changing sessions")
+        await self._host_session(p.session_id, who, "changing sessions")
         fields = p.model_dump(exclude_none=True, exclude={"session_id"})
-        if rec.status == ENDED and set(fields) - {"title", "description", "tags"}:
-            raise SalonError("conflict", "the session has ended")
         async with self._db.unit() as session:
-            rec = await self._get(session, p.session_id)
+            rec = await self._get(session, p.session_id, lock=True)
+            if rec.status == ENDED and set(fields) - {"title", "description", "tags"}:
+                raise SalonError("conflict", "the session has ended")
             for name, value in fields.items():
                 setattr(rec, name, _utc(value) if name == "starts_at" else value)
             experts = (await repo.experts_of(session, [rec.id])).get(rec.id, [])
@@ -185,7 +185,7 @@ class SessionService:
     async def _start(self, who: Identity, session_id: str) -> dict[str, Any]:
         rec = await self._host_session(session_id, who, "starting sessions")
         async with self._db.unit() as session:
-            rec = await self._get(session, session_id)
+            rec = await self._get(session, session_id, lock=True)
             if rec.status != SCHEDULED:
                 raise SalonError("conflict", f"the session is {rec.status}")
             if await repo.live_in(session, rec.room_id) is not None:
@@ -211,7 +211,7 @@ class SessionService:
             raise SalonError("conflict", f"the session is {rec.status}")
         documents = await self._final_documents(rec.room_id)
         async with self._db.unit() as session:
-            rec = await self._get(session, session_id)
+            rec = await self._get(session, session_id, lock=True)
             if rec.status != LIVE:
                 raise SalonError("conflict", f"the session is {rec.status}")
             rec.status, rec.ended_at = ENDED, utcnow()
@@ -297,8 +297,8 @@ class SessionService:
         await self._rooms.require(rec.room_id, who, "host", action)
         return rec
 
-    async def _get(self, session: Any, session_id: str) -> SessionRecord:
-        rec = await repo.get(session, session_id)
+    async def _get(self, session: Any, session_id: str, lock: bool = False) -> SessionRecord:
+        rec = await (repo.get_locked if lock else repo.get)(session, session_id)
         if rec is None:
             raise not_found("session")
         return rec

@@ -99,14 +99,14 @@ async def test_session_end_to_end(server: ServerProcess) -> None:
         assert err.value.code == "conflict"
 
         # Search finds the answered question, with its deep link into the timeline.
-        found = await c.search("rotate staging certs", answered=True)
+        found = await c.search("rotate staging certs", answered=True, room=room)
         hit = next(h for h in found["hits"] if h["kind"] == "question")
         assert hit["id"] == str(q1["id"]) and hit["answered"]
         assert hit["link"]["session_id"] == sid and hit["link"]["seq"] > 0
         assert "«rotate»" in hit["snippet_marked"]
-        answers = await c.search("certctl", kind="answer")
+        answers = await c.search("certctl", kind="answer", room=room)
         assert answers["total"] == 1 and answers["hits"][0]["author"]["user_id"] == erin
-        titles = await c.search("certificate rotation", kind="session")
+        titles = await c.search("certificate rotation", kind="session", room=room)
         assert titles["hits"][0]["id"] == sid
 
         profile = await c.expert_profile(erin)

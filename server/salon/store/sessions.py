@@ -131,6 +131,11 @@ async def get(session: AsyncSession, session_id: str) -> SessionRecord | None:
     return await session.get(SessionRecord, session_id)
 
 
+async def get_locked(session: AsyncSession, session_id: str) -> SessionRecord | None:
+    """The row, locked for the rest of the unit (PostgreSQL) so state changes serialise."""
+    return await session.get(SessionRecord, session_id, with_for_update=True)
+
+
 async def live_in(session: AsyncSession, room_id: str) -> SessionRecord | None:
     return await session.scalar(
         select(SessionRecord).where(SessionRecord.room_id == room_id, SessionRecord.status == LIVE)
