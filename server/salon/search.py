@@ -228,9 +228,9 @@ class SearchService:
             rows, total = await repo.run(
                 session, self._backend, filters, parsed.match_text(), p.offset, p.limit
             )
-            starts = await _session_starts(session, {e.session_id for e, _ in rows})
+            sessions = await _sessions(session, {e.session_id for e, _ in rows})
             names = await names_of(session, {e.author_id for e, _ in rows if e.author_id})
-        hits = [_hit(e, score, parsed.words, starts, names) for e, score in rows]
+        hits = [_hit(e, score, parsed.words, sessions, names) for e, score in rows]
         return {
             "hits": hits,
             "total": total,
@@ -240,35 +240,34 @@ class SearchService:
         }
 
 
-async def _session_starts(session: AsyncSession, ids: set[str | None]) -> dict[str, datetime]:
-    starts = {}
+async def _sessions(session: AsyncSession, ids: set[str | None]) -> dict[str, SessionRecord]:
+    found = {}
     for session_id in ids:
-        if session_id is None:
-            continue
-        rec = await session.get(SessionRecord, session_id)
-        if rec is not None and rec.started_at is not None:
-            starts[session_id] = rec.started_at
-    return starts
+        rec = await session.get(SessionRecord, session_id) if session_id else None
+        if rec is not None:
+            found[rec.id] = rec
+    return found
 
 
 def _hit(
     e: SearchEntry,
     score: float,
     words: frozenset[str],
-    starts: dict[str, datetime],
+    sessions: dict[str, SessionRecord],
     names: dict[str, str],
 ) -> dict[str, Any]:
     text = snippet(e.body or e.title, words)
     title = snippet(e.title, words) if e.title else None
-    started = starts.get(e.session_id or "")
+    rec = sessions.get(e.session_id or "")
     offset_ms = None
-    if started is not None:
-        offset_ms = max(0, int((e.at - started).total_seconds() * 1000))
+    if rec is not None and rec.started_at is not None:
+        offset_ms = max(0, int((e.at - rec.started_at).total_seconds() * 1000))
     return {
         "kind": e.kind,
         "id": e.ref,
         "room_id": e.room_id,
         "session_id": e.session_id,
+        "session_title": rec.title if rec is not None else None,
         "title": e.title,
         "title_highlights": title.highlights if title else [],
         "snippet": text.text,

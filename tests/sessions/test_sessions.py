@@ -103,6 +103,8 @@ async def test_session_end_to_end(server: ServerProcess) -> None:
         hit = next(h for h in found["hits"] if h["kind"] == "question")
         assert hit["id"] == str(q1["id"]) and hit["answered"]
         assert hit["link"]["session_id"] == sid and hit["link"]["seq"] > 0
+        assert hit["session_title"] == "Certificate rotation AMA"
+        assert hit["link"]["seq"] == accepted["answered_seq"] and hit["link"]["offset_ms"] > 0
         assert "«rotate»" in hit["snippet_marked"]
         answers = await c.search("certctl", kind="answer", room=room)
         assert answers["total"] == 1 and answers["hits"][0]["author"]["user_id"] == erin

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 from pydantic import Field
@@ -12,6 +13,8 @@ from salon.realtime.hub import Ack, Client, Hub
 from salon.rooms import at_least
 from salon.services import Services
 from salon.sessions import SessionCreate, SessionRef, SessionUpdate
+
+log = logging.getLogger("salon.realtime.sessions")
 
 
 class RoomSessions(Payload):
@@ -32,8 +35,12 @@ def register(hub: Hub, s: Services) -> None:
     k = knowledge_of(s)
 
     async def connected(client: Client) -> None:
-        # Whatever happened while this person was away (answers, dismissals) arrives now.
-        await k.notifications.deliver(client.identity.user_id)
+        # Whatever happened while this person was away (answers, dismissals) arrives now;
+        # if that fails the connection still stands, and the next connect tries again.
+        try:
+            await k.notifications.deliver(client.identity.user_id)
+        except Exception:
+            log.exception("delivering notifications to %s failed", client.identity.user_id)
 
     async def schedule(client: Client, p: SessionCreate) -> Ack:
         return {"session": await k.sessions.schedule(client.identity, p)}
