@@ -23,9 +23,9 @@ from salon.config import Settings
 from salon.knowledge import install as install_knowledge
 from salon.presence import PresenceService
 from salon.realtime.hub import Hub, create_server
+from salon.recorder import TimelineTap
 from salon.rooms import RoomService
 from salon.services import Services
-from salon.sessions import TimelineTap
 from salon.store.db import Database
 
 log = logging.getLogger("salon.app")
@@ -63,8 +63,8 @@ def build_services(settings: Settings) -> tuple[Services, Hub]:
     auth = TokenAuthority(settings)
     hub = Hub(create_server(settings), auth.from_handshake)
     rooms = RoomService(settings, db, bus)
-    # Presence events of live sessions go on their timeline (the tap finds sessions lazily).
-    tap = TimelineTap(hub, lambda: services.extra.get("sessions"))
+    # Presence events of live sessions go on their timeline (the tap finds the recorder lazily).
+    tap = TimelineTap(hub, lambda: services.extra.get("recorder"))
     presence = PresenceService(tap, settings.presence_grace)
     chat = ChatService(settings, db, rooms, hub)
     services = Services(settings, db, bus, auth, rooms, presence, chat, node_id)

@@ -12,6 +12,7 @@ from salon.notifications import NotificationService
 from salon.notifier import Notifier
 from salon.qa import QAService
 from salon.ratelimit import RateLimiter
+from salon.recorder import Recorder
 from salon.search import SearchService
 from salon.services import Services
 from salon.sessions import DocumentsPort, SessionService
@@ -21,6 +22,7 @@ from salon.timeline import Timeline
 @dataclass(frozen=True, slots=True)
 class Knowledge:
     timeline: Timeline
+    recorder: Recorder
     sessions: SessionService
     qa: QAService
     search: SearchService
@@ -32,7 +34,8 @@ class Knowledge:
 def install(services: Services, notifier: Notifier) -> Knowledge:
     """Build the features and register them in ``services.extra``:
     ``timeline`` (record/current_session, for the documents feature to log edits),
-    ``sessions`` and ``knowledge`` (all of them, for the transport layers)."""
+    ``recorder`` (found lazily by the presence TimelineTap) and ``knowledge`` (all of
+    them, for the transport layers)."""
 
     def documents() -> DocumentsPort | None:
         port: Any = services.extra.get("documents")
@@ -46,8 +49,10 @@ def install(services: Services, notifier: Notifier) -> Knowledge:
     # Questions, votes and answers share one bucket per person and room, sized like chat.
     limiter = RateLimiter(settings.chat_rate, settings.chat_burst, "questions, votes and answers")
     qa = QAService(db, services.rooms, notifier, notifications, documents, limiter)
+    recorder = Recorder(db, timeline)
     knowledge = Knowledge(
         timeline=timeline,
+        recorder=recorder,
         sessions=sessions,
         qa=qa,
         search=SearchService(db),
@@ -56,9 +61,9 @@ def install(services: Services, notifier: Notifier) -> Knowledge:
         notifications=notifications,
     )
     services.chat.current_session = timeline.current_session
-    services.chat.record = sessions.on_chat
-    services.rooms.on_member_change(sessions.on_member_change)
-    services.extra.update(timeline=timeline, sessions=sessions, knowledge=knowledge)
+    services.chat.record = recorder.on_chat
+    services.rooms.on_member_change(recorder.on_member_change)
+    services.extra.update(timeline=timeline, recorder=recorder, knowledge=knowledge)
     return knowledge
 
 

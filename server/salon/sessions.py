@@ -1,6 +1,7 @@
 """Sessions: a host schedules one in a room, starts it (the room goes live) and ends it (the
 session becomes an archived record). While a session is live everything that happens in the
-room is appended to its timeline; chat, presence and role changes arrive here through hooks.
+room is appended to its timeline (salon.recorder hooks chat, presence and role changes; Q&A
+writes its own events). Documents reach sessions only through the DocumentsPort below.
 """
 
 from __future__ import annotations
@@ -19,9 +20,7 @@ from salon.notifier import Notifier
 from salon.payloads import Id, Payload, Tag, Title
 from salon.presence import PresenceService
 from salon.rooms import RoomService, at_least
-from salon.search import index_chat, index_document, index_session
-from salon.store import rooms as rooms_repo
-from salon.store import search as search_repo
+from salon.search import index_document, index_session
 from salon.store import sessions as repo
 from salon.store.db import Database
 from salon.store.models import utcnow
@@ -33,7 +32,7 @@ from salon.store.sessions import (
     SessionExpert,
     SessionRecord,
 )
-from salon.timeline import REDACTED, Timeline
+from salon.timeline import Timeline
 
 log = logging.getLogger("salon.sessions")
 
@@ -197,7 +196,7 @@ class SessionService:
             # People already in the room are the first participants.
             for person in self._presence.list(rec.room_id):
                 await self._timeline.append(
-                    session, rec.id, "presence.join", _person(person), actor=person["user_id"]
+                    session, rec.id, "presence.join", person_data(person), actor=person["user_id"]
                 )
             experts = (await repo.experts_of(session, [rec.id])).get(rec.id, [])
             await index_session(session, rec, experts)
@@ -303,93 +302,8 @@ class SessionService:
             raise not_found("session")
         return rec
 
-    # -- hooks: what happens in the room goes on the timeline ------------------------------
 
-    async def on_chat(
-        self, room_id: str, session_id: str | None, kind: str, data: dict[str, Any]
-    ) -> None:
-        """ChatService.record: timeline, redaction and search index for every chat change."""
-        try:
-            await self._on_chat(room_id, session_id, kind, data)
-        except Exception:
-            # The message is already stored and broadcast; archiving must not fail the send.
-            log.exception("archiving %s in room %s failed", kind, room_id)
-
-    async def _on_chat(
-        self, room_id: str, session_id: str | None, kind: str, data: dict[str, Any]
-    ) -> None:
-        ref = f"chat:{data['id']}"
-        actor = data.get("deleted_by") or data.get("user_id")
-        async with self._db.unit() as session:
-            rec = await repo.get(session, session_id) if session_id else None
-            seq = None
-            if rec is not None:
-                event = await self._timeline.append(
-                    session, rec.id, kind, data, actor=actor, ref=ref
-                )
-                seq = event.seq
-            if kind == "chat.delete":
-                if rec is not None:
-                    await self._timeline.scrub(session, rec.id, ref, REDACTED)
-                await search_repo.drop(session, "chat", str(data["id"]))
-            elif kind in ("chat.message", "chat.edit"):
-                experts = (await repo.experts_of(session, [rec.id])).get(rec.id, []) if rec else []
-                # An edit keeps the index's link to the moment the message was first sent.
-                first_seq = seq if kind == "chat.message" else None
-                await index_chat(session, data, rec, experts, first_seq)
-
-    async def on_room_event(self, room_id: str, event: str, payload: dict[str, Any]) -> None:
-        kinds = {
-            "presence:joined": "presence.join",
-            "presence:left": "presence.leave",
-            "presence:updated": "presence.update",
-        }
-        if event not in kinds:
-            return
-        try:
-            await self._timeline.record(
-                room_id, None, kinds[event], _person(payload), actor=payload.get("user_id")
-            )
-        except Exception:
-            log.exception("recording %s in room %s failed", event, room_id)
-
-    async def on_member_change(self, room_id: str, user_id: str, role: str | None) -> None:
-        """Every node hears a role change; the dedupe key makes the timeline hold it once."""
-        try:
-            async with self._db.read() as session:
-                member = await rooms_repo.get_membership(session, room_id, user_id)
-            when = member and (member.removed_at or member.granted_at)
-            dedupe = f"role:{user_id}:{role}:{when.isoformat() if when else ''}"
-            await self._timeline.record(
-                room_id,
-                None,
-                "role.change",
-                {"user_id": user_id, "role": role},
-                actor=member.granted_by if member else None,
-                dedupe=dedupe,
-            )
-        except Exception:
-            log.exception("recording a role change in room %s failed", room_id)
-
-
-class TimelineTap:
-    """A Notifier that forwards room events and lets sessions record the presence ones."""
-
-    def __init__(self, inner: Notifier, sessions: Callable[[], SessionService | None]) -> None:
-        self._inner = inner
-        self._sessions = sessions
-
-    async def room_event(self, room_id: str, event: str, payload: dict[str, Any]) -> None:
-        await self._inner.room_event(room_id, event, payload)
-        service = self._sessions()
-        if service is not None:
-            await service.on_room_event(room_id, event, payload)
-
-    async def user_event(self, user_id: str, event: str, payload: dict[str, Any]) -> None:
-        await self._inner.user_event(user_id, event, payload)
-
-
-def _person(p: dict[str, Any]) -> dict[str, Any]:
+def person_data(p: dict[str, Any]) -> dict[str, Any]:
     return {k: p[k] for k in ("user_id", "name", "role", "hand_raised") if k in p}
 
 

@@ -120,8 +120,8 @@ async def test_timeline_recorder_for_other_features(node: Services) -> None:
     assert seq is not None and again == seq + 1
     # The same role change heard by two nodes is written once.
     await node.rooms.set_role(room, HOST, BOB.user_id, "expert")
-    await k.sessions.on_member_change(room, BOB.user_id, "expert")
-    await k.sessions.on_member_change(room, BOB.user_id, "expert")
+    await k.recorder.on_member_change(room, BOB.user_id, "expert")
+    await k.recorder.on_member_change(room, BOB.user_id, "expert")
     await k.sessions.end(HOST, sid)
     assert await timeline.current_session(room) is None
     assert await timeline.record(room, None, "doc.update", {"doc": "notes"}) is None
