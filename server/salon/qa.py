@@ -8,6 +8,7 @@ public, and the full ``qa:question:private`` to each host and the asker.
 
 from __future__ import annotations
 
+import logging
 import unicodedata
 from typing import Any
 
@@ -40,6 +41,8 @@ from salon.store.qa import (
     QuestionVote,
 )
 from salon.timeline import redact_question
+
+log = logging.getLogger("salon.qa")
 
 
 def _clean(body: str) -> str:
@@ -290,8 +293,14 @@ class QAService:
             for q in reversed(await self.questions(who, session_id, "recent"))
             if q["status"] == ANSWERED and (question_ids is None or q["id"] in question_ids)
         ]
-        for q in chosen:
-            await port.append_text(rec.room_id, doc, notes_text(q), who.user_id)
+        try:
+            for q in chosen:
+                await port.append_text(rec.room_id, doc, notes_text(q), who.user_id)
+        except SalonError:
+            raise
+        except Exception:
+            log.exception("appending to %s in room %s failed", doc, rec.room_id)
+            raise SalonError("unavailable", "the notes document could not be changed") from None
         return [q["id"] for q in chosen]
 
     # -- plumbing ---------------------------------------------------------------------------

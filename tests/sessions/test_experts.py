@@ -17,7 +17,8 @@ async def test_leaderboard_ranks_by_score_and_filters(server: ServerProcess) -> 
     async with connected(server, host, ada, bo, asker) as (h, a, b, q):
         room = await new_room(h)
         await h.join(room)
-        session = await h.schedule_session(room, "Ranked", experts=[ada, bo], tags=[tag])
+        tags = [tag, f"Über-{tag}"]
+        session = await h.schedule_session(room, "Ranked", experts=[ada, bo], tags=tags)
         await h.start_session(session["id"])
         first = await q.ask(room, "First question")
         second = await q.ask(room, "Second question")
@@ -35,6 +36,8 @@ async def test_leaderboard_ranks_by_score_and_filters(server: ServerProcess) -> 
         assert board[1]["answers"] == 2 and board[1]["questions_answered"] == 2
         assert [e["user_id"] for e in await q.leaderboard(tag=tag)] == [ada, bo]
         assert await q.leaderboard(tag=tag + "-none") == []
+        assert [e["user_id"] for e in await q.leaderboard(tag=f"Über-{tag}")] == [ada, bo]
+        assert [e["user_id"] for e in await q.leaderboard(tag=tag.upper())] == [ada, bo]
         later = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
         assert await q.leaderboard(room=room, from_=later) == []
         earlier = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
@@ -42,7 +45,8 @@ async def test_leaderboard_ranks_by_score_and_filters(server: ServerProcess) -> 
 
         profile = await q.expert_profile(bo)
         assert (profile["answers"], profile["accepted"], profile["upvotes"]) == (2, 0, 2)
-        assert profile["sessions_led"] == 1 and profile["tags"] == [{"tag": tag, "count": 3}]
+        assert profile["sessions_led"] == 1
+        assert profile["tags"] == [{"tag": tag, "count": 3}, {"tag": f"Über-{tag}", "count": 3}]
         assert {r["question"] for r in profile["recent_answers"]} == {
             "First question",
             "Second question",

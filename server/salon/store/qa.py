@@ -3,6 +3,7 @@ merging change their status, so the archive keeps what moderation decided and wh
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    ColumnElement,
     ForeignKey,
     Index,
     Select,
@@ -185,14 +187,22 @@ async def answer_rows(
     if room is not None:
         stmt = stmt.where(Question.room_id == room)
     if tag is not None:
-        escaped = tag.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        stmt = stmt.where(cast(SessionRecord.tags, String).like(f'%"{escaped}"%', escape="\\"))
+        stmt = stmt.where(tagged(SessionRecord.tags, tag))
     if since is not None:
         stmt = stmt.where(Answer.created_at >= since)
     if until is not None:
         stmt = stmt.where(Answer.created_at <= until)
     rows = await session.execute(stmt.order_by(Answer.id))
     return [AnswerRow(*row) for row in rows]
+
+
+def tagged(column: Any, tag: str) -> ColumnElement[bool]:
+    """``tag`` is in a JSON list column, on both backends. The list is stored as JSON text
+    (non-ASCII escaped as \\uXXXX), so the pattern is the tag serialised the same way."""
+    quoted = json.dumps(tag).lower()
+    escaped = quoted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    found: ColumnElement[bool] = func.lower(cast(column, String)).like(f"%{escaped}%", escape="\\")
+    return found
 
 
 @dataclass(frozen=True, slots=True)
