@@ -337,16 +337,17 @@ class QAService:
             others = [await archive_other(s, qid, change) for qid in change.also]
         await self._notifications.push(change.notes)
         await self._publisher.publish(full, was_public)
-        for other in others:
-            await self._publisher.publish(other, was_public=True)
+        for other in others:  # a merge target: its status did not change, its votes did
+            await self._publisher.publish(other, other["status"] in PUBLIC_STATUSES)
         return redact_question(full, who.user_id, change.is_host)
 
 
 def _set_answered(q: Question, c: Change, answered: bool) -> None:
     if answered:
         q.status, q.answered_at, q.answered_seq = ANSWERED, utcnow(), c.seq
-    else:
+    else:  # reopened: nothing settles it any more
         q.status, q.answered_at, q.answered_seq = OPEN, None, None
+        q.accepted_answer_id = None
 
 
 def _may_see(q: dict[str, Any], viewer: str, is_host: bool) -> bool:
