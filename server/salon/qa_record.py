@@ -4,7 +4,7 @@ inside the change's unit of work; then the redacted and the full renderings to t
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -45,6 +45,7 @@ Mutation = Callable[[AsyncSession, Question, Change], Awaitable[None]]
 
 async def archive(s: AsyncSession, q: Question, c: Change, kind: str) -> dict[str, Any]:
     """Timeline event and search index for the change, inside its unit of work."""
+    q.last_seq = c.seq
     await s.flush()
     full = (await render(s, [q]))[0]
     public = q.status in PUBLIC_STATUSES
@@ -68,12 +69,13 @@ async def archive(s: AsyncSession, q: Question, c: Change, kind: str) -> dict[st
 
 
 async def archive_other(s: AsyncSession, question_id: int, c: Change) -> dict[str, Any]:
+    """A second question the change touched (a merge target gaining votes): its own event."""
     q = await repo.get_question(s, question_id)
     assert q is not None
-    answers = (await repo.answers_for(s, [q.id])).get(q.id, [])
-    experts = (await sessions_repo.experts_of(s, [c.rec.id])).get(c.rec.id, [])
-    await index_question(s, q, c.rec, experts, answers)
-    return (await render(s, [q]))[0]
+    seq = await sessions_repo.next_seq(s, c.rec.id)
+    return await archive(
+        s, q, replace(c, seq=seq, was_public=q.status in PUBLIC_STATUSES), "qa.merge"
+    )
 
 
 class Publisher:

@@ -129,6 +129,7 @@ def question_dict(
         "answered_at": _stamp(q.answered_at),
         "asked_seq": q.asked_seq,
         "answered_seq": q.answered_seq,
+        "seq": q.last_seq,
     }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from salon.timeline import state_at
 from salon_client import SalonClientError
 from tests.support.clients import connected, new_room, user_id
 from tests.support.servers import ServerProcess
@@ -69,6 +70,10 @@ async def test_session_end_to_end(server: ServerProcess) -> None:
         await b.wait_for("qa:removed", lambda r: r["question_id"] == q2["id"], include_past=True)
         listed = {q["id"]: q for q in await b.questions(sid)}
         assert listed[q1["id"]]["votes"] == 3 and q2["id"] not in listed
+        grown = await b.wait_for(
+            "qa:question", lambda q: q["id"] == q1["id"] and q["votes"] == 3, include_past=True
+        )
+        assert grown["seq"] > seen["seq"]  # updates carry their timeline seq
 
         with pytest.raises(SalonClientError) as err:
             await b.answer(q1["id"], "I think it is automatic")
@@ -137,5 +142,9 @@ async def test_session_end_to_end(server: ServerProcess) -> None:
             assert kind in kinds
         for kind in ("qa.dismiss", "qa.answer", "qa.accept", "session.updated"):
             assert kind in kinds
+        # Folding the timeline gives the state every client saw at the end.
+        final = {q["id"]: q for q in state_at(timeline, timeline[-1]["seq"])["questions"]}
+        assert final[q1["id"]]["votes"] == 3 and final[q1["id"]]["status"] == "answered"
+        assert q2["id"] not in final and q3["id"] not in final
         stamps = [ev["at"] for ev in timeline]
         assert stamps == sorted(stamps)

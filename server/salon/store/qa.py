@@ -54,6 +54,8 @@ class Question(Base):
     # Timeline moments for deep links: when it was asked and when it was (last) answered.
     asked_seq: Mapped[int] = mapped_column(BigInteger, default=0)
     answered_seq: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # Timeline seq of the latest change: clients drop live updates older than what they hold.
+    last_seq: Mapped[int] = mapped_column(BigInteger, default=0)
 
     __table_args__ = (
         Index("ix_questions_session", "session_id", "status"),

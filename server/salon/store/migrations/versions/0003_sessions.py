@@ -119,6 +119,7 @@ def _qa() -> None:
         sa.Column("answered_at", Stamp, nullable=True),
         sa.Column("asked_seq", sa.BigInteger(), nullable=False),
         sa.Column("answered_seq", sa.BigInteger(), nullable=True),
+        sa.Column("last_seq", sa.BigInteger(), nullable=False),
     )
     op.create_index("ix_questions_session", "questions", ["session_id", "status"])
     op.create_index("ix_questions_asker", "questions", ["asker_id"])
