@@ -20,7 +20,9 @@ from salon.auth import TokenAuthority
 from salon.bus import create_bus
 from salon.chat import ChatService
 from salon.config import Settings
+from salon.docs.service import DocumentService
 from salon.knowledge import install as install_knowledge
+from salon.metrics import Metrics
 from salon.presence import PresenceService
 from salon.realtime.hub import Hub, create_server
 from salon.recorder import TimelineTap
@@ -61,14 +63,20 @@ def build_services(settings: Settings) -> tuple[Services, Hub]:
     db = Database(settings.resolved_database_url())
     bus = create_bus(settings.redis_url, node_id)
     auth = TokenAuthority(settings)
-    hub = Hub(create_server(settings), auth.from_handshake)
+    metrics = Metrics()
+    hub = Hub(create_server(settings), auth.from_handshake, metrics, settings)
     rooms = RoomService(settings, db, bus)
     # Presence events of live sessions go on their timeline (the tap finds the recorder lazily).
     tap = TimelineTap(hub, lambda: services.extra.get("recorder"))
-    presence = PresenceService(tap, settings.presence_grace)
+    presence = PresenceService(tap, bus, settings.presence_grace, metrics)
     chat = ChatService(settings, db, rooms, hub)
-    services = Services(settings, db, bus, auth, rooms, presence, chat, node_id)
-    install_knowledge(services, hub)
+    services = Services(settings, db, bus, auth, rooms, presence, chat, node_id, metrics)
+    metrics.track(metrics.connections, lambda: len(hub.clients))
+    metrics.track(metrics.rooms, presence.rooms_of_this_node)
+    documents = DocumentService.build(settings, db, rooms, bus)  # issue 3: collaborative documents
+    services.extra["documents"] = documents
+    services.lifecycle.append(documents)
+    install_knowledge(services, hub)  # issue 4: sessions, Q&A, search, recognition
     realtime.register_all(hub, services)
     return services, hub
 
@@ -81,6 +89,7 @@ def create_app(settings: Settings) -> Any:
         await services.db.start()
         await services.bus.start()
         await services.rooms.start()
+        await services.presence.start()
         for part in services.lifecycle:
             await part.start()
         log.info("node %s ready", services.node_id)

@@ -6,8 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from salon.docs.service import DocumentService
+from salon.documents_port import DocumentsAdapter
 from salon.experts import ExpertService
 from salon.exports import ExportService
+from salon.live import LiveSessions
 from salon.notifications import NotificationService
 from salon.notifier import Notifier
 from salon.qa import QAService
@@ -33,18 +36,28 @@ class Knowledge:
 
 def install(services: Services, notifier: Notifier) -> Knowledge:
     """Build the features and register them in ``services.extra``:
-    ``timeline`` (record/current_session, for the documents feature to log edits),
+    ``timeline`` (record/current_session, for other features to log events),
+    ``documents_port`` (the DocumentsPort over ``documents``, when that feature is there),
     ``recorder`` (found lazily by the presence TimelineTap) and ``knowledge`` (all of
     them, for the transport layers)."""
 
     def documents() -> DocumentsPort | None:
-        port: Any = services.extra.get("documents")
+        port: Any = services.extra.get("documents_port")
         return port  # type: ignore[no-any-return]
 
     db = services.db
+    live = LiveSessions(db, services.bus)
+    services.lifecycle.append(live)
+    docs = services.extra.get("documents")
+    if isinstance(docs, DocumentService):
+        # The document log stamps each update with the room's live session from this map.
+        docs.manager.session_of = live.of
+        services.extra["documents_port"] = DocumentsAdapter(docs, live)
     timeline = Timeline(db)
     notifications = NotificationService(db, notifier)
-    sessions = SessionService(db, services.rooms, notifier, timeline, services.presence, documents)
+    sessions = SessionService(
+        db, services.rooms, notifier, timeline, services.presence, documents, live
+    )
     settings = services.settings
     # Questions, votes and answers share one bucket per person and room, sized like chat.
     limiter = RateLimiter(settings.chat_rate, settings.chat_burst, "questions, votes and answers")

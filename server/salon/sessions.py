@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from salon.auth import Identity
 from salon.errors import SalonError, not_found
+from salon.live import LiveSessions
 from salon.notifier import Notifier
 from salon.payloads import Id, Payload, Tag, Title
 from salon.presence import PresenceService
@@ -115,6 +116,7 @@ class SessionService:
         timeline: Timeline,
         presence: PresenceService,
         documents: DocumentsLookup,
+        live: LiveSessions,
     ) -> None:
         self._db = db
         self._rooms = rooms
@@ -122,6 +124,7 @@ class SessionService:
         self._timeline = timeline
         self._presence = presence
         self._documents = documents
+        self._live = live
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -200,6 +203,7 @@ class SessionService:
                 )
             experts = (await repo.experts_of(session, [rec.id])).get(rec.id, [])
             await index_session(session, rec, experts)
+        await self._live.changed(rec.room_id, rec.id)
         data = session_dict(rec, experts)
         await self._notifier.room_event(rec.room_id, "session:started", data)
         return data
@@ -227,6 +231,7 @@ class SessionService:
                 session.add(SessionDocument(session_id=rec.id, name=name, text=text))
                 await index_document(session, rec, experts, name, text, event.seq)
             await index_session(session, rec, experts)
+        await self._live.changed(rec.room_id, None)
         data = session_dict(rec, experts)
         await self._notifier.room_event(rec.room_id, "session:ended", data)
         return data

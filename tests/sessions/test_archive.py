@@ -1,6 +1,7 @@
-"""The archive side of sessions, in-process on a real database: the documents port (final
-notes, appended answers, document search), the timeline recorder other features call, and
-role changes heard by several nodes written once."""
+"""The archive side of sessions, in-process on a real database with the real documents
+feature: the documents port (final notes, appended answers, log stamps, document search),
+the timeline recorder other features call, and role changes heard by several nodes written
+once."""
 
 from __future__ import annotations
 
@@ -9,38 +10,24 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from salon.app import build_services, stop
 from salon.auth import Identity
 from salon.config import Settings
+from salon.errors import SalonError
 from salon.knowledge import Knowledge, knowledge_of
 from salon.qa_view import QuestionList
 from salon.search import SearchQuery
 from salon.services import Services
 from salon.sessions import SessionCreate
+from salon.store.documents import DocUpdate, get_document
 from salon.store.migrate import upgrade
 from tests.support.services import postgres_database
 
 HOST = Identity("host-archive", "Hanna Host")
 ERIN = Identity("erin-archive", "Erin Expert")
 BOB = Identity("bob-archive", "Bob")
-
-
-class MemoryDocuments:
-    """A DocumentsPort over plain strings, standing in for the documents feature."""
-
-    def __init__(self) -> None:
-        self.texts: dict[tuple[str, str], str] = {}
-
-    async def list_docs(self, room_id: str) -> list[str]:
-        return sorted(name for room, name in self.texts if room == room_id)
-
-    async def text_of(self, room_id: str, doc_name: str) -> str:
-        return self.texts.get((room_id, doc_name), "")
-
-    async def append_text(self, room_id: str, doc_name: str, text: str, author: str) -> None:
-        key = (room_id, doc_name)
-        self.texts[key] = self.texts.get(key, "") + text
 
 
 @pytest.fixture
@@ -60,6 +47,9 @@ async def node(database_url: str, tmp_path: Path) -> AsyncIterator[Services]:
     await services.db.start()
     await services.bus.start()
     await services.rooms.start()
+    await services.presence.start()
+    for part in services.lifecycle:
+        await part.start()
     try:
         yield services
     finally:
@@ -78,27 +68,36 @@ async def live_session(services: Services) -> tuple[Knowledge, str, str]:
 
 
 async def test_answers_go_to_the_notes_and_final_notes_are_archived(node: Services) -> None:
-    docs = MemoryDocuments()
-    node.extra["documents"] = docs
     k, room, sid = await live_session(node)
-    docs.texts[(room, "notes")] = "Agenda: certificates.\n"
+    port = node.extra["documents_port"]
+    await port.append_text(room, "notes", "Agenda: certificates.\n", HOST.user_id)
     q = await k.qa.ask(BOB, room, "Where do the staging certs live?", anonymous=True)
     await k.qa.answer(ERIN, q["id"], "In the vault, under pki/staging.")
     await k.qa.mark_answered(ERIN, q["id"], True)
-    with pytest.raises(Exception) as err:
+    with pytest.raises(SalonError) as err:
         await k.qa.append_to_notes(BOB, sid, None, "notes")
-    assert getattr(err.value, "code", None) == "forbidden"
+    assert err.value.code == "forbidden"
     assert await k.qa.append_to_notes(ERIN, sid, None, "notes") == [q["id"]]
-    notes = docs.texts[(room, "notes")]
-    assert "Q: Where do the staging certs live?" in notes
+    notes = await port.text_of(room, "notes")
+    assert notes.startswith("Agenda: certificates.\nQ: Where do the staging certs live?")
     assert "A (Erin Expert): In the vault, under pki/staging." in notes
     assert "Bob" not in notes  # the asker was anonymous
 
-    ended = await k.sessions.end(HOST, sid)
-    docs.texts[(room, "notes")] = "rewritten after the session"
+    # Edits during the session are stamped with it in the document log.
+    documents = node.extra["documents"]
+    await documents.flush()
+    async with node.db.read() as session:
+        document = await get_document(session, room, "notes")
+        assert document is not None
+        stamps = await session.scalars(
+            select(DocUpdate.session_id).where(DocUpdate.document_id == document.id)
+        )
+        assert set(stamps.all()) == {sid}
+
+    await k.sessions.end(HOST, sid)
+    await port.append_text(room, "notes", "Written after the session.", HOST.user_id)
     record = await k.exports.record(BOB, sid)
-    assert record["documents"]["notes"].startswith("Agenda: certificates.")
-    assert ended["status"] == "ended"
+    assert record["documents"]["notes"] == notes  # the text as it stood at the end
     markdown = await k.exports.markdown(BOB, sid)
     assert "## Notes: notes" in markdown and "pki/staging" in markdown
 

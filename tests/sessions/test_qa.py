@@ -40,6 +40,19 @@ async def test_concurrent_votes_count_once_per_person(server: ServerProcess) -> 
         assert (await tab1.questions(sid))[0]["voted"] is True
 
 
+async def notes_text(server: ServerProcess, user: str, room: str, expect: str) -> str:
+    """The notes as the archive has them (the document log commits in short batches)."""
+    text = ""
+    with server.http(user) as http:
+        for _ in range(50):
+            reply = http.get(f"/api/v1/rooms/{room}/documents/notes/content")
+            text = reply.text if reply.status_code == 200 else ""
+            if expect in text:
+                break
+            await asyncio.sleep(0.1)
+    return text
+
+
 async def test_own_question_edit_withdraw_and_rules(server: ServerProcess) -> None:
     host, bob, carol, erin = user_id("host"), user_id("bob"), user_id("carol"), user_id("erin")
     async with connected(server, host, bob, carol, erin) as (h, b, c, e):
@@ -75,11 +88,15 @@ async def test_own_question_edit_withdraw_and_rules(server: ServerProcess) -> No
         with pytest.raises(SalonClientError) as err:
             await e.qa("answer_edit", answer_id=changed["answers"][1]["id"], body="mine now")
         assert err.value.code == "forbidden"
-        # Without the documents feature, appending to the notes says so clearly.
+        # Answered questions go into the session notes document (made if missing).
         await e.qa("mark_answered", question_id=q["id"], answered=True)
         with pytest.raises(SalonClientError) as err:
-            await e.call("qa:append_to_notes", {"session_id": sid})
-        assert err.value.code == "unavailable"
+            await c.call("qa:append_to_notes", {"session_id": sid})
+        assert err.value.code == "forbidden"
+        appended = await e.call("qa:append_to_notes", {"session_id": sid})
+        assert appended["appended"] == [q["id"]]
+        notes = await notes_text(server, host, room, "Q: Second draft")
+        assert "A (Erin): An answer, refined" in notes and "A (Host): Another view" in notes
 
 
 async def test_answer_after_session_notifies_asker_on_reconnect(server: ServerProcess) -> None:

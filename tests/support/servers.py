@@ -27,11 +27,27 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    def __init__(self, data_dir: Path, database_url: str | None = None, **settings: Any) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        database_url: str | None = None,
+        auto_migrate: bool = True,
+        **settings: Any,
+    ) -> None:
         self.data_dir = Path(data_dir)
         self.port = free_port()
         self.database_url = database_url
-        self.settings = {"presence_grace": 0.5, "chat_rate": 50, "chat_burst": 100, **settings}
+        self.auto_migrate = auto_migrate
+        # Tests connect many clients from one address and chat fast: relax those limits
+        # unless a test sets them.
+        self.settings = {
+            "presence_grace": 0.5,
+            "chat_rate": 50,
+            "chat_burst": 100,
+            "connect_rate": 1000,
+            "connect_burst": 1000,
+            **settings,
+        }
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = self.data_dir / f"server-{self.port}.log"
 
@@ -45,7 +61,7 @@ class ServerProcess:
         env["SALON_SECRET"] = SECRET
         if self.database_url:
             env["SALON_DATABASE_URL"] = self.database_url
-            env["SALON_AUTO_MIGRATE"] = "true"
+            env["SALON_AUTO_MIGRATE"] = str(self.auto_migrate).lower()
         return env
 
     def start(self, timeout: float = 20.0) -> None:

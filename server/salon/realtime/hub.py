@@ -15,7 +15,9 @@ from salon import PROTOCOL_VERSION
 from salon.auth import Identity
 from salon.config import Settings
 from salon.errors import SalonError
+from salon.metrics import Metrics
 from salon.payloads import parse
+from salon.ratelimit import Throttle
 from salon.realtime import jsonlib
 
 log = logging.getLogger("salon.realtime")
@@ -39,11 +41,28 @@ def user_channel(user_id: str) -> str:
     return f"user:{user_id}"
 
 
+class SalonServer(socketio.AsyncServer):  # type: ignore[misc]
+    """python-socketio logs a packet it cannot decode and keeps the socket open, with no way to
+    answer it. A client that sends garbage is broken or hostile: close that socket only."""
+
+    async def _handle_eio_message(self, eio_sid: str, data: Any) -> None:
+        try:
+            await super()._handle_eio_message(eio_sid, data)
+        except Exception as exc:
+            log.warning("closing %s: undecodable packet (%s)", eio_sid, type(exc).__name__)
+            self._binary_packet.pop(eio_sid, None)
+            await self.eio.disconnect(eio_sid)
+
+
 def create_server(settings: Settings) -> socketio.AsyncServer:
     manager = None
     if settings.redis_url:
-        manager = socketio.AsyncRedisManager(settings.redis_url, channel="salon-socketio")
-    return socketio.AsyncServer(
+        manager = socketio.AsyncRedisManager(
+            settings.redis_url,
+            channel="salon-socketio",
+            redis_options={"socket_connect_timeout": 2.0, "socket_timeout": 5.0},
+        )
+    return SalonServer(
         async_mode="asgi",
         namespaces="*",
         client_manager=manager,
@@ -59,8 +78,25 @@ def create_server(settings: Settings) -> socketio.AsyncServer:
 class Hub:
     """Socket.IO server + who is connected here. Implements salon.notifier.Notifier."""
 
-    def __init__(self, sio: socketio.AsyncServer, authenticate: Callable[[Any], Identity]) -> None:
+    def __init__(
+        self,
+        sio: socketio.AsyncServer,
+        authenticate: Callable[[Any], Identity],
+        metrics: Metrics,
+        settings: Settings,
+    ) -> None:
         self.sio = sio
+        self.metrics = metrics
+        self.settings = settings
+        self._connects = Throttle(
+            settings.connect_rate,
+            settings.connect_burst,
+            "connection attempts",
+            ban=settings.ban_seconds,
+        )
+        self._events = Throttle(
+            settings.event_rate, settings.event_burst, "events", ban=settings.ban_seconds
+        )
         self._authenticate = authenticate
         self.clients: dict[str, Client] = {}
         self.on_connect: list[Callable[[Client], Awaitable[None]]] = []
@@ -72,18 +108,29 @@ class Hub:
     # -- Notifier ----------------------------------------------------------------------------
 
     async def room_event(self, room_id: str, event: str, payload: dict[str, Any]) -> None:
-        await self.sio.emit(event, payload, room=room_channel(room_id))
+        await self._emit(event, payload, room_channel(room_id))
 
     async def user_event(self, user_id: str, event: str, payload: dict[str, Any]) -> None:
-        await self.sio.emit(event, payload, room=user_channel(user_id))
+        await self._emit(event, payload, user_channel(user_id))
+
+    async def _emit(self, event: str, payload: dict[str, Any], room: str) -> None:
+        # What was accepted is already stored; a failed broadcast must not turn the ack into
+        # an error. Clients that missed it catch up by sequence number when they rejoin.
+        try:
+            await self.sio.emit(event, payload, room=room)
+        except Exception:
+            log.exception("broadcast of %s failed", event)
 
     # -- connection lifecycle ----------------------------------------------------------------
 
     async def _connect(self, sid: str, environ: dict[str, Any], auth: Any) -> None:
         try:
+            self._connects.check(client_address(environ))
             check_protocol(auth)
             identity = self._authenticate(auth)
+            self._check_connection_quota(identity)
         except SalonError as exc:
+            self.metrics.errors.labels(exc.code).inc()
             # Socket.IO clients see err.message and err.data = {code, message}.
             error = exc.to_dict()["error"]
             raise socketio.exceptions.ConnectionRefusedError(exc.message, error) from None
@@ -116,12 +163,29 @@ class Hub:
     async def _unknown(self, event: str, sid: str, *args: Any) -> Ack:
         return SalonError("unknown_event", f"unknown event {event[:60]!r}").to_dict()
 
+    def _check_connection_quota(self, identity: Identity) -> None:
+        mine = sum(1 for c in self.clients.values() if c.identity.user_id == identity.user_id)
+        if mine >= self.settings.connections_per_user:
+            raise SalonError("limit_reached", "too many connections for this user")
+
     def sids_of(self, user_id: str, room_id: str) -> list[str]:
         return [
             c.sid
             for c in self.clients.values()
             if c.identity.user_id == user_id and room_id in c.rooms
         ]
+
+    async def throttle(self, client: Client) -> None:
+        """Every event counts against its socket; a socket that is banned gets disconnected."""
+        try:
+            self._events.check(client.sid)
+        except SalonError as exc:
+            if exc.details.get("banned"):
+                log.warning(
+                    "disconnecting %s (user %s): event flood", client.sid, client.identity.user_id
+                )
+                await self.sio.disconnect(client.sid)
+            raise
 
     # -- handler plumbing --------------------------------------------------------------------
 
@@ -130,19 +194,36 @@ class Hub:
     ) -> None:
         """Register ``event``: parse the payload into ``model``, run ``action``, ack the result."""
 
+        counter = self.metrics.events.labels(event)
+        timer = self.metrics.event_seconds.labels(event)
+
         async def handler(sid: str, data: Any = None) -> Ack:
+            counter.inc()
+            with timer.time():
+                return await run(sid, data)
+
+        async def run(sid: str, data: Any) -> Ack:
             client = self.clients.get(sid)
-            if client is None:
-                return SalonError("unauthenticated", "not connected").to_dict()
             try:
+                if client is None:
+                    raise SalonError("unauthenticated", "not connected")
+                await self.throttle(client)
                 return {"ok": True, **await action(client, parse(model, data))}
             except SalonError as exc:
+                self.metrics.errors.labels(exc.code).inc()
                 return exc.to_dict()
             except Exception:
                 log.exception("handler for %s failed", event)
+                self.metrics.errors.labels("internal").inc()
                 return SalonError("internal", "the server could not do that").to_dict()
 
         self.sio.on(event, handler, namespace="/")
+
+
+def client_address(environ: dict[str, Any]) -> str:
+    scope = environ.get("asgi.scope") or {}
+    client = scope.get("client")
+    return str(client[0]) if client else str(environ.get("REMOTE_ADDR", "?"))
 
 
 def check_protocol(auth: Any) -> None:

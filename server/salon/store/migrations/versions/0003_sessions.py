@@ -1,7 +1,7 @@
 """sessions: sessions, timeline, Q&A, notifications, archived documents, search index
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 from salon.store import search_pg, search_sqlite
 
 revision = "0003"
-down_revision = "0001"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
