@@ -9,6 +9,7 @@ short log tail. Offsets are milliseconds since the session started.
 from __future__ import annotations
 
 import bisect
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,13 +17,12 @@ from typing import Any
 import pycrdt
 
 from salon.auth import Identity
-from salon.docs.persist import load_state
 from salon.errors import SalonError
 from salon.rooms import at_least
 from salon.sessions import SessionService
 from salon.store import replay as repo
 from salon.store.db import Database
-from salon.store.documents import last_update_id_at
+from salon.store.documents import last_update_id_at, latest_snapshot, updates_after
 from salon.timeline import state_at, view
 
 MARKER_KINDS = {
@@ -96,23 +96,33 @@ class ReplaySource:
 
     async def documents_at(self, offset: int) -> list[dict[str, Any]]:
         at = self.started_at + timedelta(milliseconds=offset)
-        result = []
-        for document_id, name in self.documents.items():
-            async with self.db.read() as session:
-                upto = await last_update_id_at(session, document_id, at)
-            state = b""
-            text = ""
+        return [
+            await self._document_at(doc_id, name, at) for doc_id, name in self.documents.items()
+        ]
+
+    async def _document_at(self, document_id: str, name: str, at: datetime) -> dict[str, Any]:
+        """Nearest snapshot plus the short log tail up to ``at``, applied to one Doc."""
+        doc: pycrdt.Doc[Any] = pycrdt.Doc()
+        async with self.db.read() as session:
+            upto = await last_update_id_at(session, document_id, at)
             if upto is not None:
-                state = (await load_state(self.db, document_id, upto)).state
-                doc: pycrdt.Doc[Any] = pycrdt.Doc()
-                doc.apply_update(state)
-                text = str(doc.get(self.text_field, type=pycrdt.Text))
-            result.append({"name": name, "text": text, "state": state, "update_id": upto})
-        return result
+                snapshot = await latest_snapshot(session, document_id, upto)
+                if snapshot is not None:
+                    doc.apply_update(snapshot.state)
+                after = snapshot.upto_update_id if snapshot else 0
+                for row in await updates_after(session, document_id, after, upto):
+                    doc.apply_update(row.data)
+        text = str(doc.get(self.text_field, type=pycrdt.Text))
+        state = doc.get_update() if upto is not None else b""
+        return {"name": name, "text": text, "state": state, "update_id": upto}
 
     async def update_bytes(self, ids: list[int]) -> dict[int, bytes]:
         async with self.db.read() as session:
             return await repo.update_data(session, ids)
+
+
+CACHE_SECONDS = 5.0
+CACHE_SIZE = 64
 
 
 class ReplayService:
@@ -120,9 +130,30 @@ class ReplayService:
         self._db = db
         self._sessions = sessions
         self._text_field = text_field
+        # Dragging a slider over REST asks for many moments of one session in a row; an
+        # ended session changes only by redaction, which reaches replays within the TTL.
+        self._cache: dict[tuple[str, str], tuple[float, ReplaySource]] = {}
 
-    async def open(self, who: Identity, session_id: str) -> ReplaySource:
-        """Load an ended session for ``who``; live or unstarted sessions cannot be replayed."""
+    async def open_cached(self, who: Identity, session_id: str) -> ReplaySource:
+        """``open`` for seeks, reusing a source this viewer opened in the last seconds."""
+        key = (session_id, who.user_id)
+        hit = self._cache.get(key)
+        if hit is not None and hit[0] > time.monotonic():
+            await self._sessions.role_in(who, session_id)  # access may have been revoked
+            return hit[1]
+        source = await self.open(who, session_id)
+        if len(self._cache) >= CACHE_SIZE:
+            self._cache = {k: v for k, v in self._cache.items() if v[0] > time.monotonic()}
+            if len(self._cache) >= CACHE_SIZE:
+                self._cache.clear()
+        self._cache[key] = (time.monotonic() + CACHE_SECONDS, source)
+        return source
+
+    async def open(
+        self, who: Identity, session_id: str, with_updates: bool = False
+    ) -> ReplaySource:
+        """Load an ended session for ``who``; live or unstarted sessions cannot be replayed.
+        ``with_updates`` also indexes the document log for playing (seeks do not need it)."""
         rec, role = await self._sessions.role_in(who, session_id)
         if rec.status != "ended" or rec.started_at is None or rec.ended_at is None:
             raise SalonError(
@@ -133,7 +164,7 @@ class ReplayService:
         async with self._db.read() as session:
             rows = await repo.timeline(session, session_id)
             docs = {d.id: d.name for d in await repo.documents(session, rec.room_id)}
-            index = await repo.update_index(session, list(docs), start, end)
+            index = await repo.update_index(session, list(docs), start, end) if with_updates else []
         events = visible_events(rows, who.user_id, is_host, start)
         points = [
             DocPoint(offset_ms(at, start), uid, doc_id, docs[doc_id]) for uid, doc_id, at in index

@@ -48,7 +48,7 @@ def routes(s: Services) -> list[Route]:
     @endpoint
     async def state(request: Request) -> Response:
         p = query(request, StateQuery)
-        source = await service.open(identity(request, s), path(request, "session_id"))
+        source = await service.open_cached(identity(request, s), path(request, "session_id"))
         offset = source.offset_of_seq(p.seq) if p.seq is not None else (p.t or 0)
         return ok(**encoded(await source.state(offset)))
 

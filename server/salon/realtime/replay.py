@@ -58,7 +58,7 @@ def register(hub: Hub, s: Services) -> None:
         mine = players.setdefault(client.sid, {})
         if len(mine) >= MAX_REPLAYS_PER_SOCKET:
             raise SalonError("limit_reached", "close a replay before opening another")
-        source = await service.open(client.identity, p.session_id)
+        source = await service.open(client.identity, p.session_id, with_updates=True)
         replay_id = secrets.token_hex(6)
 
         async def emit(event: str, data: dict[str, Any]) -> None:
