@@ -23,7 +23,12 @@ def routes(s: Services) -> list[Route]:
         return JSON({"ok": ready, "checks": checks}, status_code=200 if ready else 503)
 
     async def version(request: Request) -> Response:
-        return ok(version=__version__, protocol=PROTOCOL_VERSION, api="v1")
+        return ok(
+            version=__version__,
+            protocol=PROTOCOL_VERSION,
+            api="v1",
+            guests=s.settings.allow_guests,
+        )
 
     return [
         Route("/healthz", healthz),
