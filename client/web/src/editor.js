@@ -6,12 +6,18 @@ import { SocketIOProvider } from "y-socket.io";
 import { basicSetup } from "codemirror";
 import { EditorState, Compartment } from "@codemirror/state";
 import { EditorView } from "@codemirror/view";
-import { yCollab } from "y-codemirror.next";
+import { yCollab, yRemoteSelectionsTheme } from "y-codemirror.next";
+import { remoteCursors } from "./cursors.js";
 import { PALETTE, colorOf, handshake } from "./auth.js";
 import { fromPayload } from "./errors.js";
 
 // The server keeps a document's text in this shared type (salon.docs.limits.text_field).
 export const TEXT_FIELD = "content";
+
+// The per-page nonce the server put into the CSP and into <meta name="csp-nonce">.
+function styleNonce() {
+  return document.querySelector('meta[name="csp-nonce"]')?.content || "";
+}
 
 export function openDocument({ roomId, name, user, readOnly, parent, onStatus, onError }) {
   const doc = new Y.Doc();
@@ -33,8 +39,12 @@ export function openDocument({ roomId, name, user, readOnly, parent, onStatus, o
       extensions: [
         basicSetup,
         EditorView.lineWrapping,
-        yCollab(ytext, provider.awareness, { undoManager: new Y.UndoManager(ytext) }),
+        // Shared text and undo from y-codemirror.next; cursors from ./cursors.js (CSP-safe).
+        yCollab(ytext, null, { undoManager: new Y.UndoManager(ytext) }),
+        yRemoteSelectionsTheme,
+        remoteCursors(ytext, provider.awareness),
         editable.of(lock(readOnly)),
+        EditorView.cspNonce.of(styleNonce()),
         EditorView.contentAttributes.of({ "aria-label": `Document ${name}` }),
       ],
     }),

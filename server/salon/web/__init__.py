@@ -7,21 +7,23 @@ Content-Security-Policy: the API answers JSON and needs none.
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, PlainTextResponse, Response
+from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Message, Receive, Scope, Send
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
-# No inline script or style, nothing from other origins; Socket.IO reaches the same host over
-# ws(s). 'self' in connect-src covers http(s) only in older browsers, hence the explicit schemes
-# are added per request from the Host header.
+# No inline script, nothing from other origins; Socket.IO reaches the same host over ws(s).
+# 'self' in connect-src covers ws(s) only in newer browsers, hence the explicit origin from the
+# Host header. CodeMirror injects its theme as a <style> element: it carries a per-response
+# nonce (the page hands it to the editor through a <meta>), so no 'unsafe-inline' is needed.
 CSP = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "default-src 'none'; script-src 'self'; style-src 'self'{nonce}; img-src 'self' data:; "
     "font-src 'self'; connect-src 'self' {ws}; manifest-src 'self'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'; object-src 'none'"
 )
@@ -33,14 +35,20 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
 
 
-def csp_for(request: Request) -> str:
+NONCE_PLACEHOLDER = "__CSP_NONCE__"
+
+
+def csp_for(request: Request, nonce: str | None = None) -> str:
     host = request.headers.get("host", "")
     scheme = "wss" if request.url.scheme in ("https", "wss") else "ws"
-    return CSP.format(ws=f"{scheme}://{host}" if host else "")
+    return CSP.format(
+        ws=f"{scheme}://{host}" if host else "",
+        nonce=f" 'nonce-{nonce}'" if nonce else "",
+    )
 
 
-def page_headers(request: Request, cache: str) -> dict[str, str]:
-    return {"content-security-policy": csp_for(request), "cache-control": cache}
+def page_headers(request: Request, cache: str, nonce: str | None = None) -> dict[str, str]:
+    return {"content-security-policy": csp_for(request, nonce), "cache-control": cache}
 
 
 class Assets(StaticFiles):
@@ -75,7 +83,9 @@ def routes(static_dir: Path = STATIC_DIR) -> list[BaseRoute]:
                 "the web client is not built: run `npm run build` in client/web",
                 status_code=503,
             )
-        return FileResponse(index, headers=page_headers(request, REVALIDATE))
+        nonce = secrets.token_urlsafe(18)
+        html = index.read_text(encoding="utf-8").replace(NONCE_PLACEHOLDER, nonce)
+        return HTMLResponse(html, headers=page_headers(request, "no-store", nonce))
 
     return [
         Route("/", page, methods=["GET", "HEAD"]),

@@ -53,7 +53,7 @@ export function roomView({ app, params }) {
     const bodies = h("div", { class: "panel-bodies" });
     const badges = {};
     for (const [key, panel] of Object.entries(panels)) {
-      badges[key] = h("span", { class: "count", hidden: true });
+      badges[key] = h("span", { class: key === "people" ? "count neutral" : "count", hidden: true });
       panel.tab = h("button", { type: "button", role: "tab", id: `tab-${key}`, "aria-controls": `panel-${key}`, onclick: () => select(key) }, panel.label, " ", badges[key]);
       panel.box = h("div", { role: "tabpanel", id: `panel-${key}`, "aria-labelledby": `tab-${key}`, class: `panel panel-${key}` }, panel.body);
       tabs.append(panel.tab);
@@ -78,7 +78,7 @@ export function roomView({ app, params }) {
     function setBadge(key, n) {
       badges[key].hidden = !n;
       badges[key].textContent = n ? String(n) : "";
-      badges[key].setAttribute("aria-label", `${n} unread`);
+      badges[key].setAttribute("aria-label", key === "people" ? `${n} here` : `${n} unread`);
     }
     select("chat");
 
