@@ -19,6 +19,13 @@ async def upsert_user(session: AsyncSession, user_id: str, name: str, is_guest: 
     return user
 
 
+async def ensure_user_row(session: AsyncSession, user_id: str, is_guest: bool) -> None:
+    """A row for someone granted a role before we ever saw them; never renames a known user."""
+    if await session.get(User, user_id) is None:
+        session.add(User(id=user_id, name=user_id, is_guest=is_guest))
+        await session.flush()
+
+
 async def names_of(session: AsyncSession, user_ids: set[str]) -> dict[str, str]:
     if not user_ids:
         return {}
