@@ -17,6 +17,18 @@ def test_health_and_readiness(server: ServerProcess) -> None:
     assert httpx.get(server.url + "/api/v1").json()["protocol"] == 1
 
 
+def test_metrics_are_exposed(server: ServerProcess) -> None:
+    text = httpx.get(server.url + "/metrics").text
+    for name in (
+        "salon_connections",
+        "salon_rooms_active",
+        "salon_events_total",
+        "salon_bus_lag_seconds",
+        "salon_persistence_lag_seconds",
+    ):
+        assert name in text
+
+
 def test_create_search_and_page_rooms(server: ServerProcess) -> None:
     owner = user_id("owner")
     marker = secrets.token_hex(4)

@@ -27,10 +27,17 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    def __init__(self, data_dir: Path, database_url: str | None = None, **settings: Any) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        database_url: str | None = None,
+        auto_migrate: bool = True,
+        **settings: Any,
+    ) -> None:
         self.data_dir = Path(data_dir)
         self.port = free_port()
         self.database_url = database_url
+        self.auto_migrate = auto_migrate
         self.settings = {"presence_grace": 0.5, "chat_rate": 50, "chat_burst": 100, **settings}
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = self.data_dir / f"server-{self.port}.log"
@@ -45,7 +52,7 @@ class ServerProcess:
         env["SALON_SECRET"] = SECRET
         if self.database_url:
             env["SALON_DATABASE_URL"] = self.database_url
-            env["SALON_AUTO_MIGRATE"] = "true"
+            env["SALON_AUTO_MIGRATE"] = str(self.auto_migrate).lower()
         return env
 
     def start(self, timeout: float = 20.0) -> None:
