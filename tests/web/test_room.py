@@ -153,6 +153,7 @@ def test_reconnect_catches_up_and_sends_what_was_typed_offline(
         room_id = http.post("/api/v1/rooms", json={"title": "Flaky wifi"}).json()["room"]["id"]
     bob = people("Bob")
     enter(bob, web_server, bob_id, f"/rooms/{room_id}")
+    expect(bob.page.locator(".people")).to_contain_text("Bob")
 
     bob.context.set_offline(True)
     expect(bob.page.locator("#conn")).to_have_text(re.compile("Offline|Reconnecting"))

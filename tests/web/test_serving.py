@@ -19,7 +19,7 @@ def test_index_and_client_routes_carry_a_strict_csp(web_server: ServerProcess) -
         assert "'unsafe-inline'" not in csp and "'unsafe-eval'" not in csp
         nonce = re.search(r"style-src 'self' 'nonce-([^']+)'", csp)
         assert nonce and f'content="{nonce.group(1)}"' in response.text
-        assert f"ws://127.0.0.1:{web_server.port}" in csp
+        assert f"ws://127.0.0.1:{web_server.port} wss://127.0.0.1:{web_server.port}" in csp
         assert "<script" not in response.text.split('<script type="module" src="/static/')[0]
 
 

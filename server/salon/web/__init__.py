@@ -39,10 +39,10 @@ NONCE_PLACEHOLDER = "__CSP_NONCE__"
 
 
 def csp_for(request: Request, nonce: str | None = None) -> str:
+    # Both schemes: behind a TLS-terminating proxy the request we see may be plain http.
     host = request.headers.get("host", "")
-    scheme = "wss" if request.url.scheme in ("https", "wss") else "ws"
     return CSP.format(
-        ws=f"{scheme}://{host}" if host else "",
+        ws=f"ws://{host} wss://{host}" if host else "",
         nonce=f" 'nonce-{nonce}'" if nonce else "",
     )
 

@@ -110,7 +110,11 @@ export function roomView({ app, params }) {
     try {
       ack = await conn().request("room:join", payload);
     } catch (error) {
-      if (resume && ["offline", "timeout"].includes(error.code)) return; // the next resume retries
+      if (["offline", "timeout"].includes(error.code)) {
+        // Not refused, just unreachable: the next reconnect ("resumed") joins again.
+        if (!ui) mount(el, h("p", { class: "error", role: "alert", text: describe(error) }));
+        return;
+      }
       return fatal(error);
     }
     state.room = ack.room;
