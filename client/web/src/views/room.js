@@ -43,7 +43,7 @@ export function roomView({ app, params }) {
     const people = presencePanel({ me, isHost, onRole: changeRole, onRemove: removePerson });
     const chat = chatPanel({ conn: conn(), roomId, me, canSend, isHost, onUnread: (n) => setBadge("chat", n) });
     const docs = docsPanel({ roomId, me, canEdit: canSend });
-    const qa = qaPanel({ app, roomId, me, role: () => state.role });
+    const qa = qaPanel({ app, roomId, me, role: () => state.role, onBadge: (n) => setBadge("qa", n) });
     const panels = {
       people: { label: "People", body: people.el },
       chat: { label: "Chat", body: chat.el },
@@ -66,6 +66,7 @@ export function roomView({ app, params }) {
         p.box.hidden = k !== key;
       }
       chat.setVisible(key === "chat");
+      qa.setVisible?.(key === "qa");
     }
     tabs.addEventListener("keydown", (e) => {
       const keys = Object.keys(panels);
