@@ -133,9 +133,8 @@ export function qaPanel({ app, roomId, me, role, onBadge }) {
             h("summary", { text: "Schedule a session" }),
             sessionForm(async (fields) => {
               const ack = await conn().request("session:schedule", { room_id: roomId, ...fields });
-              scheduled = [ack.session, ...scheduled];
               toast(`Scheduled “${ack.session.title}”.`);
-              render();
+              sessionChanged(ack.session);
             }),
           ),
         );

@@ -124,10 +124,17 @@ function player(el, session, events, query) {
 
   function fold(ev) {
     const d = ev.data || {};
-    if (ev.kind.startsWith("chat.") && d.message) state.chat.set(d.message.id, d.message);
-    else if (ev.kind.startsWith("qa.") && d.question) {
-      const old = state.qa.get(d.question.id);
-      state.qa.set(d.question.id, { ...old, ...d.question });
+    // Same fold as the server's salon.timeline.state_at.
+    const message = d.message && typeof d.message === "object" ? d.message : d;
+    if (ev.kind === "chat.message" || ev.kind === "chat.edit") state.chat.set(message.id, message);
+    else if (ev.kind === "chat.delete" && state.chat.has(message.id)) {
+      state.chat.set(message.id, { ...state.chat.get(message.id), body: "", deleted: true, reactions: {} });
+    } else if (ev.kind === "chat.reactions" && state.chat.has(message.id)) {
+      state.chat.set(message.id, { ...state.chat.get(message.id), reactions: message.reactions });
+    } else if (ev.kind.startsWith("qa.") && d.question) {
+      const q = d.question;
+      if (["open", "answered", "pending"].includes(q.status) && "body" in q) state.qa.set(q.id, q);
+      else state.qa.delete(q.id); // dismissed, withdrawn or merged: gone from the list
     } else if (ev.kind === "presence.join" || ev.kind === "presence.update") state.people.set(d.user_id, d);
     else if (ev.kind === "presence.leave") state.people.delete(d.user_id);
     else if (ev.kind.startsWith("doc.")) docWanted = true;
