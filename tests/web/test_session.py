@@ -12,7 +12,7 @@ import pytest
 from tests.support.clients import user_id
 from tests.support.servers import ServerProcess
 from tests.web.conftest import Person
-from tests.web.test_room import enter, expect
+from tests.web.test_room import enter, expect, expect_document, has_documents
 
 
 def has_sessions(server: ServerProcess, room_id: str, uid: str) -> bool:
@@ -77,6 +77,11 @@ def test_live_qa_round_then_search_and_replay(
     hosted = host.page.locator(".question", has_text="staging certs")
     expect(hosted.locator(".answer.accepted")).to_contain_text("certbot renew")
     expect(hosted).to_contain_text("answered")
+    with_documents = has_documents(web_server, room_id, host_id)
+    if with_documents:
+        expert.page.locator(".cm-content").click()
+        expert.page.keyboard.type("Rotation: certbot renew, reload nginx")
+        expect_document(host, "Rotation: certbot renew, reload nginx")
     expert.shot("room-qa-expert")
     asker.page.get_by_role("tab", name=re.compile("Chat")).click()
     asker.page.get_by_label("Message", exact=True).fill("Thanks Erin, that worked!")
@@ -107,6 +112,10 @@ def test_live_qa_round_then_search_and_replay(
     expect(markers).to_have_count(2)
     markers.last.click()
     expect(learner.page.locator(".replay .answers")).to_contain_text("certbot renew")
+    if with_documents:
+        learner.page.get_by_label("Session time").fill("100000000")
+        notes = learner.page.locator(".doc-text")
+        expect(notes).to_have_text("Rotation: certbot renew, reload nginx")
     learner.page.get_by_label("Speed").select_option("16")
     learner.page.get_by_role("button", name="Play").click()
     expect(learner.page.locator(".replay .messages")).to_contain_text("that worked", timeout=15000)

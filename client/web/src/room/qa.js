@@ -101,6 +101,11 @@ export function qaPanel({ app, roomId, me, role, onBadge }) {
       parts.push(
         h("p", { class: "live" }, h("span", { class: "badge live-badge", text: "LIVE" }), " ", h("strong", { text: session.title })),
       );
+      if (canAnswer()) {
+        parts.push(
+          h("button", { type: "button", class: "link", text: "Add answered questions to the notes", onclick: appendToNotes }),
+        );
+      }
       if (isHost()) {
         const moderated = h("input", { type: "checkbox", checked: session.moderated, onchange: () => updateSession({ moderated: moderated.checked }) });
         parts.push(
@@ -289,6 +294,15 @@ export function qaPanel({ app, roomId, me, role, onBadge }) {
     } catch (error) {
       showError(error, "Q&A");
       return false;
+    }
+  }
+
+  async function appendToNotes() {
+    try {
+      const ack = await conn().request("qa:append_to_notes", { session_id: session.id });
+      toast(ack.appended.length ? `Added ${ack.appended.length} answered question(s) to the notes.` : "Nothing new to add to the notes.");
+    } catch (error) {
+      showError(error, "Could not add to the notes");
     }
   }
 
