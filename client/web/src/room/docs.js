@@ -114,6 +114,11 @@ export function docsPanel({ roomId, me, canEdit }) {
         }
         showError(error, "Could not list documents");
       }
+      if (!names.length && !canEdit()) {
+        // Viewers may only open existing documents; opening one would create it.
+        mount(host, h("p", { class: "muted notice", text: "No shared documents in this room yet." }));
+        return;
+      }
       if (!names.length) names = [DEFAULT_DOC];
     }
     open(names[0]);
