@@ -128,6 +128,7 @@ export function docsPanel({ roomId, me, canEdit }) {
     el,
     start,
     refreshRole() {
+      if (!editor && canEdit() && !names.length) return start();
       editor?.setReadOnly(!canEdit());
       renderTabs();
     },
