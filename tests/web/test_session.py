@@ -94,7 +94,12 @@ def test_live_qa_round_then_search_and_replay(
 
     # A learner later: search, land in the replay at the answer, seek.
     learner = people("Lea")
-    enter(learner, web_server, user_id("lea"), "/search")
+    learner_id = user_id("lea")
+    enter(learner, web_server, learner_id, "/")
+    past = learner.page.locator(".session-group", has_text="Past")
+    expect(past).to_contain_text("Cert rotation AMA")
+    learner.shot("lobby-sessions")
+    learner.page.get_by_role("link", name="Search").click()
     learner.page.get_by_label("Search for").fill("rotate staging certs")
     learner.page.get_by_role("button", name="Search", exact=True).click()
     hit = learner.page.locator(".hit", has_text="staging").first
