@@ -119,9 +119,12 @@ export function roomView({ app, params }) {
       return fatal(error);
     }
     state.room = ack.room;
+    const previousRole = state.role;
     state.role = ack.role;
     state.joined = true;
     const first = !ui;
+    // Changed while we were away (no role:changed reaches a disconnected socket).
+    if (!first && previousRole !== ack.role) roleChanged(ack.role);
     if (first) ui = build();
     const mine = ack.presence.find((p) => p.user_id === me().user_id);
     state.hand = Boolean(mine?.hand_raised);
@@ -136,6 +139,16 @@ export function roomView({ app, params }) {
     } else {
       ui.qa.resume?.();
     }
+  }
+
+  function roleChanged(role) {
+    state.role = role;
+    toast(`Your role in this room is now ${role}.`);
+    ui.chat.refreshRole();
+    ui.docs.refreshRole();
+    ui.people.render();
+    ui.qa.refreshRole?.();
+    showRoom();
   }
 
   async function toggleHand() {
@@ -187,15 +200,7 @@ export function roomView({ app, params }) {
       c.on("chat:updated", forRoom((m) => ui.chat.updated(m))),
       c.on("chat:deleted", forRoom((e) => ui.chat.deleted(e))),
       c.on("chat:reactions", forRoom((e) => ui.chat.reactions(e))),
-      c.on("role:changed", forRoom(({ role }) => {
-        state.role = role;
-        toast(`Your role in this room is now ${role}.`);
-        ui.chat.refreshRole();
-        ui.docs.refreshRole();
-        ui.people.render();
-        ui.qa.refreshRole?.();
-        showRoom();
-      })),
+      c.on("role:changed", forRoom(({ role }) => roleChanged(role))),
       c.on("room:removed", forRoom(() => fatal(new SalonError("removed", "")))),
     );
     const resumed = () => !state.gone && join({ resume: true });
