@@ -72,6 +72,7 @@ def test_live_qa_round_then_search_and_replay(
     question.get_by_role("button", name="Post answer").click()
     asked = asker.page.locator(".question", has_text="staging certs")
     expect(asked.locator(".answer")).to_contain_text("certbot renew")
+    expect(asker.page.locator(".toast", has_text="Your question was answered")).to_be_visible()
     asked.get_by_role("button", name=re.compile("Accept the answer")).click()
     open_qa(host)
     hosted = host.page.locator(".question", has_text="staging certs")

@@ -5,6 +5,7 @@ import { Connection } from "./conn.js";
 import { route, match, start, go } from "./router.js";
 import { describe } from "./errors.js";
 import { get } from "./api.js";
+import { toast } from "./toasts.js";
 import { signinView } from "./views/signin.js";
 import { lobbyView } from "./views/lobby.js";
 import { roomView } from "./views/room.js";
@@ -29,6 +30,7 @@ const app = {
     this.conn = new Connection();
     this.conn.addEventListener("status", () => showStatus());
     this.conn.addEventListener("session", () => showWho());
+    this.conn.on("notification", (n) => notify(this.conn, n));
     this.conn.addEventListener("refused", (e) => {
       const code = e.detail.code;
       if (["unauthenticated", "token_expired", "guests_disabled"].includes(code)) {
@@ -53,6 +55,20 @@ const app = {
     go("/signin");
   },
 };
+
+// Notifications (an answer to my question, an accepted answer...) arrive on every connect
+// until acknowledged, wherever the person is in the app.
+const NOTICE = {
+  "question.answered": "Your question was answered",
+  "question.dismissed": "Your question was dismissed",
+  "answer.accepted": "Your answer was accepted",
+};
+
+function notify(conn, n) {
+  const detail = n.data?.reason ? `: ${n.data.reason}` : n.data?.body ? `: “${n.data.body}”` : "";
+  toast(`${NOTICE[n.kind] || "Notification"}${detail}`, { timeout: 12000 });
+  conn.request("notifications:ack", { ids: [n.id] }).catch(() => {});
+}
 
 const here = () => location.pathname + location.search;
 

@@ -366,16 +366,6 @@ export function qaPanel({ app, roomId, me, role, onBadge }) {
       ...["session:scheduled", "session:updated", "session:started", "session:ended"].map((ev) =>
         c.on(ev, (s) => sessionChanged(s)),
       ),
-      c.on("notification", (n) => {
-        const text = {
-          "question.answered": "Your question was answered",
-          "question.dismissed": "Your question was dismissed",
-          "answer.accepted": "Your answer was accepted",
-        }[n.kind] || "Notification";
-        const detail = n.data?.reason ? `: ${n.data.reason}` : n.data?.body ? `: “${n.data.body}”` : "";
-        toast(`${text}${detail}`, { timeout: 12000 });
-        c.request("notifications:ack", { ids: [n.id] }).catch(() => {});
-      }),
     );
   }
 
