@@ -109,3 +109,21 @@ def people(browser: Any) -> Iterator[Callable[..., Person]]:
 
 def sign_in_link(server: ServerProcess, user_id: str, name: str, path: str = "/") -> str:
     return f"{server.url}{path}#token={server.token(user_id, name)}"
+
+
+UNLABELLED = """() => {
+  const named = (el) =>
+    (el.labels && el.labels.length > 0) ||
+    el.getAttribute('aria-label') ||
+    el.getAttribute('aria-labelledby') ||
+    el.getAttribute('title') ||
+    (el.tagName === 'BUTTON' && el.textContent.trim());
+  return [...document.querySelectorAll('button, input, select, textarea, [role=tab]')]
+    .filter((el) => el.offsetParent !== null && !el.closest('.cm-editor') && !named(el))
+    .map((el) => el.outerHTML.slice(0, 120));
+}"""
+
+
+def assert_labelled(person: Person) -> None:
+    """Every visible control on the page has an accessible name."""
+    assert person.page.evaluate(UNLABELLED) == []

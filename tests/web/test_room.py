@@ -10,7 +10,7 @@ import pytest
 
 from tests.support.clients import user_id
 from tests.support.servers import ServerProcess
-from tests.web.conftest import Person, sign_in_link
+from tests.web.conftest import Person, assert_labelled, sign_in_link
 
 
 def expect(locator: Any) -> Any:
@@ -52,6 +52,7 @@ def test_lobby_create_room_and_co_edit(
     alice.page.get_by_text("Create a room").click()
     alice.page.get_by_label("Title").fill("Rotating the <b>staging</b> certs")
     alice.page.get_by_label("Tags").fill("ops, security")
+    assert_labelled(alice)
     alice.shot("lobby")
     alice.page.get_by_role("button", name="Create room").click()
     expect(alice.page).to_have_url(re.compile(r"/rooms/[^/]+$"))
@@ -82,6 +83,7 @@ def test_lobby_create_room_and_co_edit(
     expect(alice.page.locator(".cm-ySelection")).to_have_count(1)
     alice.page.locator(".cm-content").press("End")
     expect(bob.page.locator(".cm-ySelectionCaret .cm-ySelectionInfo")).to_have_text("Alice")
+    assert_labelled(alice)
     alice.shot("room-editor-alice")
     bob.shot("room-editor-bob")
 
@@ -124,9 +126,16 @@ def test_chat_presence_and_roles(web_server: ServerProcess, people: Callable[...
 
     # Raised hands show in everyone's presence list.
     bob.page.get_by_role("button", name="✋ Raise hand").click()
-    alice.page.get_by_role("tab", name=re.compile("People")).click()
+    # Panel tabs work from the keyboard.
+    alice.page.get_by_role("tab", name=re.compile("Chat")).focus()
+    alice.page.keyboard.press("ArrowLeft")
+    expect(alice.page.get_by_role("tab", name=re.compile("People"))).to_be_focused()
+    expect(alice.page.get_by_role("tab", name=re.compile("People"))).to_have_attribute(
+        "aria-selected", "true"
+    )
     bob_entry = alice.page.locator(".person", has_text="Bob")
     expect(bob_entry.get_by_label("hand raised")).to_be_visible()
+    assert_labelled(alice)
     alice.shot("room-people-host")
     bob.page.get_by_role("tab", name=re.compile("Chat")).click()
     expect(bob.page.locator(".unread-marker")).to_be_visible()
@@ -178,6 +187,7 @@ def test_sign_in_errors_and_guests(
 ) -> None:
     visitor = people("Visitor")
     visitor.page.goto(web_server.url + "/signin")
+    assert_labelled(visitor)
     visitor.shot("signin")
     visitor.page.get_by_label("Access token").fill("not-a-token")
     visitor.page.get_by_role("button", name="Sign in", exact=True).click()

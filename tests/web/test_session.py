@@ -11,7 +11,7 @@ import pytest
 
 from tests.support.clients import user_id
 from tests.support.servers import ServerProcess
-from tests.web.conftest import Person
+from tests.web.conftest import Person, assert_labelled
 from tests.web.test_room import enter, expect, expect_document, has_documents
 
 
@@ -83,6 +83,7 @@ def test_live_qa_round_then_search_and_replay(
         expert.page.locator(".cm-content").click()
         expert.page.keyboard.type("Rotation: certbot renew, reload nginx")
         expect_document(host, "Rotation: certbot renew, reload nginx")
+    assert_labelled(expert)
     expert.shot("room-qa-expert")
     asker.page.get_by_role("tab", name=re.compile("Chat")).click()
     asker.page.get_by_label("Message", exact=True).fill("Thanks Erin, that worked!")
@@ -105,6 +106,7 @@ def test_live_qa_round_then_search_and_replay(
     learner.page.get_by_role("button", name="Search", exact=True).click()
     hit = learner.page.locator(".hit", has_text="staging").first
     expect(hit.locator("mark").first).to_be_visible()
+    assert_labelled(learner)
     learner.shot("search")
     hit.get_by_role("link", name="Replay at this moment").click()
     expect(learner.page).to_have_url(re.compile(r"/replay/[^/?]+\?t="))
@@ -125,12 +127,14 @@ def test_live_qa_round_then_search_and_replay(
     learner.page.get_by_label("Speed").select_option("16")
     learner.page.get_by_role("button", name="Play").click()
     expect(learner.page.locator(".replay .messages")).to_contain_text("that worked", timeout=15000)
+    assert_labelled(learner)
     learner.shot("replay")
 
     # Erin's expertise is recognised.
     learner.page.goto(f"{web_server.url}/experts")
     row = learner.page.locator(".leaderboard tr", has_text="Erin")
     expect(row).to_be_visible()
+    assert_labelled(learner)
     learner.shot("experts")
     row.get_by_role("link").click()
     expect(learner.page.locator(".stats")).to_contain_text("Answers accepted")
