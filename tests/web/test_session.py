@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -113,6 +114,10 @@ def test_live_qa_round_then_search_and_replay(
     expect(learner.page.locator(".replay h1")).to_contain_text("Cert rotation AMA")
     expect(learner.page.locator(".replay .questions")).to_contain_text("staging certs")
     learner.shot("replay-deep-link")
+    with learner.page.expect_download() as download:
+        learner.page.get_by_role("button", name="Download transcript (Markdown)").click()
+    transcript = Path(download.value.path()).read_text()
+    assert "How do we rotate the staging certs?" in transcript
 
     learner.page.get_by_label("Session time").fill("0")
     expect(learner.page.locator(".replay .questions")).to_contain_text("No questions yet")

@@ -51,3 +51,24 @@ export async function available(path) {
     return !(e instanceof SalonError && e.details.missing_endpoint);
   }
 }
+
+// A text download that needs the token (so a plain link cannot do it): fetch, then save.
+export async function download(path, query, filename) {
+  const url = new URL(`/api/v1${path}`, location.origin);
+  for (const [k, v] of Object.entries(query || {})) url.searchParams.set(k, String(v));
+  let response;
+  try {
+    response = await fetch(url, { headers: auth.token ? { authorization: `Bearer ${auth.token}` } : {} });
+  } catch {
+    throw new SalonError(navigator.onLine ? "timeout" : "offline", "network error");
+  }
+  if (!response.ok) {
+    const data = await response.json().catch(() => null);
+    throw data?.error ? fromPayload(data) : new SalonError("internal", `HTTP ${response.status}`);
+  }
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(await response.blob());
+  link.download = filename;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+}

@@ -4,7 +4,8 @@
 // is the last event per item up to then. Document text at a moment comes from the documents
 // history (GET .../documents/{name}/content?at=). Deep links: /replay/<session>?t=<seconds>.
 import { h, field, mount, time, clock } from "../dom.js";
-import { get } from "../api.js";
+import { get, download } from "../api.js";
+import { showError } from "../toasts.js";
 import { auth } from "../auth.js";
 import { describe } from "../errors.js";
 import { unavailable } from "./unavailable.js";
@@ -104,7 +105,16 @@ function player(el, session, events, query) {
       h("p", { class: "meta" },
         session.started_at ? time(session.started_at, true) : null,
         ...(session.tags || []).map((t) => h("span", { class: "tag", text: `#${t}` })),
-        h("a", { href: `/rooms/${encodeURIComponent(session.room_id)}`, "data-link": true, text: "Open the room" }))),
+        h("a", { href: `/rooms/${encodeURIComponent(session.room_id)}`, "data-link": true, text: "Open the room" }),
+        h("button", {
+          type: "button",
+          class: "link",
+          text: "Download transcript (Markdown)",
+          onclick: () =>
+            download(`/sessions/${encodeURIComponent(session.id)}/export`, { format: "markdown" }, `${session.title}.md`).catch((e) =>
+              showError(e, "Could not export the session"),
+            ),
+        }))),
     h("div", { class: "player card" },
       h("div", { class: "controls" }, playButton, field("Speed", speedSelect), h("label", { class: "check" }, skip, " Skip silence"), clockText),
       h("div", { class: "track" }, slider, markers)),
