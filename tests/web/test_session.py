@@ -79,6 +79,20 @@ def test_live_qa_round_then_search_and_replay(
     hosted = host.page.locator(".question", has_text="staging certs")
     expect(hosted.locator(".answer.accepted")).to_contain_text("certbot renew")
     expect(hosted).to_contain_text("answered")
+    # Moderated mode: the next question waits in the host's queue until approved.
+    host.page.get_by_label("Moderate new questions").check()
+    expect(asker.page.locator(".session-bar")).to_contain_text("Cert rotation AMA")
+    asker.page.get_by_label("Your question").fill("Is staging on the same CA as prod?")
+    asker.page.get_by_role("button", name="Ask", exact=True).click()
+    waiting = asker.page.locator(".question", has_text="same CA")
+    expect(waiting).to_contain_text("waiting for approval")
+    queue = host.page.locator(".queue")
+    expect(queue).to_contain_text("Waiting for approval (1)")
+    host.shot("room-qa-moderation")
+    queue.get_by_role("button", name="Approve").click()
+    expect(expert.page.locator(".question", has_text="same CA")).to_be_visible()
+    expect(waiting).not_to_contain_text("waiting for approval")
+
     with_documents = has_documents(web_server, room_id, host_id)
     if with_documents:
         expert.page.locator(".cm-content").click()
@@ -121,9 +135,7 @@ def test_live_qa_round_then_search_and_replay(
 
     learner.page.get_by_label("Session time").fill("0")
     expect(learner.page.locator(".replay .questions")).to_contain_text("No questions yet")
-    markers = learner.page.locator(".marker")
-    expect(markers).to_have_count(2)
-    markers.last.click()
+    learner.page.get_by_role("button", name=re.compile(r"^Answer at \d+:\d+")).first.click()
     expect(learner.page.locator(".replay .answers")).to_contain_text("certbot renew")
     if with_documents:
         learner.page.get_by_label("Session time").fill("100000000")

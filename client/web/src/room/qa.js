@@ -82,7 +82,8 @@ export function qaPanel({ app, roomId, me, role, onBadge }) {
     const all = [...questions.values()].filter((q) => !session || q.session_id === session.id || PUBLIC.has(q.status));
     const pending = all.filter((q) => q.status === "pending");
     queue.hidden = !isHost() || pending.length === 0;
-    mount(queue, h("h3", { text: `Waiting for approval (${pending.length})` }), h("ol", { class: "questions" }, pending.map(question)));
+    if (queue.hidden) mount(queue);
+    else mount(queue, h("h3", { text: `Waiting for approval (${pending.length})` }), h("ol", { class: "questions" }, pending.map(question)));
     const shown = all
       .filter((q) => PUBLIC.has(q.status) || (q.mine && q.status !== "withdrawn" && q.status !== "merged" && !isHost()))
       .sort(order);
@@ -148,36 +149,36 @@ export function qaPanel({ app, roomId, me, role, onBadge }) {
     mount(sessionBar, parts);
   }
 
+  // Built once: re-rendering on every event must not lose what someone is typing.
+  const askBody = h("textarea", { rows: 2, maxlength: 2000, required: true });
+  const askAnonymous = h("input", { type: "checkbox" });
+  const askForm = h(
+    "form",
+    {
+      onsubmit: async (e) => {
+        e.preventDefault();
+        try {
+          const ack = await conn().request("qa:ask", { room_id: roomId, body: askBody.value, anonymous: askAnonymous.checked });
+          merge(ack.question, { isPrivate: true });
+          askBody.value = "";
+          if (ack.question.status === "pending") toast("Your question waits for a host's approval.");
+          render();
+        } catch (error) {
+          showError(error, "Could not ask");
+        }
+      },
+    },
+    field("Your question", askBody),
+    h("label", { class: "check" }, askAnonymous, " Ask anonymously (hosts still see who asked)"),
+    h("button", { type: "submit", text: "Ask" }),
+  );
+  const viewerNote = h("p", { class: "muted", text: "Viewers can read and follow the questions." });
+  askBox.append(askForm, viewerNote);
+
   function renderAsk() {
-    if (!session || !atLeast(role(), "participant")) {
-      mount(askBox, session ? h("p", { class: "muted", text: "Viewers can read and follow the questions." }) : null);
-      return;
-    }
-    const body = h("textarea", { rows: 2, maxlength: 2000, required: true });
-    const anonymous = h("input", { type: "checkbox" });
-    mount(
-      askBox,
-      h(
-        "form",
-        {
-          onsubmit: async (e) => {
-            e.preventDefault();
-            try {
-              const ack = await conn().request("qa:ask", { room_id: roomId, body: body.value, anonymous: anonymous.checked });
-              merge(ack.question, { isPrivate: true });
-              body.value = "";
-              if (ack.question.status === "pending") toast("Your question waits for a host's approval.");
-              render();
-            } catch (error) {
-              showError(error, "Could not ask");
-            }
-          },
-        },
-        field("Your question", body),
-        h("label", { class: "check" }, anonymous, " Ask anonymously (hosts still see who asked)"),
-        h("button", { type: "submit", text: "Ask" }),
-      ),
-    );
+    const canAsk = Boolean(session) && atLeast(role(), "participant");
+    askForm.hidden = !canAsk;
+    viewerNote.hidden = !session || canAsk;
   }
 
   function question(q) {
@@ -272,6 +273,17 @@ export function qaPanel({ app, roomId, me, role, onBadge }) {
     if (isHost() && ["pending", "open", "answered"].includes(q.status)) {
       if (q.status !== "pending") {
         bar.append(h("button", { type: "button", class: "link", text: q.pinned ? "Unpin" : "Pin", onclick: () => act("qa:pin", { question_id: q.id, on: !q.pinned }) }));
+      }
+      const others = [...questions.values()].filter((o) => o.id !== q.id && PUBLIC.has(o.status));
+      if (others.length) {
+        const target = h(
+          "select",
+          { "aria-label": `Merge “${q.body.slice(0, 40)}” into` },
+          h("option", { value: "", text: "Merge into…" }),
+          others.map((o) => h("option", { value: o.id, text: o.body.slice(0, 60) })),
+        );
+        target.addEventListener("change", () => target.value && act("qa:merge", { question_id: q.id, into: Number(target.value) }));
+        bar.append(target);
       }
       bar.append(
         h("button", { type: "button", class: "link danger", text: "Dismiss", onclick: () => {

@@ -1,10 +1,10 @@
 // Lobby: find rooms, create one, or join by link. Sessions appear here once the server has them.
 import { h, field, mount, time } from "../dom.js";
 import { auth } from "../auth.js";
-import { get, post } from "../api.js";
+import { get, post, available } from "../api.js";
 import { describe } from "../errors.js";
 import { go } from "../router.js";
-import { sessionsSection } from "./sessions.js";
+import { sessionsSection, sessionForm } from "./sessions.js";
 
 const PAGE = 20;
 
@@ -15,7 +15,7 @@ export function lobbyView({ app, query }) {
     el.append(h("p", { class: "muted", text: "Guests join rooms from a link or room id; sign in with a token to browse rooms." }));
     return { el };
   }
-  el.append(sessionsSection(app), roomsSection(query), createForm());
+  el.append(sessionsSection(app), roomsSection(query), createForm(), scheduleForm());
   return { el };
 }
 
@@ -146,4 +146,29 @@ function createForm() {
     h("button", { type: "submit", text: "Create room" }),
   );
   return h("details", { class: "create" }, h("summary", { text: "Create a room" }), form);
+}
+
+// Schedule a session in one of the rooms I host.
+function scheduleForm() {
+  const room = h("select", { required: true });
+  const details = h("details", { class: "create", hidden: true }, h("summary", { text: "Schedule a session" }));
+  (async () => {
+    const { rooms } = await get("/rooms", { limit: 100 });
+    const hosted = rooms.filter((r) => r.my_role === "host");
+    if (!hosted.length || !(await available(`/rooms/${encodeURIComponent(hosted[0].id)}/sessions`))) return;
+    room.append(...hosted.map((r) => h("option", { value: r.id, text: r.title })));
+    details.append(
+      h(
+        "div",
+        { class: "card" },
+        field("Room", room),
+        sessionForm(async (fields) => {
+          const { session } = await post(`/rooms/${encodeURIComponent(room.value)}/sessions`, fields);
+          go(`/rooms/${encodeURIComponent(session.room_id)}`);
+        }),
+      ),
+    );
+    details.hidden = false;
+  })().catch(() => {});
+  return details;
 }
