@@ -64,12 +64,15 @@ def test_live_qa_round_then_search_and_replay(
     asker.page.get_by_role("button", name="Ask", exact=True).click()
     question = expert.page.locator(".question", has_text="rotate the staging certs")
     expect(question).to_be_visible()
-    asker.page.locator(".question", has_text="staging certs").locator(".vote").click()
-    expect(question.locator(".vote")).to_have_text("▲ 1")
 
-    # Erin answers; Bob accepts; the host sees it answered and accepted.
+    # Erin starts an answer; Bob's vote arrives meanwhile and her draft survives it.
     question.get_by_role("button", name="Answer", exact=True).click()
     question.get_by_role("textbox").fill("Run certbot renew on the bastion, then reload nginx.")
+    asker.page.locator(".question", has_text="staging certs").locator(".vote").click()
+    expect(question.locator(".vote")).to_have_text("▲ 1")
+    expect(question.get_by_role("textbox")).to_have_value(
+        "Run certbot renew on the bastion, then reload nginx."
+    )
     question.get_by_role("button", name="Post answer").click()
     asked = asker.page.locator(".question", has_text="staging certs")
     expect(asked.locator(".answer")).to_contain_text("certbot renew")

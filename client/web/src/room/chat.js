@@ -147,7 +147,7 @@ export function chatPanel({ conn, roomId, me, canSend, isHost, onUnread }) {
           e.preventDefault();
           try {
             const ack = await conn.request("chat:edit", { room_id: roomId, message_id: message.id, body: area.value });
-            upsert(ack.message);
+            upsert(ack.message, { force: true });
           } catch (error) {
             showError(error, "Could not edit the message");
           }
@@ -155,11 +155,11 @@ export function chatPanel({ conn, roomId, me, canSend, isHost, onUnread }) {
       },
       area,
       h("button", { type: "submit", text: "Save" }),
-      h("button", { type: "button", class: "link", text: "Cancel", onclick: () => upsert(messages.get(message.seq)) }),
+      h("button", { type: "button", class: "link", text: "Cancel", onclick: () => upsert(messages.get(message.seq), { force: true }) }),
     );
     body.replaceWith(form);
     area.focus();
-    area.addEventListener("keydown", (e) => e.key === "Escape" && upsert(messages.get(message.seq)));
+    area.addEventListener("keydown", (e) => e.key === "Escape" && upsert(messages.get(message.seq), { force: true }));
   }
 
   function place(li, seq) {
@@ -172,11 +172,13 @@ export function chatPanel({ conn, roomId, me, canSend, isHost, onUnread }) {
     list.insertBefore(li, after);
   }
 
-  function upsert(message) {
+  function upsert(message, { force = false } = {}) {
     if (!message || message.room_id !== roomId) return;
     messages.set(message.seq, message);
-    place(render(message), message.seq);
     lastSeq = Math.max(lastSeq, message.seq);
+    // Someone is editing this message: keep their form; Save or Cancel shows the latest.
+    if (!force && items.get(message.seq)?.querySelector("form.edit")) return;
+    place(render(message), message.seq);
   }
 
   // --- incoming ----------------------------------------------------------------------------
@@ -291,7 +293,7 @@ export function chatPanel({ conn, roomId, me, canSend, isHost, onUnread }) {
     if (!confirm("Delete this message for everyone?")) return;
     try {
       const ack = await conn.request("chat:delete", { room_id: roomId, message_id: message.id });
-      upsert(ack.message);
+      upsert(ack.message, { force: true });
     } catch (error) {
       showError(error, "Could not delete the message");
     }
@@ -311,7 +313,7 @@ export function chatPanel({ conn, roomId, me, canSend, isHost, onUnread }) {
     const can = canSend();
     composer.hidden = !can;
     readonlyNote.hidden = can;
-    for (const m of messages.values()) place(render(m), m.seq);
+    for (const m of messages.values()) upsert(m);
   }
 
   return {

@@ -13,6 +13,7 @@ const PUBLIC = new Set(["open", "answered"]);
 export function qaPanel({ app, roomId, me, role, onBadge }) {
   const questions = new Map(); // id -> Question
   const privateIds = new Set(); // ids we got in full (qa:question:private): they win
+  const drafts = new Map(); // question id -> {open, text} of an answer being written
   let session = null;
   let scheduled = [];
   let sort = "votes";
@@ -77,6 +78,20 @@ export function qaPanel({ app, roomId, me, role, onBadge }) {
 
   function render() {
     if (!supported) return;
+    const active = document.activeElement;
+    const focusedDraft = active?.dataset?.draft;
+    const selection = focusedDraft ? [active.selectionStart, active.selectionEnd] : null;
+    draw();
+    if (focusedDraft) {
+      const again = el.querySelector(`textarea[data-draft="${CSS.escape(focusedDraft)}"]`);
+      if (again) {
+        again.focus();
+        again.setSelectionRange(...selection);
+      }
+    }
+  }
+
+  function draw() {
     renderSession();
     renderAsk();
     const all = [...questions.values()].filter((q) => !session || q.session_id === session.id || PUBLIC.has(q.status));
@@ -240,22 +255,38 @@ export function qaPanel({ app, roomId, me, role, onBadge }) {
       bar.append(h("button", { type: "button", text: "Approve", onclick: () => act("qa:approve", { question_id: q.id }) }));
     }
     if (canAnswer() && PUBLIC.has(q.status)) {
-      const body = h("textarea", { rows: 2, maxlength: 20000, required: true, "aria-label": `Answer to: ${q.body.slice(0, 60)}` });
+      // Drafts survive the re-render that every live update causes.
+      const draft = drafts.get(q.id) || { open: false, text: "" };
+      const body = h("textarea", { rows: 2, maxlength: 20000, required: true, value: draft.text, "data-draft": q.id, "aria-label": `Answer to: ${q.body.slice(0, 60)}` });
+      body.addEventListener("input", () => drafts.set(q.id, { open: true, text: body.value }));
       const form = h(
         "form",
         {
           class: "answer-form",
-          hidden: true,
+          hidden: !draft.open,
           onsubmit: async (e) => {
             e.preventDefault();
-            if (await act("qa:answer", { question_id: q.id, body: body.value })) body.value = "";
+            const text = body.value;
+            drafts.delete(q.id);
+            if (!(await act("qa:answer", { question_id: q.id, body: text }))) drafts.set(q.id, { open: true, text });
+            render();
           },
         },
         body,
         h("button", { type: "submit", text: "Post answer" }),
       );
       bar.append(
-        h("button", { type: "button", class: "link", text: "Answer", onclick: () => ((form.hidden = !form.hidden), !form.hidden && body.focus()) }),
+        h("button", {
+          type: "button",
+          class: "link",
+          text: "Answer",
+          "aria-expanded": String(!form.hidden),
+          onclick: () => {
+            form.hidden = !form.hidden;
+            drafts.set(q.id, { open: !form.hidden, text: body.value });
+            if (!form.hidden) body.focus();
+          },
+        }),
         q.status === "open" ? h("button", { type: "button", class: "link", text: "Mark answered", onclick: () => act("qa:mark_answered", { question_id: q.id, answered: true }) }) : null,
         form,
       );
