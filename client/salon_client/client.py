@@ -15,6 +15,8 @@ from typing import Any
 import aiohttp
 import socketio
 
+from salon_client.sessions import SessionsMixin
+
 PROTOCOL_VERSION = 1
 Handler = Callable[[dict[str, Any]], Awaitable[None] | None]
 
@@ -36,7 +38,7 @@ def _unwrap(reply: Any) -> dict[str, Any]:
     return reply
 
 
-class SalonClient:
+class SalonClient(SessionsMixin):
     def __init__(
         self,
         url: str,

@@ -22,9 +22,11 @@ from salon.bus import create_bus
 from salon.chat import ChatService
 from salon.config import Settings
 from salon.docs.service import DocumentService
+from salon.knowledge import install as install_knowledge
 from salon.metrics import Metrics
 from salon.presence import PresenceService
 from salon.realtime.hub import Hub, create_server
+from salon.recorder import TimelineTap
 from salon.rooms import RoomService
 from salon.services import Services
 from salon.store.db import Database
@@ -65,7 +67,9 @@ def build_services(settings: Settings) -> tuple[Services, Hub]:
     metrics = Metrics()
     hub = Hub(create_server(settings), auth.from_handshake, metrics, settings)
     rooms = RoomService(settings, db, bus)
-    presence = PresenceService(hub, bus, settings.presence_grace, metrics)
+    # Presence events of live sessions go on their timeline (the tap finds the recorder lazily).
+    tap = TimelineTap(hub, lambda: services.extra.get("recorder"))
+    presence = PresenceService(tap, bus, settings.presence_grace, metrics)
     chat = ChatService(settings, db, rooms, hub)
     services = Services(settings, db, bus, auth, rooms, presence, chat, node_id, metrics)
     metrics.track(metrics.connections, lambda: len(hub.clients))
@@ -73,6 +77,7 @@ def build_services(settings: Settings) -> tuple[Services, Hub]:
     documents = DocumentService.build(settings, db, rooms, bus)  # issue 3: collaborative documents
     services.extra["documents"] = documents
     services.lifecycle.append(documents)
+    install_knowledge(services, hub)  # issue 4: sessions, Q&A, search, recognition
     realtime.register_all(hub, services)
     return services, hub
 
