@@ -71,6 +71,8 @@ export function qaPanel({ app, roomId, me, role, onBadge }) {
     if (!isPrivate && privateIds.has(q.id)) return;
     if (isPrivate) privateIds.add(q.id);
     const old = questions.get(q.id);
+    // Across nodes events may arrive out of order: the copy with the highest seq is current.
+    if (old?.seq !== undefined && q.seq !== undefined && q.seq < old.seq) return;
     questions.set(q.id, { ...old, ...q, voted: q.voted ?? old?.voted ?? false });
   }
 
