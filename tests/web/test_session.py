@@ -101,6 +101,10 @@ def test_live_qa_round_then_search_and_replay(
         expert.page.locator(".cm-content").click()
         expert.page.keyboard.type("Rotation: certbot renew, reload nginx")
         expect_document(host, "Rotation: certbot renew, reload nginx")
+        # The answered question goes into the session notes for everyone.
+        expert.page.get_by_role("button", name="Add answered questions to the notes").click()
+        expect(expert.page.locator(".toast", has_text="Added 1 answered question")).to_be_visible()
+        expect_document(host, "How do we rotate the staging certs?")
     assert_labelled(expert)
     expert.shot("room-qa-expert")
     asker.page.get_by_role("tab", name=re.compile("Chat")).click()
@@ -143,7 +147,8 @@ def test_live_qa_round_then_search_and_replay(
     if with_documents:
         learner.page.get_by_label("Session time").fill("100000000")
         notes = learner.page.locator(".doc-text")
-        expect(notes).to_have_text("Rotation: certbot renew, reload nginx")
+        expect(notes).to_contain_text("Rotation: certbot renew, reload nginx")
+        expect(notes).to_contain_text("How do we rotate the staging certs?")
     learner.page.get_by_label("Speed").select_option("16")
     learner.page.get_by_role("button", name="Play").click()
     expect(learner.page.locator(".replay .messages")).to_contain_text("that worked", timeout=15000)
