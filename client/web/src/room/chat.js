@@ -40,6 +40,8 @@ export function chatPanel({ conn, roomId, me, canSend, isHost, onUnread }) {
   });
   earlier.addEventListener("click", loadEarlier);
   scroller.addEventListener("scroll", () => atBottom() && markRead());
+  const onVisibility = () => !document.hidden && atBottom() && markRead();
+  document.addEventListener("visibilitychange", onVisibility);
 
   function atBottom() {
     return scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 24;
@@ -333,5 +335,8 @@ export function chatPanel({ conn, roomId, me, canSend, isHost, onUnread }) {
       if (v && atBottom()) markRead();
     },
     describeFailure: describe,
+    destroy() {
+      document.removeEventListener("visibilitychange", onVisibility);
+    },
   };
 }

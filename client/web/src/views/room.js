@@ -224,6 +224,7 @@ export function roomView({ app, params }) {
       state.gone = true;
       for (const fn of cleanups) fn();
       ui?.docs.destroy();
+      ui?.chat.destroy();
       ui?.qa.destroy?.();
       if (state.joined && app.conn?.socket.connected) app.conn.request("room:leave", { room_id: roomId }).catch(() => {});
       document.title = "Salon";
