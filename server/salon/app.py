@@ -16,6 +16,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from salon import api, realtime
+from salon import web as web_client
 from salon.auth import TokenAuthority
 from salon.bus import create_bus
 from salon.chat import ChatService
@@ -102,7 +103,8 @@ def create_app(settings: Settings) -> Any:
             await stop(services)
 
     web = Starlette(
-        routes=api.routes(services),
+        # The web client's catch-all route comes last so every API route wins.
+        routes=[*api.routes(services), *web_client.routes()],
         lifespan=lifespan,
         middleware=[
             Middleware(SecurityHeaders),
