@@ -24,7 +24,7 @@ class Settings(BaseSettings):
     )
     database_url: str | None = Field(
         None,
-        description="SQLAlchemy URL of the archive; default sqlite+aiosqlite:///<data dir>/salon.db. "
+        description="SQLAlchemy URL of the archive (default: SQLite salon.db in the data dir). "
         "PostgreSQL: postgresql+asyncpg://user:pass@host/db",
     )
     redis_url: str | None = Field(
@@ -63,6 +63,15 @@ class Settings(BaseSettings):
     chat_burst: int = Field(10, description="Chat messages a user may send in a burst.")
     max_payload_bytes: int = Field(1_000_000, description="Largest Socket.IO message accepted.")
     rooms_per_user: int = Field(200, description="Most rooms one user may create.")
+    auto_migrate: bool | None = Field(
+        None, description="Apply migrations on start (default: only for the embedded SQLite)."
+    )
+    node_id: str | None = Field(
+        None, description="Name of this node in logs and metrics (default: random)."
+    )
+    shutdown_grace: float = Field(
+        10.0, description="Seconds SIGTERM waits for connections to drain."
+    )
     write_batch_ms: float = Field(
         20.0, description="Longest wait before grouped archive writes commit."
     )

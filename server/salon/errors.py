@@ -8,6 +8,7 @@ from typing import Any
 CODES: dict[str, int] = {
     "bad_request": 400,
     "unsupported_protocol": 400,
+    "unknown_event": 400,
     "unauthenticated": 401,
     "token_expired": 401,
     "forbidden": 403,

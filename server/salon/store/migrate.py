@@ -18,7 +18,7 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(url: str, revision: str = "head") -> None:
-    """Bring the archive at ``url`` to ``revision``. Blocking: run it in a thread from async code."""
+    """Bring the archive at ``url`` to ``revision``. Blocking (use a thread from async code)."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":

@@ -1,0 +1,15 @@
+"""REST API (Starlette): thin endpoints over the same services the Socket.IO handlers use."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute
+
+from salon.api import chat, health, rooms
+from salon.services import Services
+
+
+def routes(services: Services) -> list[BaseRoute]:
+    collected: list[BaseRoute] = []
+    for module in (health, rooms, chat):
+        collected.extend(module.routes(services))
+    return collected

@@ -1,0 +1,32 @@
+"""Liveness, readiness and version."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from salon import PROTOCOL_VERSION, __version__
+from salon.api.common import JSON, ok
+from salon.services import Services
+
+
+def routes(s: Services) -> list[Route]:
+    async def healthz(request: Request) -> Response:
+        return ok(status="alive", node=s.node_id)
+
+    async def readyz(request: Request) -> Response:
+        checks = {"database": await s.db.ping()}
+        if s.settings.redis_url:
+            checks["redis"] = await s.bus.ping()
+        ready = all(checks.values())
+        return JSON({"ok": ready, "checks": checks}, status_code=200 if ready else 503)
+
+    async def version(request: Request) -> Response:
+        return ok(version=__version__, protocol=PROTOCOL_VERSION, api="v1")
+
+    return [
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        Route("/api/v1", version),
+    ]

@@ -1,0 +1,42 @@
+"""The bus interface: channels of opaque byte messages, fan-out to local handlers."""
+
+from __future__ import annotations
+
+import logging
+from abc import ABC, abstractmethod
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+
+log = logging.getLogger("salon.bus")
+
+Handler = Callable[[bytes], Awaitable[None]]
+
+
+class Bus(ABC):
+    """Publish bytes on a channel; every node (this one included) hands them to its subscribers."""
+
+    def __init__(self, node_id: str) -> None:
+        self.node_id = node_id
+        self._handlers: dict[str, list[Handler]] = defaultdict(list)
+
+    def subscribe(self, channel: str, handler: Handler) -> None:
+        self._handlers[channel].append(handler)
+
+    async def dispatch(self, channel: str, message: bytes) -> None:
+        for handler in list(self._handlers.get(channel, ())):
+            try:
+                await handler(message)
+            except Exception:
+                log.exception("bus handler for %s failed", channel)
+
+    @abstractmethod
+    async def publish(self, channel: str, message: bytes) -> None: ...
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+    async def ping(self) -> bool:
+        return True

@@ -1,0 +1,10 @@
+"""The default bus: one process, no service needed."""
+
+from __future__ import annotations
+
+from salon.bus.base import Bus
+
+
+class MemoryBus(Bus):
+    async def publish(self, channel: str, message: bytes) -> None:
+        await self.dispatch(channel, message)

@@ -1,0 +1,142 @@
+"""The `salon` command: serve, db upgrade/current, token create."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import typing
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import ValidationError
+
+from salon import __version__
+from salon.config import Settings
+
+SERVE_FLAGS = [
+    "host",
+    "port",
+    "data_dir",
+    "database_url",
+    "redis_url",
+    "secret",
+    "jwt_public_key_file",
+    "allow_guests",
+    "log_level",
+    "log_json",
+    "node_id",
+    "auto_migrate",
+]
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _is_bool(annotation: Any) -> bool:
+    return annotation is bool or bool in typing.get_args(annotation)
+
+
+def add_settings_flags(parser: argparse.ArgumentParser, names: Sequence[str]) -> None:
+    for name in names:
+        info = Settings.model_fields[name]
+        env = f"SALON_{name.upper()}"
+        text = f"{info.description} [env {env}; default {info.default!r}]"
+        if _is_bool(info.annotation):
+            parser.add_argument(
+                _flag(name),
+                dest=name,
+                action=argparse.BooleanOptionalAction,
+                default=None,
+                help=text,
+            )
+        else:
+            parser.add_argument(
+                _flag(name), dest=name, default=None, metavar=name.upper(), help=text
+            )
+
+
+def settings_from(args: argparse.Namespace, names: Sequence[str]) -> Settings:
+    overrides = {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        sys.exit(f"salon: invalid setting {'.'.join(map(str, first['loc']))}: {first['msg']}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="salon",
+        description="Salon: real-time rooms for social learning (live sessions, co-edited "
+        "documents, chat, expert Q&A, searchable archive, replay). Every option can also be set "
+        "with its SALON_* environment variable; see README.md for the full table.",
+    )
+    parser.add_argument("--version", action="version", version=f"salon {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser(
+        "serve", help="run a Salon node (SQLite + in-process bus by default)"
+    )
+    add_settings_flags(serve, SERVE_FLAGS)
+
+    db = commands.add_parser("db", help="archive maintenance")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    for name, text in (
+        ("upgrade", "apply all migrations"),
+        ("current", "show the applied revision"),
+    ):
+        sub = db_commands.add_parser(name, help=text)
+        add_settings_flags(sub, ["data_dir", "database_url"])
+
+    token = commands.add_parser("token", help="tokens for testing and scripts")
+    token_commands = token.add_subparsers(dest="token_command", required=True)
+    create = token_commands.add_parser("create", help="print a signed token (HS256, node secret)")
+    create.add_argument("--user", required=True, help="user id (the token subject)")
+    create.add_argument("--name", required=True, help="display name")
+    create.add_argument("--ttl", type=float, default=86400.0, help="lifetime in seconds [86400]")
+    add_settings_flags(create, ["data_dir", "secret"])
+    return parser
+
+
+def serve(settings: Settings) -> None:
+    import uvicorn
+
+    from salon import logs
+    from salon.app import create_app
+    from salon.store.migrate import upgrade
+
+    logs.setup(settings.log_level, settings.log_json)
+    migrate = settings.auto_migrate if settings.auto_migrate is not None else settings.is_sqlite
+    if migrate:
+        upgrade(settings.resolved_database_url())
+    config = uvicorn.Config(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        ws_per_message_deflate=settings.ws_compression,
+        ws_max_size=settings.max_payload_bytes + 1024,
+        timeout_graceful_shutdown=int(settings.shutdown_grace),
+        lifespan="on",
+        proxy_headers=True,
+    )
+    uvicorn.Server(config).run()
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    if args.command == "serve":
+        serve(settings_from(args, SERVE_FLAGS))
+    elif args.command == "db":
+        from salon.store.migrate import current, upgrade
+
+        settings = settings_from(args, ["data_dir", "database_url"])
+        url = settings.resolved_database_url()
+        upgrade(url) if args.db_command == "upgrade" else current(url)
+    elif args.command == "token":
+        from salon.auth import mint_token
+
+        settings = settings_from(args, ["data_dir", "secret"])
+        print(mint_token(settings.signing_secret(), args.user, args.name, args.ttl))

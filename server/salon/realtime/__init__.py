@@ -1,0 +1,16 @@
+"""Socket.IO transport: the only package that imports socketio. Handlers validate, call a
+service, and ack; they hold no business rules."""
+
+from __future__ import annotations
+
+from salon.realtime import chat, rooms
+from salon.realtime.hub import Hub
+from salon.services import Services
+
+
+def register_all(hub: Hub, services: Services) -> None:
+    for module in (rooms, chat):
+        module.register(hub, services)
+
+
+__all__ = ["Hub", "register_all"]

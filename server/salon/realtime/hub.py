@@ -1,0 +1,153 @@
+"""The Socket.IO server of one node: connection auth, per-socket state, and the Notifier
+that domain services use to reach clients."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import socketio
+from pydantic import BaseModel
+
+from salon import PROTOCOL_VERSION
+from salon.auth import Identity
+from salon.config import Settings
+from salon.errors import SalonError
+from salon.payloads import parse
+from salon.realtime import jsonlib
+
+log = logging.getLogger("salon.realtime")
+
+P = TypeVar("P", bound=BaseModel)
+Ack = dict[str, Any]
+
+
+@dataclass(slots=True)
+class Client:
+    sid: str
+    identity: Identity
+    rooms: set[str] = field(default_factory=set)
+
+
+def room_channel(room_id: str) -> str:
+    return f"room:{room_id}"
+
+
+def user_channel(user_id: str) -> str:
+    return f"user:{user_id}"
+
+
+def create_server(settings: Settings) -> socketio.AsyncServer:
+    manager = None
+    if settings.redis_url:
+        manager = socketio.AsyncRedisManager(settings.redis_url, channel="salon-socketio")
+    return socketio.AsyncServer(
+        async_mode="asgi",
+        namespaces="*",
+        client_manager=manager,
+        json=jsonlib,
+        cors_allowed_origins=settings.cors_origins or [],
+        max_http_buffer_size=settings.max_payload_bytes,
+        http_compression=settings.ws_compression,
+        ping_interval=20,
+        ping_timeout=20,
+    )
+
+
+class Hub:
+    """Socket.IO server + who is connected here. Implements salon.notifier.Notifier."""
+
+    def __init__(self, sio: socketio.AsyncServer, authenticate: Callable[[Any], Identity]) -> None:
+        self.sio = sio
+        self._authenticate = authenticate
+        self.clients: dict[str, Client] = {}
+        self.on_connect: list[Callable[[Client], Awaitable[None]]] = []
+        self.on_disconnect: list[Callable[[Client], Awaitable[None]]] = []
+        sio.on("connect", self._connect, namespace="/")
+        sio.on("disconnect", self._disconnect, namespace="/")
+        sio.on("*", self._unknown, namespace="/")
+
+    # -- Notifier ----------------------------------------------------------------------------
+
+    async def room_event(self, room_id: str, event: str, payload: dict[str, Any]) -> None:
+        await self.sio.emit(event, payload, room=room_channel(room_id))
+
+    async def user_event(self, user_id: str, event: str, payload: dict[str, Any]) -> None:
+        await self.sio.emit(event, payload, room=user_channel(user_id))
+
+    # -- connection lifecycle ----------------------------------------------------------------
+
+    async def _connect(self, sid: str, environ: dict[str, Any], auth: Any) -> None:
+        try:
+            check_protocol(auth)
+            identity = self._authenticate(auth)
+        except SalonError as exc:
+            raise socketio.exceptions.ConnectionRefusedError(exc.to_dict()["error"]) from None
+        client = Client(sid, identity)
+        self.clients[sid] = client
+        await self.sio.enter_room(sid, user_channel(identity.user_id))
+        for callback in self.on_connect:
+            await callback(client)
+        await self.sio.emit(
+            "session",
+            {
+                "user_id": identity.user_id,
+                "name": identity.name,
+                "guest": identity.is_guest,
+                "protocol": PROTOCOL_VERSION,
+            },
+            to=sid,
+        )
+
+    async def _disconnect(self, sid: str, reason: Any = None) -> None:
+        client = self.clients.pop(sid, None)
+        if client is None:
+            return
+        for callback in self.on_disconnect:
+            try:
+                await callback(client)
+            except Exception:
+                log.exception("disconnect callback failed")
+
+    async def _unknown(self, event: str, sid: str, *args: Any) -> Ack:
+        return SalonError("unknown_event", f"unknown event {event[:60]!r}").to_dict()
+
+    def sids_of(self, user_id: str, room_id: str) -> list[str]:
+        return [
+            c.sid
+            for c in self.clients.values()
+            if c.identity.user_id == user_id and room_id in c.rooms
+        ]
+
+    # -- handler plumbing --------------------------------------------------------------------
+
+    def handle(
+        self, event: str, model: type[P], action: Callable[[Client, P], Awaitable[Ack]]
+    ) -> None:
+        """Register ``event``: parse the payload into ``model``, run ``action``, ack the result."""
+
+        async def handler(sid: str, data: Any = None) -> Ack:
+            client = self.clients.get(sid)
+            if client is None:
+                return SalonError("unauthenticated", "not connected").to_dict()
+            try:
+                return {"ok": True, **await action(client, parse(model, data))}
+            except SalonError as exc:
+                return exc.to_dict()
+            except Exception:
+                log.exception("handler for %s failed", event)
+                return SalonError("internal", "the server could not do that").to_dict()
+
+        self.sio.on(event, handler, namespace="/")
+
+
+def check_protocol(auth: Any) -> None:
+    version = auth.get("protocol", PROTOCOL_VERSION) if isinstance(auth, dict) else PROTOCOL_VERSION
+    if version != PROTOCOL_VERSION:
+        raise SalonError(
+            "unsupported_protocol",
+            f"this server speaks protocol {PROTOCOL_VERSION}",
+            supported=[PROTOCOL_VERSION],
+        )
