@@ -18,12 +18,14 @@
 import { performance } from 'node:perf_hooks'
 import readline from 'node:readline'
 import { Manager } from 'socket.io-client'
+import WebSocket from 'ws'
 import * as Y from 'yjs'
 
 const TOKEN = 8
 const EMPTY_SV = Y.encodeStateVector(new Y.Doc())
 const EMPTY_UPDATE = Y.encodeStateAsUpdate(new Y.Doc())
 const BUCKET_MS = 0.1
+const SYNC_TIMEOUT_MS = 20_000
 const BUCKETS = 300_000 // 0.1 ms buckets up to 30 s; the last one collects everything slower
 
 const config = JSON.parse(process.argv[2] ?? '{}')
@@ -88,7 +90,10 @@ function connect (onSocket) {
     socket.once('connect_error', fail)
     socket.once('connect', () => {
       socket.off('connect_error', fail)
-      socket.emit('sync-step-1', EMPTY_SV, (update) => resolve({ socket, manager, update }))
+      socket.timeout(SYNC_TIMEOUT_MS).emit('sync-step-1', EMPTY_SV, (err, update) => {
+        if (err) fail(new Error(`no sync-step-1 ack within ${SYNC_TIMEOUT_MS} ms`))
+        else resolve({ socket, manager, update })
+      })
     })
   })
 }
@@ -109,15 +114,139 @@ async function connectMany (count, make) {
 
 let disconnects = 0
 
+// A minimal Socket.IO (protocol 5) / Engine.IO (4) client over one websocket, used by the many
+// receivers so that the generator spends its CPU on measuring, not on client machinery:
+// binary events and acks on one namespace, pings answered; nothing else of socket.io-client.
+const PLACEHOLDER = '{"_placeholder":true,"num":0}'
+
+class LeanSocket {
+  constructor (namespace, auth, handlers) {
+    this.namespace = namespace
+    this.auth = auth
+    this.handlers = handlers // { connect(), error(err), event(name, bytes, ackId), close() }
+    this.acks = new Map()
+    this.nextId = 0
+    this.pending = null
+    const url = config.url.replace(/^http/, 'ws') + '/socket.io/?EIO=4&transport=websocket'
+    this.ws = new WebSocket(url, { perMessageDeflate: false })
+    this.ws.on('message', (data, isBinary) => this.onFrame(data, isBinary))
+    this.ws.on('error', (err) => handlers.error(err))
+    this.ws.on('close', () => handlers.close())
+  }
+
+  onFrame (data, isBinary) {
+    if (isBinary) {
+      const p = this.pending
+      if (p === null) return
+      p.buffers.push(data)
+      if (p.buffers.length === p.attachments) { this.pending = null; this.dispatch(p) }
+      return
+    }
+    const text = data.toString()
+    switch (text.charCodeAt(0)) {
+      case 48: // '0' engine open
+        this.ws.send(`40${this.namespace},${JSON.stringify(this.auth)}`)
+        break
+      case 50: // '2' ping
+        this.ws.send('3')
+        break
+      case 52: // '4' message: a socket.io packet
+        this.onPacket(text)
+        break
+    }
+  }
+
+  onPacket (text) {
+    const type = text.charCodeAt(1)
+    if (type === 48) { this.handlers.connect(); return } // '0' connect
+    if (type === 52) { this.handlers.error(new Error(text.slice(2))); return } // '4' error
+    if (type !== 53 && type !== 54) return // only binary events and binary acks matter here
+    const dash = text.indexOf('-', 2)
+    let i = dash + 1
+    if (text.charCodeAt(i) === 47) i = text.indexOf(',', i) + 1 // skip '/namespace,'
+    let id = -1
+    for (let c = text.charCodeAt(i); c >= 48 && c <= 57; c = text.charCodeAt(++i)) {
+      id = (id < 0 ? 0 : id * 10) + c - 48
+    }
+    this.pending = {
+      ack: type === 54,
+      id,
+      json: text.slice(i),
+      attachments: Number(text.slice(2, dash)),
+      buffers: []
+    }
+  }
+
+  dispatch (p) {
+    const bytes = p.buffers[0]
+    if (p.ack) {
+      const done = this.acks.get(p.id)
+      this.acks.delete(p.id)
+      done?.(bytes)
+      return
+    }
+    const name = p.json.slice(2, p.json.indexOf('"', 2))
+    this.handlers.event(name, bytes, p.id)
+  }
+
+  sendBinary (head, bytes) {
+    this.ws.send(head)
+    this.ws.send(bytes)
+  }
+
+  ack (id, bytes) {
+    this.sendBinary(`461-${this.namespace},${id}[${PLACEHOLDER}]`, bytes)
+  }
+
+  emitWithAck (event, bytes, done) {
+    const id = this.nextId++
+    this.acks.set(id, done)
+    this.sendBinary(`451-${this.namespace},${id}["${event}",${PLACEHOLDER}]`, bytes)
+  }
+
+  close () { this.ws.close() }
+}
+
+function connectLean (onUpdate) {
+  return new Promise((resolve, reject) => {
+    let synced = false
+    const timer = setTimeout(() => fail(new Error(`no sync within ${SYNC_TIMEOUT_MS} ms`)), SYNC_TIMEOUT_MS)
+    const fail = (err) => {
+      clearTimeout(timer)
+      socket.close()
+      reject(new Error(String(err?.message ?? err)))
+    }
+    const socket = new LeanSocket(config.namespace, config.auth ?? {}, {
+      connect: () => socket.emitWithAck('sync-step-1', EMPTY_SV, (update) => {
+        synced = true
+        clearTimeout(timer)
+        resolve({ socket, update })
+      }),
+      error: (err) => { if (!synced) fail(err) },
+      close: () => { if (synced) disconnects++; else fail(new Error('closed before sync')) },
+      event: (name, bytes, id) => {
+        if (name === 'sync-update') onUpdate(bytes)
+        else if (name === 'sync-step-1' && id >= 0) socket.ack(id, EMPTY_UPDATE)
+      }
+    })
+  })
+}
+
 class Receiver {
   constructor () { this.maxEnd = new Map(); this.received = 0; this.dups = 0 }
   async start () {
-    const { socket, update } = await connect((s) => {
-      s.on('sync-update', (u) => this.onUpdate(u))
-    })
-    this.socket = socket
-    socket.on('disconnect', () => { disconnects++ })
-    this.onUpdate(update)
+    if (config.lean === false) {
+      const { socket, update } = await connect((s) => {
+        s.on('sync-update', (u) => this.onUpdate(u))
+      })
+      socket.on('disconnect', () => { disconnects++ })
+      this.socket = socket
+      this.onUpdate(update)
+    } else {
+      const { socket, update } = await connectLean((u) => this.onUpdate(u))
+      this.socket = socket
+      this.onUpdate(update)
+    }
     return this
   }
 
@@ -155,11 +284,97 @@ class Writer {
   }
 
   edit () {
-    const us = Math.round((now() - epochMs) * 1000)
-    const token = '~' + us.toString(36).padStart(TOKEN - 1, '0').slice(-(TOKEN - 1))
-    this.text.insert(this.text.length, token)
+    this.text.insert(this.text.length, token())
     this.sent++
   }
+}
+
+// ---------------------------------------------------------------- chat (Salon's own protocol)
+// config.chat = { rooms: [room ids], tokens: [one token per member slot], usersPerRoom }
+// Every member joins its room on the default namespace; chat bodies carry the same timestamp
+// token as document edits, and every member (sender included) times each chat:message.
+function parseToken (body) {
+  if (typeof body !== 'string' || body.charCodeAt(0) !== 126) return null
+  const us = parseInt(body.slice(1, TOKEN), 36)
+  return Number.isNaN(us) ? null : epochMs + us / 1000
+}
+
+function token () {
+  const us = Math.round((now() - epochMs) * 1000)
+  return '~' + us.toString(36).padStart(TOKEN - 1, '0').slice(-(TOKEN - 1))
+}
+
+class ChatMember {
+  constructor (roomId, authToken) {
+    this.roomId = roomId
+    this.authToken = authToken
+    this.received = 0
+    this.dups = 0
+  }
+
+  start () {
+    return new Promise((resolve, reject) => {
+      const manager = new Manager(config.url, {
+        transports: ['websocket'],
+        reconnection: false,
+        timeout: 30_000
+      })
+      const socket = manager.socket('/', { auth: { token: this.authToken } })
+      this.socket = socket
+      const fail = (err) => { socket.close(); reject(new Error(String(err?.message ?? err))) }
+      socket.once('connect_error', fail)
+      socket.on('chat:message', (m) => this.onMessage(m))
+      socket.once('connect', () => {
+        socket.off('connect_error', fail)
+        socket.on('disconnect', () => { disconnects++ })
+        socket.timeout(SYNC_TIMEOUT_MS).emit('room:join', { room_id: this.roomId }, (err, ack) => {
+          if (err || !ack?.ok) fail(new Error(`room:join failed: ${JSON.stringify(ack ?? String(err))}`))
+          else resolve(this)
+        })
+      })
+    })
+  }
+
+  onMessage (message) {
+    const sentAt = parseToken(message?.body)
+    if (sentAt === null || phase === null || sentAt < phase.t0) return
+    this.received++
+    phase.hist.add(now() - sentAt)
+  }
+}
+
+// Sends chat messages round-robin over rooms, then over each room's members.
+class ChatSender {
+  constructor (members, rooms) {
+    this.members = members
+    this.rooms = rooms
+    this.sent = 0
+    this.errors = {}
+  }
+
+  edit () {
+    const k = this.sent
+    const perRoom = this.members.length / this.rooms
+    const member = this.members[(k % this.rooms) * perRoom + (Math.floor(k / this.rooms) % perRoom)]
+    const payload = { room_id: member.roomId, client_id: `${config.label}-${k}`, body: token() }
+    member.socket.emit('chat:send', payload, (ack) => {
+      if (!ack?.ok) {
+        const code = ack?.error?.code ?? 'error'
+        this.errors[code] = (this.errors[code] ?? 0) + 1
+      }
+    })
+    this.sent++
+  }
+}
+
+async function startChat () {
+  const { rooms, tokens, usersPerRoom } = config.chat
+  const slots = rooms.flatMap((roomId) => tokens.slice(0, usersPerRoom).map((t) => [roomId, t]))
+  let i = 0
+  receivers = await connectMany(slots.length, () => new ChatMember(...slots[i++]).start())
+  // connectMany finishes in any order: regroup members by room for the sender.
+  receivers.sort((a, b) => rooms.indexOf(a.roomId) - rooms.indexOf(b.roomId))
+  writers = config.senders === false ? [] : [new ChatSender(receivers, rooms.length)]
 }
 
 // ---------------------------------------------------------------- phases
@@ -174,6 +389,7 @@ async function runWriters (p) {
   const start = p.t0
   const end = p.t0 + p.duration * 1000
   const base = writers.map((w) => w.sent)
+  for (const w of writers) if (w.errors) w.errors = {}
   let lagMaxMs = 0
   await sleep(start - now())
   await new Promise((resolve) => {
@@ -225,7 +441,9 @@ async function runPhase (p) {
   await sleep(p.t0 - now())
   const cpu0 = process.cpuUsage()
   const wall0 = now()
-  const [writing, joining] = await Promise.all([runWriters(p), runJoiners(p)])
+  const [writing, joining] = await Promise.all([
+    runWriters(p), runJoiners(p), sleep(p.t0 + p.duration * 1000 - now())
+  ])
   const cpu = process.cpuUsage(cpu0)
   const activeMs = now() - wall0
   await sleep(p.t0 + (p.duration + p.drain) * 1000 - now())
@@ -243,6 +461,7 @@ async function runPhase (p) {
     hist: hist.sparse(),
     lagMaxMs: writing.lagMaxMs,
     joins: joining,
+    errors: writers.reduce((all, w) => Object.assign(all, w.errors ?? {}), {}),
     // CPU of this process while load was applied, as a fraction of one core.
     cpu: (cpu.user + cpu.system) / 1000 / activeMs
   })
@@ -312,8 +531,12 @@ async function seed (cmd) {
 // ---------------------------------------------------------------- main
 async function main () {
   const began = now()
-  writers = await connectMany(config.writers ?? 0, () => new Writer().start())
-  receivers = await connectMany(config.receivers ?? 0, () => new Receiver().start())
+  if (config.chat) {
+    await startChat()
+  } else {
+    writers = await connectMany(config.writers ?? 0, () => new Writer().start())
+    receivers = await connectMany(config.receivers ?? 0, () => new Receiver().start())
+  }
   emit({ event: 'ready', writers: writers.length, receivers: receivers.length, connectMs: now() - began })
   const lines = readline.createInterface({ input: process.stdin })
   for await (const line of lines) {
