@@ -19,7 +19,7 @@ from rich.console import Console
 
 from bench import machine, report
 from bench.loadgen import LOADGEN_DIR, Fleet, LoadgenError
-from bench.servers import BENCH_DIR, REPO_DIR, SERVERS, Server, ServerUnavailable
+from bench.servers import BENCH_DIR, REPO_DIR, SALON_SOURCE, SERVERS, Server, ServerUnavailable
 from bench.workloads import TITLES, WORKLOADS, Options, doc_worker, run_workload
 
 console = Console(stderr=True)
@@ -53,6 +53,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--no-early-stop", action="store_true", help="run every rate step even past saturation"
+    )
+    parser.add_argument(
+        "--salon-source",
+        type=Path,
+        help="run Salon from this checkout (its server/ goes first on PYTHONPATH), "
+        "e.g. a branch's worktree; default: the installed salon package",
     )
     parser.add_argument("--out", type=Path, default=REPO_DIR / "docs" / "benchmarks.md")
     parser.add_argument("--json", type=Path, help="also write the raw results here")
@@ -158,6 +164,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     ensure_node_modules()
     log_dir = Path(tempfile.mkdtemp(prefix="salon-bench-logs-"))
     opts = options_from(args, log_dir)
+    if args.salon_source is not None:
+        SALON_SOURCE.value = str(args.salon_source)
     server_cpus, opts.gen_cpus = cpu_split(not args.no_pin)
     conditions = machine.conditions()
     results = asyncio.run(run_all(args, opts, server_cpus))
@@ -169,6 +177,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "server_cpus": server_cpus,
         "gen_cpus": opts.gen_cpus,
         "notes": args.notes,
+        "salon_source": str(args.salon_source or "installed package"),
     }
     report.print_tables(results, Console())
     chart = report.write_chart(results, args.out.with_suffix(".png"))

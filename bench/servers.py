@@ -195,6 +195,13 @@ class Peer(Server):
         return ["node", str(PEER_SCRIPT), "--host", "127.0.0.1", "--port", str(self.port)]
 
 
+class _Setting:
+    value: str | None = None
+
+
+SALON_SOURCE = _Setting()  # --salon-source: a Salon checkout to run instead of the installed one
+
+
 class Salon(Server):
     """``python -m salon serve`` on a throwaway data dir (SQLite, in-process bus)."""
 
@@ -223,6 +230,10 @@ class Salon(Server):
 
     def env(self) -> dict[str, str]:
         env = dict(os.environ)
+        if SALON_SOURCE.value is not None:
+            # Benchmark another checkout (a branch's worktree) with this environment.
+            server = str(Path(SALON_SOURCE.value).resolve() / "server")
+            env["PYTHONPATH"] = os.pathsep.join(filter(None, [server, env.get("PYTHONPATH")]))
         env["SALON_SECRET"] = self.secret
         env.setdefault("SALON_LOG_LEVEL", "warning")
         return env

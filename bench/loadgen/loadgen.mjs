@@ -321,7 +321,12 @@ class ChatMember {
       })
       const socket = manager.socket('/', { auth: { token: this.authToken } })
       this.socket = socket
-      const fail = (err) => { socket.close(); reject(new Error(String(err?.message ?? err))) }
+      const timer = setTimeout(() => fail(new Error('no room:join ack in time')), SYNC_TIMEOUT_MS)
+      const fail = (err) => {
+        clearTimeout(timer)
+        socket.close()
+        reject(new Error(String(err?.message ?? err)))
+      }
       socket.once('connect_error', fail)
       socket.on('chat:message', (m) => this.onMessage(m))
       socket.once('connect', () => {
@@ -329,7 +334,7 @@ class ChatMember {
         socket.on('disconnect', () => { disconnects++ })
         socket.timeout(SYNC_TIMEOUT_MS).emit('room:join', { room_id: this.roomId }, (err, ack) => {
           if (err || !ack?.ok) fail(new Error(`room:join failed: ${JSON.stringify(ack ?? String(err))}`))
-          else resolve(this)
+          else { clearTimeout(timer); resolve(this) }
         })
       })
     })
@@ -370,8 +375,14 @@ class ChatSender {
 async function startChat () {
   const { rooms, tokens, usersPerRoom } = config.chat
   const slots = rooms.flatMap((roomId) => tokens.slice(0, usersPerRoom).map((t) => [roomId, t]))
-  let i = 0
-  receivers = await connectMany(slots.length, () => new ChatMember(...slots[i++]).start())
+  // Each member's first connection alone: Salon creates the user row on first sight, and
+  // concurrent first connections of one user race on that insert (reported upstream).
+  const first = []
+  for (const slot of slots.slice(0, usersPerRoom)) first.push(await new ChatMember(...slot).start())
+  let i = first.length
+  receivers = first.concat(
+    await connectMany(slots.length - i, () => new ChatMember(...slots[i++]).start())
+  )
   // connectMany finishes in any order: regroup members by room for the sender.
   receivers.sort((a, b) => rooms.indexOf(a.roomId) - rooms.indexOf(b.roomId))
   writers = config.senders === false ? [] : [new ChatSender(receivers, rooms.length)]
@@ -546,7 +557,7 @@ async function main () {
     else if (cmd.cmd === 'seed') await seed(cmd)
     else if (cmd.cmd === 'exit') break
   }
-  for (const c of [...writers, ...receivers]) c.socket.close()
+  for (const c of [...writers, ...receivers]) c.socket?.close()
   process.exit(0)
 }
 
