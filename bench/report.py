@@ -316,8 +316,10 @@ def write_chart(results: dict[str, Any], path: Path) -> Path | None:
                 series.append((f"{name}, {receivers} receivers", steps))
     if not series:
         return None
-    import matplotlib
-
+    try:
+        import matplotlib
+    except ImportError:  # the chart needs the optional extra: pip install -e '.[bench]'
+        return None
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
