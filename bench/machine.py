@@ -37,9 +37,17 @@ def package_version(name: str) -> str:
         return "absent"
 
 
-def conditions() -> dict[str, Any]:
+def git_commit(directory: str) -> str:
+    result = subprocess.run(
+        ["git", "-C", directory, "log", "-1", "--format=%h %D"], capture_output=True, text=True
+    )
+    return result.stdout.strip() or "unknown"
+
+
+def conditions(salon_source: str) -> dict[str, Any]:
     load1, load5, _ = os.getloadavg()
     return {
+        "salon_source": f"{salon_source} ({git_commit(salon_source)})",
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "nproc": os.cpu_count() or 1,
         "cpu": cpu_model(),

@@ -262,6 +262,7 @@ def conditions_lines(results: dict[str, Any]) -> list[str]:
         f"- Machine: {c['nproc']} CPUs ({c['cpu']}), {c['os']}; "
         f"load average at start {c['loadavg_at_start']}",
         f"- Python {c['python']}, Node {c['node']}; {packages}",
+        f"- Salon under test: {c.get('salon_source', 'installed package')}",
         f"- Pinning: server on CPU {o['server_cpus'] or 'any'}, "
         f"load generators on CPU {o['gen_cpus'] or 'any'}",
         f"- Each step: {o['duration']:g} s of load after an unmeasured warm-up, then "

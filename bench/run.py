@@ -167,7 +167,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.salon_source is not None:
         SALON_SOURCE.value = str(args.salon_source)
     server_cpus, opts.gen_cpus = cpu_split(not args.no_pin)
-    conditions = machine.conditions()
+    conditions = machine.conditions(str(args.salon_source or REPO_DIR))
     results = asyncio.run(run_all(args, opts, server_cpus))
     results["conditions"] = conditions
     results["options"] = {
@@ -177,7 +177,6 @@ def main(argv: Sequence[str] | None = None) -> None:
         "server_cpus": server_cpus,
         "gen_cpus": opts.gen_cpus,
         "notes": args.notes,
-        "salon_source": str(args.salon_source or "installed package"),
     }
     report.print_tables(results, Console())
     chart = report.write_chart(results, args.out.with_suffix(".png"))
