@@ -20,6 +20,7 @@ from salon.auth import TokenAuthority
 from salon.bus import create_bus
 from salon.chat import ChatService
 from salon.config import Settings
+from salon.metrics import Metrics
 from salon.presence import PresenceService
 from salon.realtime.hub import Hub, create_server
 from salon.rooms import RoomService
@@ -59,11 +60,14 @@ def build_services(settings: Settings) -> tuple[Services, Hub]:
     db = Database(settings.resolved_database_url())
     bus = create_bus(settings.redis_url, node_id)
     auth = TokenAuthority(settings)
-    hub = Hub(create_server(settings), auth.from_handshake)
+    metrics = Metrics()
+    hub = Hub(create_server(settings), auth.from_handshake, metrics)
     rooms = RoomService(settings, db, bus)
-    presence = PresenceService(hub, settings.presence_grace)
+    presence = PresenceService(hub, bus, settings.presence_grace, metrics)
     chat = ChatService(settings, db, rooms, hub)
-    services = Services(settings, db, bus, auth, rooms, presence, chat, node_id)
+    services = Services(settings, db, bus, auth, rooms, presence, chat, node_id, metrics)
+    metrics.track(metrics.connections, lambda: len(hub.clients))
+    metrics.track(metrics.rooms, presence.rooms_of_this_node)
     realtime.register_all(hub, services)
     return services, hub
 
@@ -76,6 +80,7 @@ def create_app(settings: Settings) -> Any:
         await services.db.start()
         await services.bus.start()
         await services.rooms.start()
+        await services.presence.start()
         for part in services.lifecycle:
             await part.start()
         log.info("node %s ready", services.node_id)

@@ -13,20 +13,7 @@ from pydantic import ValidationError
 from salon import __version__
 from salon.config import Settings
 
-SERVE_FLAGS = [
-    "host",
-    "port",
-    "data_dir",
-    "database_url",
-    "redis_url",
-    "secret",
-    "jwt_public_key_file",
-    "allow_guests",
-    "log_level",
-    "log_json",
-    "node_id",
-    "auto_migrate",
-]
+SERVE_FLAGS = list(Settings.model_fields)
 
 
 def _flag(name: str) -> str:
@@ -42,7 +29,9 @@ def add_settings_flags(parser: argparse.ArgumentParser, names: Sequence[str]) ->
         info = Settings.model_fields[name]
         env = f"SALON_{name.upper()}"
         text = f"{info.description} [env {env}; default {info.default!r}]"
-        if _is_bool(info.annotation):
+        if typing.get_origin(info.annotation) is list:
+            parser.add_argument(_flag(name), dest=name, nargs="*", default=None, help=text)
+        elif _is_bool(info.annotation):
             parser.add_argument(
                 _flag(name),
                 dest=name,

@@ -72,9 +72,6 @@ class Settings(BaseSettings):
     shutdown_grace: float = Field(
         10.0, description="Seconds SIGTERM waits for connections to drain."
     )
-    write_batch_ms: float = Field(
-        20.0, description="Longest wait before grouped archive writes commit."
-    )
 
     def resolved_database_url(self) -> str:
         if self.database_url:

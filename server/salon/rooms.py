@@ -64,6 +64,11 @@ class RoomService:
 
     async def start(self) -> None:
         self._bus.subscribe(MEMBERS_CHANNEL, self._on_member_message)
+        self._bus.on_reconnect(self._forget_roles)
+
+    async def _forget_roles(self) -> None:
+        # Changes published while the bus was down never reached us.
+        self._roles.clear()
 
     def on_member_change(self, listener: MemberListener) -> None:
         self._listeners.append(listener)
@@ -85,6 +90,8 @@ class RoomService:
                 raise not_found("room")
             member = await repo.get_membership(session, room_id, identity.user_id)
         role = self._effective_role(room, member, identity)
+        if len(self._roles) > 100_000:  # guests get fresh ids; keep the cache bounded
+            self._roles.clear()
         self._roles[key] = role
         return role
 

@@ -9,6 +9,7 @@ from salon.auth import TokenAuthority
 from salon.bus import Bus
 from salon.chat import ChatService
 from salon.config import Settings
+from salon.metrics import Metrics
 from salon.presence import PresenceService
 from salon.rooms import RoomService
 from salon.store.db import Database
@@ -29,6 +30,7 @@ class Services:
     presence: PresenceService
     chat: ChatService
     node_id: str
+    metrics: Metrics
     # Feature services added by later modules register here by name (documents, sessions, ...).
     extra: dict[str, Any] = field(default_factory=dict)
     # Started in order after the database and bus, stopped in reverse before them.

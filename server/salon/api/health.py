@@ -8,6 +8,7 @@ from starlette.routing import Route
 
 from salon import PROTOCOL_VERSION, __version__
 from salon.api.common import JSON, ok
+from salon.metrics import CONTENT_TYPE
 from salon.services import Services
 
 
@@ -25,7 +26,11 @@ def routes(s: Services) -> list[Route]:
     async def version(request: Request) -> Response:
         return ok(version=__version__, protocol=PROTOCOL_VERSION, api="v1")
 
+    async def metrics(request: Request) -> Response:
+        return Response(s.metrics.render(), media_type=CONTENT_TYPE)
+
     return [
+        Route("/metrics", metrics),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/api/v1", version),

@@ -18,9 +18,21 @@ class Bus(ABC):
     def __init__(self, node_id: str) -> None:
         self.node_id = node_id
         self._handlers: dict[str, list[Handler]] = defaultdict(list)
+        self._reconnect_hooks: list[Callable[[], Awaitable[None]]] = []
 
     def subscribe(self, channel: str, handler: Handler) -> None:
         self._handlers[channel].append(handler)
+
+    def on_reconnect(self, hook: Callable[[], Awaitable[None]]) -> None:
+        """Run ``hook`` when the bus is back after an outage (state may have been missed)."""
+        self._reconnect_hooks.append(hook)
+
+    async def reconnected(self) -> None:
+        for hook in self._reconnect_hooks:
+            try:
+                await hook()
+            except Exception:
+                log.exception("bus reconnect hook failed")
 
     async def dispatch(self, channel: str, message: bytes) -> None:
         for handler in list(self._handlers.get(channel, ())):

@@ -15,6 +15,7 @@ from salon import PROTOCOL_VERSION
 from salon.auth import Identity
 from salon.config import Settings
 from salon.errors import SalonError
+from salon.metrics import Metrics
 from salon.payloads import parse
 from salon.realtime import jsonlib
 
@@ -42,7 +43,11 @@ def user_channel(user_id: str) -> str:
 def create_server(settings: Settings) -> socketio.AsyncServer:
     manager = None
     if settings.redis_url:
-        manager = socketio.AsyncRedisManager(settings.redis_url, channel="salon-socketio")
+        manager = socketio.AsyncRedisManager(
+            settings.redis_url,
+            channel="salon-socketio",
+            redis_options={"socket_connect_timeout": 2.0, "socket_timeout": 5.0},
+        )
     return socketio.AsyncServer(
         async_mode="asgi",
         namespaces="*",
@@ -59,8 +64,14 @@ def create_server(settings: Settings) -> socketio.AsyncServer:
 class Hub:
     """Socket.IO server + who is connected here. Implements salon.notifier.Notifier."""
 
-    def __init__(self, sio: socketio.AsyncServer, authenticate: Callable[[Any], Identity]) -> None:
+    def __init__(
+        self,
+        sio: socketio.AsyncServer,
+        authenticate: Callable[[Any], Identity],
+        metrics: Metrics,
+    ) -> None:
         self.sio = sio
+        self.metrics = metrics
         self._authenticate = authenticate
         self.clients: dict[str, Client] = {}
         self.on_connect: list[Callable[[Client], Awaitable[None]]] = []
@@ -72,10 +83,18 @@ class Hub:
     # -- Notifier ----------------------------------------------------------------------------
 
     async def room_event(self, room_id: str, event: str, payload: dict[str, Any]) -> None:
-        await self.sio.emit(event, payload, room=room_channel(room_id))
+        await self._emit(event, payload, room_channel(room_id))
 
     async def user_event(self, user_id: str, event: str, payload: dict[str, Any]) -> None:
-        await self.sio.emit(event, payload, room=user_channel(user_id))
+        await self._emit(event, payload, user_channel(user_id))
+
+    async def _emit(self, event: str, payload: dict[str, Any], room: str) -> None:
+        # What was accepted is already stored; a failed broadcast must not turn the ack into
+        # an error. Clients that missed it catch up by sequence number when they rejoin.
+        try:
+            await self.sio.emit(event, payload, room=room)
+        except Exception:
+            log.exception("broadcast of %s failed", event)
 
     # -- connection lifecycle ----------------------------------------------------------------
 
@@ -84,7 +103,9 @@ class Hub:
             check_protocol(auth)
             identity = self._authenticate(auth)
         except SalonError as exc:
-            raise socketio.exceptions.ConnectionRefusedError(exc.to_dict()["error"]) from None
+            # Socket.IO clients see err.message and err.data = {code, message}.
+            error = exc.to_dict()["error"]
+            raise socketio.exceptions.ConnectionRefusedError(exc.message, error) from None
         client = Client(sid, identity)
         self.clients[sid] = client
         await self.sio.enter_room(sid, user_channel(identity.user_id))
@@ -128,16 +149,26 @@ class Hub:
     ) -> None:
         """Register ``event``: parse the payload into ``model``, run ``action``, ack the result."""
 
+        counter = self.metrics.events.labels(event)
+        timer = self.metrics.event_seconds.labels(event)
+
         async def handler(sid: str, data: Any = None) -> Ack:
+            counter.inc()
+            with timer.time():
+                return await run(sid, data)
+
+        async def run(sid: str, data: Any) -> Ack:
             client = self.clients.get(sid)
-            if client is None:
-                return SalonError("unauthenticated", "not connected").to_dict()
             try:
+                if client is None:
+                    raise SalonError("unauthenticated", "not connected")
                 return {"ok": True, **await action(client, parse(model, data))}
             except SalonError as exc:
+                self.metrics.errors.labels(exc.code).inc()
                 return exc.to_dict()
             except Exception:
                 log.exception("handler for %s failed", event)
+                self.metrics.errors.labels("internal").inc()
                 return SalonError("internal", "the server could not do that").to_dict()
 
         self.sio.on(event, handler, namespace="/")

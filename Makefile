@@ -1,0 +1,39 @@
+# Salon developer commands. `make serve` runs a node, `make test` runs every check.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+NODE_DIRS := $(wildcard tests/node)
+
+.PHONY: serve test lint pytest install node-deps clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+install: $(STAMP)
+
+serve: $(STAMP)
+	$(BIN)/salon serve $(ARGS)
+
+node-deps:
+	@for dir in $(NODE_DIRS); do \
+	  if command -v npm >/dev/null; then (cd $$dir && npm ci --no-audit --no-fund --loglevel=error); \
+	  else echo "npm not found: Node-based tests will skip"; fi; \
+	done
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+pytest: $(STAMP) node-deps
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test: lint pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts
