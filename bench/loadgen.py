@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from bench.servers import CLOCK_TICKS
 from bench.stats import Histogram, merged
 
 LOADGEN_DIR = Path(__file__).resolve().parent / "loadgen"
@@ -39,6 +40,17 @@ def split(total: int, per_process: int = RECEIVERS_PER_PROCESS) -> list[int]:
         return []
     parts = math.ceil(total / per_process)
     return [total // parts + (1 if i < total % parts else 0) for i in range(parts)]
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds the whole machine spent busy (all CPUs), from /proc/stat."""
+    try:
+        with open("/proc/stat") as f:
+            fields = [int(x) for x in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return 0.0
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return (sum(fields[:8]) - idle) / CLOCK_TICKS
 
 
 def _append(log: Path) -> BinaryIO:
@@ -118,6 +130,7 @@ class PhaseResult:
     gen_cpu_max: float = 0.0
     gen_cpu_sum: float = 0.0
     server_cpu: float = 0.0
+    machine_cpu: float = 0.0
     errors: dict[str, int] = field(default_factory=dict)
     latency: Histogram = field(default_factory=Histogram)
     join_latency: Histogram = field(default_factory=Histogram)
@@ -142,6 +155,8 @@ class PhaseResult:
             "gen_cpu_max": round(self.gen_cpu_max, 3),
             "gen_cpu_sum": round(self.gen_cpu_sum, 3),
             "server_cpu": round(self.server_cpu, 3),
+            # Everything else that ran meanwhile (other processes on a shared machine), in cores.
+            "other_cpu": round(max(0.0, self.machine_cpu - self.server_cpu - self.gen_cpu_sum), 3),
             **(
                 {
                     "joins": self.joins,
@@ -210,13 +225,16 @@ class Fleet:
         if server is not None:
             await asyncio.sleep(max(0.0, t0 / 1000 - time.time()))
             cpu_before = server.cpu_seconds()
+            busy_before = machine_busy_seconds()
             await asyncio.sleep(duration)
             cpu_during = (server.cpu_seconds() - cpu_before) / duration
+            busy_during = (machine_busy_seconds() - busy_before) / duration
         timeout = lead + duration + drain + 60
         reports = await asyncio.gather(*(w.expect("phase", timeout) for w in self.workers))
         if cpu_before is not None:
             for report in reports:
                 report["server_cpu"] = cpu_during
+                report["machine_cpu"] = busy_during
         return list(reports)
 
     async def seed(self, target_bytes: int) -> dict[str, Any]:
@@ -246,6 +264,7 @@ def combine(reports: Sequence[dict[str, Any]], expected_per_sent: int) -> PhaseR
     result.gen_cpu_max = max((r["cpu"] for r in reports), default=0.0)
     result.gen_cpu_sum = sum(r["cpu"] for r in reports)
     result.server_cpu = max((r.get("server_cpu", 0.0) for r in reports), default=0.0)
+    result.machine_cpu = max((r.get("machine_cpu", 0.0) for r in reports), default=0.0)
     result.latency = merged(r["hist"] for r in reports)
     result.join_latency = merged(r["joins"]["hist"] for r in reports)
     result.joins = sum(r["joins"]["joins"] for r in reports)

@@ -31,7 +31,7 @@ def step_rows(steps: list[dict[str, Any]]) -> list[list[str]]:
     rows = []
     for s in steps:
         if "skipped" in s:
-            rows.append([str(s["rate"]), "skipped (server saturated at a lower rate)"] + [""] * 5)
+            rows.append([str(s["rate"]), "skipped (server saturated at a lower rate)"] + [""] * 6)
             continue
         rows.append(
             [
@@ -41,6 +41,7 @@ def step_rows(steps: list[dict[str, Any]]) -> list[list[str]]:
                 _ms(s["p99_ms"]),
                 _pct(s["server_cpu"]),
                 f"{_pct(s['gen_cpu_sum'])} (max {_pct(s['gen_cpu_max'])})",
+                _pct(s.get("other_cpu")),
                 f"{s['disconnects']} / {sum(s['errors'].values())}",
             ]
         )
@@ -54,6 +55,7 @@ STEP_HEADER = [
     "p99 ms",
     "server CPU",
     "generator CPU",
+    "other CPU",
     "disconnects / errors",
 ]
 
@@ -133,6 +135,7 @@ def _sections_of(number: int, title: str, name: str, result: dict[str, Any]) -> 
                     _ms(s.get("join_p50_ms")),
                     _ms(s.get("join_p99_ms")),
                     _pct(s["server_cpu"]),
+                    _pct(s.get("other_cpu")),
                 ]
             )
         seeded = result["seeded"]
@@ -152,6 +155,7 @@ def _sections_of(number: int, title: str, name: str, result: dict[str, Any]) -> 
             "join p50 ms",
             "join p99 ms",
             "server CPU",
+            "other CPU",
         ]
         out.append((f"{title} — {name}", header, rows, note))
     elif number == 5:
@@ -271,7 +275,8 @@ def conditions_lines(results: dict[str, Any]) -> list[str]:
         "- Load generator: Node; writers and joiners use socket.io-client + yjs, receivers a "
         "minimal Socket.IO client on `ws` (bench/loadgen); one process per ≤ 250 receivers; "
         "'generator CPU' is the sum over its processes in cores (max = the busiest process; "
-        "100% would mean saturated)",
+        "100% would mean saturated); 'other CPU' is what the rest of the machine used meanwhile "
+        "(other processes on a shared host), in cores: large values mean noisy numbers",
         "- Salon runs with its defaults (SQLite archive, in-process bus, "
         "WebSocket compression off); "
         "the peer is the npm y-socket.io server (bench/peer), no persistence",

@@ -76,9 +76,9 @@ def writer_first(rate: int, idle: int) -> list[float]:
 
 
 def saturated(step: dict[str, Any]) -> bool:
-    """Far enough past the knee that higher rates only pile up backlog."""
-    p99 = step.get("p99_ms")
-    return step["delivered"] < 0.99 or p99 is None or p99 > 1000
+    """Far enough past the knee that higher rates only pile up backlog. Judged on delivery:
+    on a shared machine one stall can push a p99 past a second while the server keeps up."""
+    return bool(step["delivered"] < 0.95)
 
 
 def sustained(steps: list[dict[str, Any]]) -> float | None:
@@ -123,8 +123,8 @@ def _step_line(step: dict[str, Any]) -> str:
     p50, p99 = step["p50_ms"], step["p99_ms"]
     return (
         f"rate {step['rate']}/s: delivered {step['delivered']:.2%}, "
-        f"p50 {_ms(p50)} p99 {_ms(p99)}, gen CPU {step['gen_cpu_sum']:.0%}, "
-        f"server CPU {step['server_cpu']:.0%}"
+        f"p50 {_ms(p50)} p99 {_ms(p99)}, CPU: server {step['server_cpu']:.0%} "
+        f"generator {step['gen_cpu_sum']:.0%} other {step.get('other_cpu', 0):.0%}"
     )
 
 
