@@ -78,6 +78,8 @@ def sections(results: dict[str, Any]) -> list[tuple[str, list[str], list[list[st
                 )
                 continue
             out.extend(_sections_of(number, title, name, result))
+            if "profile" in result:
+                out.append(profile_section(title, name, result["profile"]))
     summary = summary_rows(results)
     if summary:
         out.insert(
@@ -171,6 +173,17 @@ def _sections_of(number: int, title: str, name: str, result: dict[str, Any]) -> 
         header = ["connections", "baseline RSS MiB", "RSS MiB", "KiB per connection"]
         out.append((f"{title} — {name}", header, rows, "idle synced clients of one document"))
     return out
+
+
+def profile_section(title: str, name: str, profile: dict[str, Any]) -> Any:
+    rows = [[f"{share:.1%}", frame] for frame, share in profile.get("self", [])]
+    note = (
+        f"py-spy, {profile.get('samples', 0)} samples over the whole workload; "
+        f"collapsed stacks: {profile['file']}"
+    )
+    if "error" in profile:
+        rows, note = [["-", f"py-spy failed: {profile['error']}"]], ""
+    return (f"{title} — {name}: where the server spent its time", ["self", "function"], rows, note)
 
 
 def _total(result: dict[str, Any]) -> str:

@@ -19,10 +19,18 @@ from rich.console import Console
 
 from bench import machine, report
 from bench.loadgen import LOADGEN_DIR, Fleet, LoadgenError
+from bench.profile import Recorder
 from bench.servers import BENCH_DIR, REPO_DIR, SALON_SOURCE, SERVERS, Server, ServerUnavailable
 from bench.workloads import TITLES, WORKLOADS, Options, doc_worker, run_workload
 
 console = Console(stderr=True)
+
+
+class _Setting:
+    value: str | None = None
+
+
+PROFILE_DIR = _Setting()
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -59,6 +67,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         type=Path,
         help="run Salon from this checkout (its server/ goes first on PYTHONPATH), "
         "e.g. a branch's worktree; default: the installed salon package",
+    )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="record Salon with py-spy during each workload (collapsed stacks in DIR; "
+        "the report lists where the server spent its time)",
     )
     parser.add_argument("--out", type=Path, default=REPO_DIR / "docs" / "benchmarks.md")
     parser.add_argument("--json", type=Path, help="also write the raw results here")
@@ -150,7 +165,20 @@ async def run_on(
                     documents_ok[name] = str(exc)
             if documents_ok[name] is not None:
                 return {"status": "unavailable", "reason": documents_ok[name]}
-        return await run_workload(number, server, opts, lambda line: console.print(f"  {line}"))
+        recorder = None
+        if PROFILE_DIR.value is not None and name == "salon":
+            out = Path(PROFILE_DIR.value) / f"salon-workload{number}.txt"
+            recorder = Recorder(server.pid, out, opts.gen_cpus)
+        try:
+            result = await run_workload(
+                number, server, opts, lambda line: console.print(f"  {line}")
+            )
+        finally:
+            if recorder is not None:
+                profile = recorder.stop()
+        if recorder is not None:
+            result["profile"] = profile
+        return result
     except ServerUnavailable as exc:
         return {"status": "unavailable", "reason": str(exc)}
     finally:
@@ -166,6 +194,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     opts = options_from(args, log_dir)
     if args.salon_source is not None:
         SALON_SOURCE.value = str(args.salon_source)
+    if args.profile is not None:
+        PROFILE_DIR.value = str(args.profile.resolve())
     server_cpus, opts.gen_cpus = cpu_split(not args.no_pin)
     conditions = machine.conditions(str(args.salon_source or REPO_DIR))
     results = asyncio.run(run_all(args, opts, server_cpus))
