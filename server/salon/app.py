@@ -20,6 +20,7 @@ from salon.auth import TokenAuthority
 from salon.bus import create_bus
 from salon.chat import ChatService
 from salon.config import Settings
+from salon.docs.service import DocumentService
 from salon.metrics import Metrics
 from salon.presence import PresenceService
 from salon.realtime.hub import Hub, create_server
@@ -61,13 +62,16 @@ def build_services(settings: Settings) -> tuple[Services, Hub]:
     bus = create_bus(settings.redis_url, node_id)
     auth = TokenAuthority(settings)
     metrics = Metrics()
-    hub = Hub(create_server(settings), auth.from_handshake, metrics)
+    hub = Hub(create_server(settings), auth.from_handshake, metrics, settings)
     rooms = RoomService(settings, db, bus)
     presence = PresenceService(hub, bus, settings.presence_grace, metrics)
     chat = ChatService(settings, db, rooms, hub)
     services = Services(settings, db, bus, auth, rooms, presence, chat, node_id, metrics)
     metrics.track(metrics.connections, lambda: len(hub.clients))
     metrics.track(metrics.rooms, presence.rooms_of_this_node)
+    documents = DocumentService.build(settings, db, rooms, bus)  # issue 3: collaborative documents
+    services.extra["documents"] = documents
+    services.lifecycle.append(documents)
     realtime.register_all(hub, services)
     return services, hub
 

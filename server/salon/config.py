@@ -62,6 +62,16 @@ class Settings(BaseSettings):
     )
     chat_burst: int = Field(10, description="Chat messages a user may send in a burst.")
     max_payload_bytes: int = Field(1_000_000, description="Largest Socket.IO message accepted.")
+    connections_per_user: int = Field(20, description="Most simultaneous connections of one user.")
+    connect_rate: float = Field(
+        10.0, description="Connection attempts per second allowed per IP address (sustained)."
+    )
+    connect_burst: int = Field(100, description="Connection attempts an IP may make in a burst.")
+    event_rate: float = Field(50.0, description="Socket.IO events per second allowed per socket.")
+    event_burst: int = Field(200, description="Socket.IO events a socket may send in a burst.")
+    ban_seconds: float = Field(
+        300.0, description="How long a client that keeps exceeding a rate limit is refused."
+    )
     rooms_per_user: int = Field(200, description="Most rooms one user may create.")
     auto_migrate: bool | None = Field(
         None, description="Apply migrations on start (default: only for the embedded SQLite)."
@@ -71,6 +81,25 @@ class Settings(BaseSettings):
     )
     shutdown_grace: float = Field(
         10.0, description="Seconds SIGTERM waits for connections to drain."
+    )
+    # -- collaborative documents (salon.docs) --
+    doc_write_batch_ms: float = Field(
+        20.0, description="Longest wait before grouped document-log writes commit."
+    )
+    doc_max_update_bytes: int = Field(
+        1_000_000, description="Largest single Yjs update a client may send."
+    )
+    doc_max_document_bytes: int = Field(
+        16_000_000, description="Largest a document may grow (encoded state, approximate)."
+    )
+    doc_flush_ms: float = Field(
+        5.0, description="Window in which document edits are merged before fan-out."
+    )
+    doc_idle_unload_s: float = Field(
+        60.0, description="Seconds a document nobody has open stays in memory."
+    )
+    doc_snapshot_every: int = Field(
+        200, description="Log rows after which a document gets a new snapshot."
     )
 
     def resolved_database_url(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import jwt
@@ -95,3 +96,20 @@ async def test_wrong_protocol_version_is_refused(server: ServerProcess) -> None:
         await client.connect()
     assert err.value.code == "unsupported_protocol"
     await client.close()
+
+
+async def test_undecodable_packets_close_only_their_socket(server: ServerProcess) -> None:
+    alice, bob = user_id("alice"), user_id("bob")
+    async with connected(server, alice, bob) as (a, b):
+        room = await new_room(a)
+        await a.join(room)
+        await b.join(room)
+        b.sio.reconnection = False
+        await b.sio.eio.send('42["chat:send",{"room_id":"x","client_id":"y","body":NaN}]')
+        for _ in range(50):
+            if not b.sio.connected:
+                break
+            await asyncio.sleep(0.1)
+        assert not b.sio.connected
+        await a.send_chat(room, "unaffected")
+        assert [m["body"] for m in (await a.history(room))["messages"]] == ["unaffected"]

@@ -27,18 +27,23 @@ async def test_acknowledged_chat_survives_kill_9(own_server: ServerProcess) -> N
     assert [m["id"] for m in history["messages"]] == [m["id"] for m in acked]
 
 
-async def test_sigterm_drains_and_exits_cleanly(own_server: ServerProcess) -> None:
+async def test_sigterm_drains_and_clients_come_back(own_server: ServerProcess) -> None:
     own_server.start()
     alice = user_id("alice")
     async with connected(own_server, alice) as (a,):
         room = await new_room(a)
         await a.join(room)
-        await a.send_chat(room, "before shutdown")
-        a.sio.reconnection = False
+        await a.send_chat(room, "before the restart")
+        a.sio.reconnection_delay, a.sio.randomization_factor = 0.5, 0.0
         # uvicorn re-raises SIGTERM after its graceful shutdown, so the status is -SIGTERM.
         assert own_server.stop() in (0, -signal.SIGTERM)
-    log = own_server.log()
-    assert "stopped" in log and "Application shutdown complete" in log
+        log = own_server.log()
+        assert "stopped" in log and "Application shutdown complete" in log
+        own_server.start()  # same port, as a restarted node behind the same address
+        rejoined = await a.wait_for("client:rejoined", timeout=20)
+        assert rejoined["room_id"] == room and rejoined["missed"] == []
+        await a.send_chat(room, "after the restart")
+        assert len((await a.history(room))["messages"]) == 2
 
 
 async def test_guests_join_public_rooms_when_enabled(own_server: ServerProcess) -> None:

@@ -38,7 +38,16 @@ class ServerProcess:
         self.port = free_port()
         self.database_url = database_url
         self.auto_migrate = auto_migrate
-        self.settings = {"presence_grace": 0.5, "chat_rate": 50, "chat_burst": 100, **settings}
+        # Tests connect many clients from one address and chat fast: relax those limits
+        # unless a test sets them.
+        self.settings = {
+            "presence_grace": 0.5,
+            "chat_rate": 50,
+            "chat_burst": 100,
+            "connect_rate": 1000,
+            "connect_burst": 1000,
+            **settings,
+        }
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = self.data_dir / f"server-{self.port}.log"
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from salon.api import chat, health, rooms
+from salon.api import chat, documents, health, rooms
 from salon.services import Services
 
 
 def routes(services: Services) -> list[BaseRoute]:
     collected: list[BaseRoute] = []
-    for module in (health, rooms, chat):
+    for module in (health, rooms, chat, documents):
         collected.extend(module.routes(services))
     return collected

@@ -17,6 +17,7 @@ from salon.config import Settings
 from salon.errors import SalonError
 from salon.metrics import Metrics
 from salon.payloads import parse
+from salon.ratelimit import Throttle
 from salon.realtime import jsonlib
 
 log = logging.getLogger("salon.realtime")
@@ -40,6 +41,19 @@ def user_channel(user_id: str) -> str:
     return f"user:{user_id}"
 
 
+class SalonServer(socketio.AsyncServer):  # type: ignore[misc]
+    """python-socketio logs a packet it cannot decode and keeps the socket open, with no way to
+    answer it. A client that sends garbage is broken or hostile: close that socket only."""
+
+    async def _handle_eio_message(self, eio_sid: str, data: Any) -> None:
+        try:
+            await super()._handle_eio_message(eio_sid, data)
+        except Exception as exc:
+            log.warning("closing %s: undecodable packet (%s)", eio_sid, type(exc).__name__)
+            self._binary_packet.pop(eio_sid, None)
+            await self.eio.disconnect(eio_sid)
+
+
 def create_server(settings: Settings) -> socketio.AsyncServer:
     manager = None
     if settings.redis_url:
@@ -48,7 +62,7 @@ def create_server(settings: Settings) -> socketio.AsyncServer:
             channel="salon-socketio",
             redis_options={"socket_connect_timeout": 2.0, "socket_timeout": 5.0},
         )
-    return socketio.AsyncServer(
+    return SalonServer(
         async_mode="asgi",
         namespaces="*",
         client_manager=manager,
@@ -69,9 +83,20 @@ class Hub:
         sio: socketio.AsyncServer,
         authenticate: Callable[[Any], Identity],
         metrics: Metrics,
+        settings: Settings,
     ) -> None:
         self.sio = sio
         self.metrics = metrics
+        self.settings = settings
+        self._connects = Throttle(
+            settings.connect_rate,
+            settings.connect_burst,
+            "connection attempts",
+            ban=settings.ban_seconds,
+        )
+        self._events = Throttle(
+            settings.event_rate, settings.event_burst, "events", ban=settings.ban_seconds
+        )
         self._authenticate = authenticate
         self.clients: dict[str, Client] = {}
         self.on_connect: list[Callable[[Client], Awaitable[None]]] = []
@@ -100,9 +125,12 @@ class Hub:
 
     async def _connect(self, sid: str, environ: dict[str, Any], auth: Any) -> None:
         try:
+            self._connects.check(client_address(environ))
             check_protocol(auth)
             identity = self._authenticate(auth)
+            self._check_connection_quota(identity)
         except SalonError as exc:
+            self.metrics.errors.labels(exc.code).inc()
             # Socket.IO clients see err.message and err.data = {code, message}.
             error = exc.to_dict()["error"]
             raise socketio.exceptions.ConnectionRefusedError(exc.message, error) from None
@@ -135,12 +163,29 @@ class Hub:
     async def _unknown(self, event: str, sid: str, *args: Any) -> Ack:
         return SalonError("unknown_event", f"unknown event {event[:60]!r}").to_dict()
 
+    def _check_connection_quota(self, identity: Identity) -> None:
+        mine = sum(1 for c in self.clients.values() if c.identity.user_id == identity.user_id)
+        if mine >= self.settings.connections_per_user:
+            raise SalonError("limit_reached", "too many connections for this user")
+
     def sids_of(self, user_id: str, room_id: str) -> list[str]:
         return [
             c.sid
             for c in self.clients.values()
             if c.identity.user_id == user_id and room_id in c.rooms
         ]
+
+    async def throttle(self, client: Client) -> None:
+        """Every event counts against its socket; a socket that is banned gets disconnected."""
+        try:
+            self._events.check(client.sid)
+        except SalonError as exc:
+            if exc.details.get("banned"):
+                log.warning(
+                    "disconnecting %s (user %s): event flood", client.sid, client.identity.user_id
+                )
+                await self.sio.disconnect(client.sid)
+            raise
 
     # -- handler plumbing --------------------------------------------------------------------
 
@@ -162,6 +207,7 @@ class Hub:
             try:
                 if client is None:
                     raise SalonError("unauthenticated", "not connected")
+                await self.throttle(client)
                 return {"ok": True, **await action(client, parse(model, data))}
             except SalonError as exc:
                 self.metrics.errors.labels(exc.code).inc()
@@ -172,6 +218,12 @@ class Hub:
                 return SalonError("internal", "the server could not do that").to_dict()
 
         self.sio.on(event, handler, namespace="/")
+
+
+def client_address(environ: dict[str, Any]) -> str:
+    scope = environ.get("asgi.scope") or {}
+    client = scope.get("client")
+    return str(client[0]) if client else str(environ.get("REMOTE_ADDR", "?"))
 
 
 def check_protocol(auth: Any) -> None:

@@ -9,6 +9,7 @@ from sqlalchemy import pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from salon.store import documents as _documents  # noqa: F401  (registers its tables)
 from salon.store.models import Base
 
 target_metadata = Base.metadata

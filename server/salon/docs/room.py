@@ -1,0 +1,223 @@
+"""One loaded document: the pycrdt Doc, its connected clients and what is waiting to go out.
+
+Transport-free: the room validates and applies inbound messages synchronously and queues the
+outbound ones; the manager's flush loop drains the queue through a ``Transport``. Applying
+without awaiting keeps a socket's messages in arrival order even with concurrent handlers.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pycrdt
+
+from salon.docs import awareness
+from salon.docs.limits import DocLimits
+from salon.errors import SalonError
+
+log = logging.getLogger(__name__)
+
+EDIT_ROLES = frozenset({"host", "expert", "participant"})
+# Awareness owner of states replicated in from another node (sids never contain ":").
+NODE_OWNER = "node:"
+
+
+@dataclass(frozen=True, slots=True)
+class Author:
+    """Who caused an update: a user (and the live session it belongs to) or the server."""
+
+    user_id: str | None
+    session_id: str | None = None
+
+
+@dataclass(slots=True)
+class Client:
+    sid: str
+    namespace: str
+    user_id: str
+    role: str
+
+    @property
+    def can_edit(self) -> bool:
+        return self.role in EDIT_ROLES
+
+
+@dataclass(slots=True)
+class Outgoing:
+    """What one flush sends: document updates by sender, and changed awareness client ids."""
+
+    updates: list[tuple[str | None, bytes]] = field(default_factory=list)
+    awareness_ids: dict[int, None] = field(default_factory=dict)
+    awareness_senders: set[str | None] = field(default_factory=set)
+    # Changed by this node's sockets (not replicated in from another node).
+    awareness_local: dict[int, None] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.updates or self.awareness_ids)
+
+
+AppliedHook = Callable[["DocRoom", bytes, Author], None]
+
+
+class DocRoom:
+    def __init__(
+        self,
+        document_id: str,
+        room_id: str,
+        doc: pycrdt.Doc[Any],
+        limits: DocLimits,
+        on_applied: AppliedHook,
+        on_dirty: Callable[[DocRoom], None],
+    ) -> None:
+        self.document_id = document_id
+        self.room_id = room_id
+        self.doc = doc
+        self.limits = limits
+        self.clients: dict[str, Client] = {}
+        self.awareness = awareness.AwarenessTable()
+        self.size = len(doc.get_update())
+        self.last_active = time.monotonic()
+        self.closed = False
+        self._on_applied = on_applied
+        self._on_dirty = on_dirty
+        self._out = Outgoing()
+        # Set around each apply so the observer knows whose change it is seeing.
+        self._sender: str | None = None
+        self._author = Author(None)
+        self._replicated = False
+        self._subscription = doc.observe(self._observed)
+
+    # --- clients ---------------------------------------------------------------------------
+
+    def join(self, client: Client) -> None:
+        self.clients[client.sid] = client
+        self.last_active = time.monotonic()
+
+    def leave(self, sid: str) -> None:
+        if self.clients.pop(sid, None) is None:
+            return
+        removed = self.awareness.remove_owner(sid)
+        if removed:
+            self._queue_awareness(None, removed)
+        self.last_active = time.monotonic()
+
+    # --- sync ------------------------------------------------------------------------------
+
+    def state_vector(self) -> bytes:
+        return self.doc.get_state()
+
+    def missing_for(self, state_vector: bytes) -> bytes:
+        """What a peer with ``state_vector`` lacks (sync step 2)."""
+        if len(state_vector) > self.limits.max_update_bytes:
+            raise SalonError("too_large", "state vector too large")
+        try:
+            return self.doc.get_update(state_vector)
+        except ValueError as exc:
+            raise SalonError("bad_request", "malformed state vector") from exc
+
+    def apply(self, update: bytes, author: Author, sender: str | None = None) -> None:
+        """Validate and integrate one Yjs update; raise ``SalonError`` and change nothing if bad."""
+        if not isinstance(update, bytes | bytearray | memoryview):
+            raise SalonError("bad_request", "a Yjs update must be binary")
+        update = bytes(update)
+        if len(update) > self.limits.max_update_bytes:
+            raise SalonError("too_large", f"update over {self.limits.max_update_bytes} bytes")
+        if self.size + len(update) > self.limits.max_document_bytes:
+            # The running size only grows (it adds every update); measure before refusing.
+            self.size = len(self.doc.get_update())
+            if self.size + len(update) > self.limits.max_document_bytes:
+                raise SalonError("too_large", "document size limit reached")
+        if self.closed:
+            raise SalonError("unavailable", "document is closing, reconnect")
+        self._sender, self._author = sender, author
+        try:
+            self.doc.apply_update(update)
+        except BaseException as exc:
+            if not isinstance(exc, Exception) and not _is_rust_panic(exc):
+                raise
+            # pycrdt decodes the whole update before integrating it, so a malformed one
+            # raises with the document untouched.
+            raise SalonError("bad_request", "malformed Yjs update") from exc
+        finally:
+            self._sender, self._author = None, Author(None)
+
+    def apply_replicated(self, update: bytes) -> None:
+        """An update another node already validated and logged: apply and fan out only."""
+        self._replicated = True
+        try:
+            self.doc.apply_update(update)
+        finally:
+            self._replicated = False
+
+    def edit(self, change: Callable[[pycrdt.Doc[Any]], None], author: Author) -> None:
+        """A server-side change, taking the same path as a client's update."""
+        if self.closed:
+            raise SalonError("unavailable", "document is closing")
+        self._author = author
+        try:
+            with self.doc.transaction(origin="salon"):
+                change(self.doc)
+        finally:
+            self._author = Author(None)
+
+    def _observed(self, event: pycrdt.TransactionEvent) -> None:
+        # What Yrs integrated, re-encoded by Yrs: never the raw inbound bytes.
+        update: bytes = event.update
+        self.size += len(update)
+        self.last_active = time.monotonic()
+        self._out.updates.append((self._sender, update))
+        if not self._replicated:  # the node that accepted it logs and replicates it
+            self._on_applied(self, update, self._author)
+        self._on_dirty(self)
+
+    # --- awareness -------------------------------------------------------------------------
+
+    def apply_awareness(self, data: bytes, sid: str) -> None:
+        if not isinstance(data, bytes | bytearray | memoryview):
+            raise SalonError("bad_request", "an awareness update must be binary")
+        changed = self.awareness.apply(sid, awareness.decode_update(bytes(data)))
+        if changed:
+            self._queue_awareness(sid, changed)
+
+    def apply_replicated_awareness(self, data: bytes, node_id: str) -> None:
+        """Awareness another node accepted from its sockets; that node owns those clientIDs."""
+        entries = awareness.decode_update(data)
+        changed = self.awareness.apply(NODE_OWNER + node_id, entries, limit=1_000_000)
+        if changed:
+            self._queue_awareness(None, changed, local=False)
+
+    def awareness_snapshot(self) -> bytes:
+        return self.awareness.encode()
+
+    def local_awareness(self) -> bytes:
+        """The states this node's sockets announced, for a peer node that just loaded us."""
+        return self.awareness.encode(self.awareness.ids_owned_here(NODE_OWNER))
+
+    def _queue_awareness(
+        self, sender: str | None, client_ids: list[int], local: bool = True
+    ) -> None:
+        for client_id in client_ids:
+            self._out.awareness_ids[client_id] = None
+            if local:
+                self._out.awareness_local[client_id] = None
+        self._out.awareness_senders.add(sender)
+        self._on_dirty(self)
+
+    # --- flushing --------------------------------------------------------------------------
+
+    def take_outgoing(self) -> Outgoing:
+        out, self._out = self._out, Outgoing()
+        return out
+
+    def close(self) -> None:
+        self.closed = True
+        self.doc.unobserve(self._subscription)
+
+
+def _is_rust_panic(exc: BaseException) -> bool:
+    # pyo3 turns a Rust panic into PanicException, a BaseException that cannot be imported.
+    return type(exc).__name__ == "PanicException"

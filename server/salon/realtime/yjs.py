@@ -1,0 +1,213 @@
+"""The y-socket.io document protocol on namespaces ``/yjs|<room id>/<doc name>``.
+
+Matches the npm ``y-socket.io`` server so its unchanged ``SocketIOProvider`` works: on connect
+the server sends ``sync-step-1`` (its state vector; the ack carries what the client has that we
+lack) and then ``awareness-update`` with every known state. Handlers stay thin: the document room
+validates and applies; the manager's flush loop does the fan-out through ``SocketTransport``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import socketio
+
+from salon.docs.room import Author, Client, DocRoom
+from salon.docs.service import DocumentService
+from salon.errors import SalonError
+from salon.realtime.hub import Hub, check_protocol
+from salon.services import Services
+
+log = logging.getLogger("salon.realtime.yjs")
+
+PREFIX = "/yjs|"
+ERROR_EVENT = "doc:error"
+CONNECT_WAIT_S = 2.0
+
+
+class SocketTransport:
+    """The manager's Transport over python-socketio: one encode per emit, many recipients."""
+
+    def __init__(self, sio: socketio.AsyncServer) -> None:
+        self.sio = sio
+
+    # ignore_queue: document sockets are reached node-locally; other nodes get the update
+    # through salon.docs.replica and fan it out to their own sockets.
+
+    async def broadcast(self, namespace: str, event: str, data: bytes, skip: Sequence[str]) -> None:
+        await self.sio.emit(
+            event, data, namespace=namespace, skip_sid=list(skip) or None, ignore_queue=True
+        )
+
+    async def send(self, namespace: str, sid: str, event: str, data: bytes) -> None:
+        await self.sio.emit(event, data, to=sid, namespace=namespace, ignore_queue=True)
+
+    async def disconnect(self, namespace: str, sid: str) -> None:
+        await self.sio.disconnect(sid, namespace=namespace, ignore_queue=True)
+
+
+def parse_namespace(namespace: str) -> tuple[str, str]:
+    room_id, slash, name = namespace.removeprefix(PREFIX).partition("/")
+    if not namespace.startswith(PREFIX) or not slash or not room_id or not name:
+        raise SalonError("not_found", "document namespaces are /yjs|<room id>/<doc name>")
+    return room_id, name
+
+
+def documents_of(s: Services) -> DocumentService:
+    documents: DocumentService = s.extra["documents"]
+    return documents
+
+
+def register(hub: Hub, s: Services) -> None:
+    YjsHandlers(hub.sio, s).install()
+
+
+class YjsHandlers:
+    def __init__(self, sio: socketio.AsyncServer, s: Services) -> None:
+        self.sio = sio
+        self.s = s
+        self.documents = documents_of(s)
+        self.documents.manager.transport = SocketTransport(sio)
+        self.rooms_by_sid: dict[str, DocRoom] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def install(self) -> None:
+        for event, handler in (
+            ("connect", self.connect),
+            ("disconnect", self.disconnect),
+            ("sync-step-1", self.sync_step_1),
+            ("sync-update", self.sync_update),
+            ("awareness-update", self.awareness_update),
+        ):
+            self.sio.on(event, handler, namespace="*")
+        self.sio.on("*", self.unknown, namespace="*")
+        self.s.rooms.on_member_change(self.member_changed)
+
+    # --- connection ------------------------------------------------------------------------
+
+    async def connect(self, namespace: str, sid: str, environ: Any, auth: Any = None) -> None:
+        try:
+            room_id, name = parse_namespace(namespace)
+            check_protocol(auth)
+            who = self.s.auth.from_handshake(auth)
+            _, role = await self.s.rooms.enter(room_id, who)
+            role = await self.documents.live_role(room_id, role)
+            room = await self.documents.open(room_id, name, who, role)
+        except SalonError as exc:
+            raise socketio.exceptions.ConnectionRefusedError(exc.to_dict()["error"]) from None
+        room.join(Client(sid, namespace, who.user_id, role))
+        self.rooms_by_sid[sid] = room
+        # The CONNECT packet is sent after this handler returns; sync must follow it.
+        task = asyncio.create_task(self._start_sync(namespace, sid, room))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _start_sync(self, namespace: str, sid: str, room: DocRoom) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + CONNECT_WAIT_S
+        while not self.sio.manager.is_connected(sid, namespace):
+            if loop.time() > deadline or sid not in self.rooms_by_sid:
+                return
+            await asyncio.sleep(0.001)
+
+        def on_reply(update: Any = None) -> None:
+            self._apply_reply(namespace, sid, room, update)
+
+        try:
+            await self.sio.emit(
+                "sync-step-1",
+                room.state_vector(),
+                to=sid,
+                namespace=namespace,
+                callback=on_reply,
+                ignore_queue=True,
+            )
+            await self.sio.emit(
+                "awareness-update",
+                room.awareness_snapshot(),
+                to=sid,
+                namespace=namespace,
+                ignore_queue=True,
+            )
+        except Exception:
+            log.exception("starting sync on %s failed", namespace)
+
+    def _apply_reply(self, namespace: str, sid: str, room: DocRoom, update: Any) -> None:
+        client = room.clients.get(sid)
+        if client is None or not client.can_edit:
+            return  # a viewer's copy may hold nothing we accept; ignore it quietly
+        try:
+            room.apply(update, Author(client.user_id), sid)
+        except SalonError as exc:
+            self._report(namespace, sid, "sync-step-1", exc)
+
+    async def disconnect(self, namespace: str, sid: str, reason: Any = None) -> None:
+        room = self.rooms_by_sid.pop(sid, None)
+        if room is not None:
+            room.leave(sid)
+
+    # --- messages --------------------------------------------------------------------------
+
+    async def sync_step_1(self, namespace: str, sid: str, state_vector: Any = None) -> Any:
+        room = self.rooms_by_sid.get(sid)
+        if room is None:
+            return None
+        try:
+            if not isinstance(state_vector, bytes):
+                raise SalonError("bad_request", "a state vector must be binary")
+            return room.missing_for(state_vector)
+        except SalonError as exc:
+            self._report(namespace, sid, "sync-step-1", exc)
+            return None
+
+    async def sync_update(self, namespace: str, sid: str, update: Any = None) -> None:
+        room = self.rooms_by_sid.get(sid)
+        client = room.clients.get(sid) if room is not None else None
+        if room is None or client is None:
+            return
+        try:
+            if not client.can_edit:
+                raise SalonError("forbidden", f"a {client.role} cannot change documents")
+            room.apply(update, Author(client.user_id), sid)
+        except SalonError as exc:
+            self._report(namespace, sid, "sync-update", exc)
+
+    async def awareness_update(self, namespace: str, sid: str, data: Any = None) -> None:
+        room = self.rooms_by_sid.get(sid)
+        if room is None:
+            return
+        try:
+            room.apply_awareness(data, sid)
+        except SalonError as exc:
+            self._report(namespace, sid, "awareness-update", exc)
+
+    async def unknown(self, event: str, namespace: str, sid: str, *args: Any) -> None:
+        if sid in self.rooms_by_sid:
+            self._report(namespace, sid, event[:60], SalonError("unknown_event", "unknown event"))
+
+    def _report(self, namespace: str, sid: str, event: str, exc: SalonError) -> None:
+        """Tell only the sender what was refused; fire-and-forget keeps handlers synchronous."""
+        payload = {"event": event, **exc.to_dict()["error"]}
+        emit = self.sio.emit(ERROR_EVENT, payload, to=sid, namespace=namespace, ignore_queue=True)
+        task = asyncio.create_task(emit)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # --- role changes ----------------------------------------------------------------------
+
+    async def member_changed(self, room_id: str, user_id: str, role: str | None) -> None:
+        for room in list(self.documents.manager.rooms.values()):
+            if room.room_id != room_id:
+                continue
+            for client in list(room.clients.values()):
+                if client.user_id != user_id:
+                    continue
+                if role is None:
+                    await self.sio.disconnect(
+                        client.sid, namespace=client.namespace, ignore_queue=True
+                    )
+                else:
+                    client.role = role

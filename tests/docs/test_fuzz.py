@@ -1,0 +1,104 @@
+"""Fuzzing: hostile updates and awareness never break the document, the room or the process."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+from typing import Any
+
+import pycrdt
+import pytest
+import socketio
+
+from salon.docs.awareness import AwarenessTable, decode_update
+from salon.docs.limits import DocLimits
+from salon.docs.room import Author, Client, DocRoom
+from salon.errors import SalonError
+from salon_client.document import DocumentClient
+from tests.docs.fuzzing import awareness_garbage, hostile_payloads, hostile_updates, mutate
+from tests.docs.helpers import Api, eventually
+from tests.support.servers import ServerProcess
+
+
+def test_room_survives_thousands_of_hostile_updates() -> None:
+    room = DocRoom("d", "r", pycrdt.Doc(), DocLimits(), lambda *a: None, lambda r: None)
+    room.join(Client("good", "/ns", "good", "participant"))
+    good: pycrdt.Doc[Any] = pycrdt.Doc()
+    good_text = good.get("content", type=pycrdt.Text)
+    refused = 0
+    for i, update in enumerate(hostile_updates(seed=1, count=5000)):
+        try:
+            room.apply(update, Author("eve"), "eve")
+        except SalonError:
+            refused += 1
+        if i % 250 == 0:  # a good client keeps working in between
+            before = good.get_state()
+            good_text += "g"
+            room.apply(good.get_update(before), Author("good"), "good")
+    assert refused > 2000
+    server_text = str(room.doc.get("content", type=pycrdt.Text))
+    assert server_text.count("g") >= 20  # every good edit landed (attackers may add text too)
+    peer: pycrdt.Doc[Any] = pycrdt.Doc()
+    peer.apply_update(room.missing_for(peer.get_state()))
+    assert str(peer.get("content", type=pycrdt.Text)) == server_text
+
+
+def test_awareness_decoder_never_raises_anything_but_salon_error() -> None:
+    rng = random.Random(2)
+    table = AwarenessTable()
+    for _ in range(5000):
+        data = awareness_garbage(rng)
+        with contextlib.suppress(SalonError):
+            table.apply("eve", decode_update(data))
+    decode_update(table.encode())  # what we would broadcast is always well-formed
+
+
+@pytest.mark.slow
+async def test_server_survives_a_hostile_client_while_others_keep_editing(
+    server: ServerProcess, host: Api
+) -> None:
+    room = host.create_room()
+    host.grant(room, "eve", "participant")
+    a = await DocumentClient(server.url, room, "notes", token=host.token).connect()
+    b = await DocumentClient(server.url, room, "notes", token=host.token).connect()
+    eve = socketio.AsyncClient()
+    errors: list[Any] = []
+    eve.on("doc:error", errors.append, namespace=f"/yjs|{room}/notes")
+    await eve.connect(
+        server.url, namespaces=[f"/yjs|{room}/notes"], auth={"token": server.token("eve")},
+        transports=["websocket"],
+    )  # fmt: skip
+    ns = f"/yjs|{room}/notes"
+    rng = random.Random(3)
+    payloads = hostile_payloads(4)
+
+    async def attack() -> None:
+        for i, update in enumerate(hostile_updates(seed=5, count=3000)):
+            event = rng.choice(["sync-update"] * 6 + ["awareness-update", "sync-step-1", "bogus"])
+            data: Any = update if rng.random() < 0.9 else next(payloads)
+            if event == "awareness-update" and rng.random() < 0.8:
+                data = awareness_garbage(rng)
+            if event == "sync-step-1":
+                await eve.emit(event, mutate(rng, data) if isinstance(data, bytes) else data,
+                               namespace=ns, callback=lambda *_: None)  # fmt: skip
+            else:
+                await eve.emit(event, data, namespace=ns)
+            if i % 100 == 0:
+                await asyncio.sleep(0.01)
+
+    async def work() -> None:
+        for _ in range(60):
+            a.text().insert(0, "a")
+            await asyncio.sleep(0.02)
+
+    await asyncio.gather(attack(), work())
+    await eventually(lambda: str(a.text()) == str(b.text()) and str(b.text()).count("a") >= 60)
+    assert server.proc is not None and server.proc.poll() is None
+    assert len(errors) > 100  # the attacker is told, and nobody else is
+    assert not a.errors and not b.errors
+    r = host.call("GET", f"/rooms/{room}/documents/notes/content")
+    assert r.status_code == 200 and r.text == str(a.text())
+    await eve.disconnect()
+    await a.close()
+    await b.close()
