@@ -8,6 +8,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from bench.servers import BENCH_LIMITS
 from bench.workloads import LATENCY_TARGET_MS, TITLES
 
 SERVERS = ("salon", "peer")
@@ -291,7 +292,10 @@ def conditions_lines(results: dict[str, Any]) -> list[str]:
         "100% would mean saturated); 'other CPU' is what the rest of the machine used meanwhile "
         "(other processes on a shared host), in cores: large values mean noisy numbers",
         "- Salon runs with its defaults (SQLite archive, in-process bus, "
-        "WebSocket compression off); "
+        "WebSocket compression off) except the abuse limits, lifted because all load comes from "
+        "one address and one user ("
+        + ", ".join(f"{k}={v}" for k, v in BENCH_LIMITS.items())
+        + "); "
         "the peer is the npm y-socket.io server (bench/peer), no persistence",
     ]
 
