@@ -115,7 +115,9 @@ async def stepped(
         steps.append(step)
         progress(_step_line(step))
         stop = opts.early_stop and saturated(step)
-        await asyncio.sleep(opts.pause)
+        # A backlog of seconds takes a while to drain: let it, not the next step, absorb it.
+        backlog = (step["p99_ms"] or 0) > 1000
+        await asyncio.sleep(opts.pause + (5.0 if backlog else 0.0))
     return steps
 
 
