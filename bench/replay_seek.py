@@ -202,7 +202,7 @@ def seek_over_rest(url: str, data_dir: Path, session_id: str, seeks: int) -> lis
                 time.sleep(0.1)
         rng = random.Random(2)
         times = []
-        with httpx.Client(base_url=base, headers=headers) as http:
+        with httpx.Client(base_url=base, headers=headers, timeout=60) as http:
             http.get(f"/api/v1/sessions/{session_id}/replay/state", params={"t": 0})  # warm
             for _ in range(seeks):
                 t = rng.randrange(HOURS * 3600 * 1000)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, column, func, literal_column, table, text
+from sqlalchemy import ColumnElement, Select, column, func, literal_column, select, table, text
 
 from salon.store.search import SearchEntry
 
@@ -38,11 +38,19 @@ DROP = [
 
 class SqliteBackend:
     def match(self, stmt: Select[Any], match_text: str) -> tuple[Select[Any], ColumnElement[float]]:
-        matched = stmt.join(fts, fts.c.rowid == SearchEntry.id).where(
-            text("search_fts MATCH :match").bindparams(match=match_text)
-        )
+        # Materialize the full-text hits first: joined directly, SQLite may walk every entry
+        # of the filtered rooms and probe the FTS index once per row (seconds on big rooms).
         # bm25 is "lower is better"; negate it so every backend ranks higher-is-better.
-        score: ColumnElement[float] = -func.bm25(
-            literal_column("search_fts"), TITLE_WEIGHT, BODY_WEIGHT
+        hits = (
+            select(
+                fts.c.rowid.label("id"),
+                (-func.bm25(literal_column("search_fts"), TITLE_WEIGHT, BODY_WEIGHT)).label(
+                    "score"
+                ),
+            )
+            .where(text("search_fts MATCH :match").bindparams(match=match_text))
+            .cte("fts_hits")
+            .prefix_with("MATERIALIZED")
         )
-        return matched, score
+        score: ColumnElement[float] = hits.c.score
+        return stmt.join(hits, hits.c.id == SearchEntry.id), score
