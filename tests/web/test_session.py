@@ -135,6 +135,10 @@ def test_live_qa_round_then_search_and_replay(
     expect(learner.page.locator(".replay h1")).to_contain_text("Cert rotation AMA")
     expect(learner.page.locator(".replay .questions")).to_contain_text("staging certs")
     learner.shot("replay-deep-link")
+    phone = people("Lea on a phone", viewport={"width": 390, "height": 844}, is_mobile=True)
+    enter(phone, web_server, learner_id, learner.page.url.removeprefix(web_server.url))
+    expect(phone.page.locator(".replay .questions")).to_contain_text("staging certs")
+    phone.shot("replay-phone")
     with learner.page.expect_download() as download:
         learner.page.get_by_role("button", name="Download transcript (Markdown)").click()
     transcript = Path(download.value.path()).read_text()

@@ -61,7 +61,9 @@ function player(el, session, events, query) {
   const offsetOf = (ev) => Math.max(0, Date.parse(ev.at) - start);
   const docs = session.documents?.length ? session.documents : ["notes"];
 
-  let now = clampOffset(Number(query.get("t") || 0) * 1000);
+  // A deep link's seq (from search) names the exact event; t is the fallback.
+  const linked = events.find((ev) => ev.seq === Number(query.get("seq")));
+  let now = clampOffset(linked ? offsetOf(linked) : Number(query.get("t") || 0) * 1000);
   let speed = 1;
   let playing = false;
   let applied = 0; // events[0..applied) are folded into state
