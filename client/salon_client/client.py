@@ -15,6 +15,7 @@ from typing import Any
 import aiohttp
 import socketio
 
+from salon_client.replay import ReplayMixin
 from salon_client.sessions import SessionsMixin
 
 PROTOCOL_VERSION = 1
@@ -38,7 +39,7 @@ def _unwrap(reply: Any) -> dict[str, Any]:
     return reply
 
 
-class SalonClient(SessionsMixin):
+class SalonClient(SessionsMixin, ReplayMixin):
     def __init__(
         self,
         url: str,

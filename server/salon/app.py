@@ -27,6 +27,7 @@ from salon.metrics import Metrics
 from salon.presence import PresenceService
 from salon.realtime.hub import Hub, create_server
 from salon.recorder import TimelineTap
+from salon.replay import ReplayService
 from salon.rooms import RoomService
 from salon.services import Services
 from salon.store.db import Database
@@ -77,7 +78,9 @@ def build_services(settings: Settings) -> tuple[Services, Hub]:
     documents = DocumentService.build(settings, db, rooms, bus)  # issue 3: collaborative documents
     services.extra["documents"] = documents
     services.lifecycle.append(documents)
-    install_knowledge(services, hub)  # issue 4: sessions, Q&A, search, recognition
+    knowledge = install_knowledge(services, hub)  # issue 4: sessions, Q&A, search, recognition
+    # issue 5: replay of ended sessions
+    services.extra["replay"] = ReplayService(db, knowledge.sessions, documents.limits.text_field)
     realtime.register_all(hub, services)
     return services, hub
 

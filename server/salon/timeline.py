@@ -147,6 +147,11 @@ REDACTED = {"body": "", "deleted": True, "reactions": {}}
 
 
 def _fold_question(questions: dict[int, dict[str, Any]], question: dict[str, Any]) -> None:
+    known = questions.get(question["id"])
+    if question.get("status") == "dismissed" and known is not None and known.get("mine"):
+        # The asker keeps seeing their own dismissed question, as in qa:list.
+        questions[question["id"]] = {**known, **question, "mine": True}
+        return
     if question.get("status") in ("open", "answered", "pending") and "body" in question:
         questions[question["id"]] = question
     else:  # dismissed, withdrawn or merged: gone from the room's list
