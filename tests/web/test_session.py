@@ -131,7 +131,7 @@ def test_live_qa_round_then_search_and_replay(
     assert_labelled(learner)
     learner.shot("search")
     hit.get_by_role("link", name="Replay at this moment").click()
-    expect(learner.page).to_have_url(re.compile(r"/replay/[^/?]+\?t="))
+    expect(learner.page).to_have_url(re.compile(r"/replay/[^/?]+\?(seq|t)=\d+"))
     expect(learner.page.locator(".replay h1")).to_contain_text("Cert rotation AMA")
     expect(learner.page.locator(".replay .questions")).to_contain_text("staging certs")
     learner.shot("replay-deep-link")

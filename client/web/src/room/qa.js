@@ -62,6 +62,8 @@ export function qaPanel({ app, roomId, me, role, onBadge }) {
         mount(el, unavailable("Q&A"));
         return;
       }
+      // Offline: the connection status says so already, and the next rejoin reloads.
+      if (error instanceof SalonError && ["offline", "timeout"].includes(error.code)) return;
       showError(error, "Could not load the questions");
     }
     render();
