@@ -59,7 +59,7 @@ def typing_trace(count: int) -> list[bytes]:
     return updates
 
 
-async def build(db: Database, updates: int, chat: int) -> tuple[str, datetime]:
+async def build(db: Database, updates: int, chat: int) -> None:
     start = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
     span = timedelta(hours=HOURS).total_seconds()
     async with db.unit() as s:
@@ -148,7 +148,6 @@ async def build(db: Database, updates: int, chat: int) -> tuple[str, datetime]:
                     data=message,
                 )
             )
-    return "benchsession", start
 
 
 def summary(samples: list[float]) -> str:
@@ -223,22 +222,27 @@ async def main() -> None:
     parser.add_argument("--chat", type=int, default=5_000)
     parser.add_argument("--seeks", type=int, default=50)
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
+    parser.add_argument(
+        "--reuse", type=Path, default=None, help="a data dir a previous run built: measure only"
+    )
     args = parser.parse_args()
-    data_dir = Path(tempfile.mkdtemp(prefix="salon-replay-bench-"))
+    data_dir = args.reuse or Path(tempfile.mkdtemp(prefix="salon-replay-bench-"))
     url = args.database_url or f"sqlite+aiosqlite:///{data_dir / 'salon.db'}"
     await asyncio.to_thread(upgrade, url)
-    db = Database(url)
-    await db.start()
-    t0 = time.perf_counter()
-    session_id, _ = await build(db, args.updates, args.chat)
-    await db.stop()
-    print(
-        f"built a {HOURS} h session: {args.updates} document updates, {args.chat} chat "
-        f"messages in {time.perf_counter() - t0:.0f} s ({url.split(':')[0]})"
-    )
+    session_id = "benchsession"
+    if args.reuse is None:
+        db = Database(url)
+        await db.start()
+        t0 = time.perf_counter()
+        await build(db, args.updates, args.chat)
+        await db.stop()
+        print(
+            f"built a {HOURS} h session: {args.updates} document updates, {args.chat} chat "
+            f"messages in {time.perf_counter() - t0:.0f} s ({url.split(':')[0]}) in {data_dir}"
+        )
     print(
         f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}"
+        f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.1f}"
     )
     db = Database(url)
     await db.start()

@@ -9,7 +9,9 @@ import asyncio
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import engineio
 import pytest
+import socketio
 from sqlalchemy import select
 
 from salon.app import build_services, stop
@@ -43,6 +45,9 @@ def database_url(backend: str, tmp_path: Path) -> Iterator[str]:
 async def node(database_url: str, tmp_path: Path) -> AsyncIterator[Services]:
     await asyncio.to_thread(upgrade, database_url)
     settings = Settings(data_dir=tmp_path, database_url=database_url, secret="x" * 40)
+    # An in-process server sets the JSON codec of every Socket.IO packet in this process;
+    # put the client default back afterwards so other tests' clients are unaffected.
+    codecs = (socketio.packet.Packet.json, engineio.packet.Packet.json)
     services, _hub = build_services(settings)
     await services.db.start()
     await services.bus.start()
@@ -54,6 +59,7 @@ async def node(database_url: str, tmp_path: Path) -> AsyncIterator[Services]:
         yield services
     finally:
         await stop(services)
+        socketio.packet.Packet.json, engineio.packet.Packet.json = codecs
 
 
 async def live_session(services: Services) -> tuple[Knowledge, str, str]:

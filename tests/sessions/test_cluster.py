@@ -13,20 +13,14 @@ import pytest
 
 from salon_client import SalonClient
 from tests.support.clients import new_room, user_id
+from tests.support.cluster import cluster
 from tests.support.servers import ServerProcess
-from tests.support.services import REDIS_URL, postgres_database, require_service
 
 
 @pytest.fixture
 def nodes(tmp_path: Path) -> Iterator[tuple[ServerProcess, ServerProcess]]:
-    require_service("postgres")
-    require_service("redis")
-    with postgres_database() as url:
-        first = ServerProcess(tmp_path / "a", database_url=url, redis_url=REDIS_URL)
-        with first.running():
-            second = ServerProcess(tmp_path / "b", database_url=url, redis_url=REDIS_URL)
-            with second.running():
-                yield first, second
+    with cluster(tmp_path) as (servers, _redis):
+        yield servers[0], servers[1]
 
 
 async def test_qa_across_nodes(nodes: tuple[ServerProcess, ServerProcess]) -> None:
