@@ -1,4 +1,4 @@
-// Q&A and session controls (docs/protocol-sessions.md): ask (optionally anonymously), vote,
+// Q&A and session controls (docs/protocol.md, "Sessions"): ask (optionally anonymously), vote,
 // answer, accept, mark answered; hosts schedule/start/end sessions and moderate questions.
 import { h, field, mount, time } from "../dom.js";
 import { SalonError } from "../errors.js";
