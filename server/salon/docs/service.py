@@ -170,12 +170,15 @@ class DocumentService:
         room.edit(change, author)
 
     async def append_text(self, room_id: str, name: str, text: str, author: Author) -> None:
-        """Append ``text`` to the document's main text (e.g. an answered question)."""
+        """Append ``text`` to the document's main text (e.g. an answered question), on a
+        line of its own."""
         field = self.limits.text_field
 
         def change(doc: pycrdt.Doc[Any]) -> None:
             ytext = doc.get(field, type=pycrdt.Text)
-            ytext.insert(len(ytext), text)
+            current = str(ytext)
+            separator = "\n" if current and not current.endswith("\n") else ""
+            ytext.insert(len(ytext), separator + text)
 
         await self.edit(room_id, name, change, author)
 
