@@ -152,3 +152,33 @@ async def test_updates_are_stamped_with_the_live_session(db: Database) -> None:
         rows = await repo.updates_after(session, doc_id, 0)
     assert [(r.user_id, r.session_id) for r in rows] == [("ana", "sess1")]
     await manager.stop()
+
+
+async def test_server_side_append_reaches_clients_and_log(db: Database) -> None:
+    from salon.docs.service import DocumentService
+
+    class Roles:
+        async def role_of(self, room_id: str, identity: object) -> str:
+            return "host"
+
+        async def is_archived(self, room_id: str) -> bool:
+            return False
+
+    manager, transport = await started(db)
+    service = DocumentService(db, Roles(), manager, manager.limits)
+    await service.append_text(
+        "room1", "Session notes", "Q: ü? A: yes 🙂\n", Author(None), create=True
+    )
+    await service.append_text("room1", "Session notes", "next\n", Author("ana"))
+    document = await service.get("room1", "Session notes")
+    room = manager.rooms[document.id]
+    room.join(Client("s", "/ns", "bob", "viewer"))
+    await service.append_text("room1", "Session notes", "live", Author("ana"))
+    await asyncio.sleep(0.1)
+    assert str(room.doc.get("content", type=pycrdt.Text)) == "Q: ü? A: yes 🙂\nnext\nlive"
+    assert [s[1] for s in transport.sent] == ["sync-update"]
+    await service.flush()
+    async with db.read() as session:
+        rows = await repo.updates_after(session, document.id, 0)
+    assert [r.user_id for r in rows] == [None, "ana", "ana"]
+    await manager.stop()
