@@ -105,6 +105,12 @@ class UpdateWriter:
         self._idle.clear()
         self._wake.set()
 
+    def lag(self) -> float:
+        """Seconds the oldest accepted, uncommitted update has been waiting."""
+        if not self._queue:
+            return 0.0
+        return max(0.0, (utcnow() - self._queue[0].created_at).total_seconds())
+
     def is_persisted(self, document_id: str) -> bool:
         return self._unwritten[document_id] == 0
 

@@ -82,7 +82,14 @@ class YjsHandlers:
             ban=settings.ban_seconds,
         )
 
+    def _track_metrics(self) -> None:
+        metrics = self.s.metrics
+        manager = self.documents.manager
+        metrics.track(metrics.documents, lambda: len(manager.rooms))
+        metrics.track(metrics.persist_lag, manager.writer.lag)
+
     def install(self) -> None:
+        self._track_metrics()
         for event, handler in (
             ("connect", self.connect),
             ("disconnect", self.disconnect),
@@ -159,6 +166,7 @@ class YjsHandlers:
 
     def _admit(self, namespace: str, sid: str, event: str) -> bool:
         """Every message counts against its socket; a socket that keeps flooding is closed."""
+        self.s.metrics.events.labels(event).inc()
         try:
             self._events.check(sid)
         except SalonError as exc:
@@ -191,6 +199,7 @@ class YjsHandlers:
             if not client.can_edit:
                 raise SalonError("forbidden", f"a {client.role} cannot change documents")
             room.apply(update, Author(client.user_id), sid)
+            self.s.metrics.doc_updates.inc()
         except SalonError as exc:
             self._report(namespace, sid, "sync-update", exc)
 
@@ -209,6 +218,7 @@ class YjsHandlers:
 
     def _report(self, namespace: str, sid: str, event: str, exc: SalonError) -> None:
         """Tell only the sender what was refused; fire-and-forget keeps handlers synchronous."""
+        self.s.metrics.errors.labels(exc.code).inc()
         payload = {"event": event, **exc.to_dict()["error"]}
         self._spawn(
             self.sio.emit(ERROR_EVENT, payload, to=sid, namespace=namespace, ignore_queue=True)
