@@ -1,0 +1,229 @@
+"""Every Socket.IO event and REST endpoint against every kind of caller (see matrix.py)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from salon_client import SalonClient, SalonClientError
+from tests.security.matrix import CALLERS, MEMBER_ROLES, Rule, at_least, render
+from tests.support.servers import ServerProcess
+
+ROOT = Path(__file__).resolve().parents[2]
+REFUSALS = {
+    "unauthenticated",
+    "token_expired",
+    "guests_disabled",
+    "forbidden",
+    "not_member",
+    "removed",
+    "not_joined",
+    "connect_failed",
+}
+
+
+async def chat_send(c: SalonClient, w: dict[str, Any]) -> Any:
+    return await c.send_chat(w["room"], "hello")
+
+
+async def chat_edit(c: SalonClient, w: dict[str, Any]) -> Any:
+    mine = await w["own_message"](c)
+    return await c.edit_chat(w["room"], mine, "edited")
+
+
+async def chat_delete_own(c: SalonClient, w: dict[str, Any]) -> Any:
+    return await c.delete_chat(w["room"], await w["own_message"](c))
+
+
+async def chat_delete_other(c: SalonClient, w: dict[str, Any]) -> Any:
+    message = await w["host"].send_chat(w["room"], "host's words")
+    return await c.delete_chat(w["room"], message["id"])
+
+
+async def rest(c: SalonClient, method: str, path: str, body: Any = None) -> Any:
+    return await c.request(method, path, body)
+
+
+async def archive_fresh_room(c: SalonClient, w: dict[str, Any]) -> Any:
+    return await c.request("POST", f"/api/v1/rooms/{await w['fresh_room']()}/archive")
+
+
+RULES: list[Rule] = [
+    Rule("room:join", at_least("viewer"), lambda c, w: c.join(w["room"])),
+    # Leaving a room you are not in is a harmless no-op for anyone connected.
+    Rule(
+        "room:leave",
+        ("guest", "outsider", "removed", *MEMBER_ROLES),
+        lambda c, w: c.leave(w["room"]),
+    ),
+    Rule("presence:update", at_least("viewer"), lambda c, w: c.raise_hand(w["room"])),
+    Rule("chat:history", at_least("viewer"), lambda c, w: c.history(w["room"])),
+    Rule("chat:send", at_least("participant"), chat_send),
+    Rule(
+        "chat:react", at_least("participant"), lambda c, w: c.react(w["room"], w["message"], "👍")
+    ),
+    Rule("chat:edit", at_least("participant"), chat_edit),
+    Rule("chat:delete", at_least("participant"), chat_delete_own),
+    Rule("chat:delete (someone else's)", ("host",), chat_delete_other),
+    Rule(
+        "GET /api/v1/me",
+        ("outsider", "removed", *MEMBER_ROLES),
+        lambda c, w: rest(c, "GET", "/api/v1/me"),
+    ),
+    Rule(
+        "POST /api/v1/rooms",
+        ("outsider", "removed", *MEMBER_ROLES),
+        lambda c, w: rest(c, "POST", "/api/v1/rooms", {"title": "mine"}),
+    ),
+    Rule(
+        "GET /api/v1/rooms",
+        ("outsider", "removed", *MEMBER_ROLES),
+        lambda c, w: rest(c, "GET", "/api/v1/rooms"),
+    ),
+    Rule(
+        "GET /api/v1/rooms/{room_id}",
+        at_least("viewer"),
+        lambda c, w: rest(c, "GET", f"/api/v1/rooms/{w['room']}"),
+    ),
+    Rule(
+        "PATCH /api/v1/rooms/{room_id}",
+        ("host",),
+        lambda c, w: rest(c, "PATCH", f"/api/v1/rooms/{w['room']}", {"description": "x"}),
+    ),
+    Rule(
+        "GET /api/v1/rooms/{room_id}/members",
+        at_least("viewer"),
+        lambda c, w: rest(c, "GET", f"/api/v1/rooms/{w['room']}/members"),
+    ),
+    Rule(
+        "PUT /api/v1/rooms/{room_id}/members/{user_id}",
+        ("host",),
+        lambda c, w: rest(
+            c, "PUT", f"/api/v1/rooms/{w['room']}/members/newbie", {"role": "viewer"}
+        ),
+    ),
+    Rule(
+        "DELETE /api/v1/rooms/{room_id}/members/{user_id}",
+        ("host",),
+        lambda c, w: rest(c, "DELETE", f"/api/v1/rooms/{w['room']}/members/newbie"),
+    ),
+    Rule(
+        "GET /api/v1/rooms/{room_id}/presence",
+        at_least("viewer"),
+        lambda c, w: rest(c, "GET", f"/api/v1/rooms/{w['room']}/presence"),
+    ),
+    Rule(
+        "GET /api/v1/rooms/{room_id}/chat",
+        at_least("viewer"),
+        lambda c, w: rest(c, "GET", f"/api/v1/rooms/{w['room']}/chat"),
+    ),
+    Rule(
+        "POST /api/v1/rooms/{room_id}/chat",
+        at_least("participant"),
+        lambda c, w: rest(
+            c,
+            "POST",
+            f"/api/v1/rooms/{w['room']}/chat",
+            {"client_id": uuid.uuid4().hex, "body": "via REST"},
+        ),
+    ),
+    Rule("POST /api/v1/rooms/{room_id}/archive", ("host",), archive_fresh_room),
+]
+
+
+@pytest.fixture(scope="module")
+def matrix_server(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    server = ServerProcess(
+        tmp_path_factory.mktemp("matrix"), allow_guests="true", event_rate=10000, event_burst=10000
+    )
+    with server.running():
+        yield server
+
+
+async def make_world(server: ServerProcess) -> AsyncIterator[dict[str, Any]]:
+    host = SalonClient(server.url, token=server.token("host"))
+    await host.connect()
+    room = (await host.create_room("Matrix", visibility="invite-only"))["id"]
+    for role in MEMBER_ROLES[:-1]:
+        await host.set_role(room, role, role)
+    await host.set_role(room, "removed", "participant")
+    await host.remove_member(room, "removed")
+    await host.join(room)
+    message = (await host.send_chat(room, "react to me"))["id"]
+
+    async def own_message(client: SalonClient) -> int:
+        # Written while the caller could write; the action under test then runs.
+        author = SalonClient(server.url, token=client.token)
+        await author.connect()
+        await author.join(room)
+        sent = await author.send_chat(room, "mine")
+        await author.close()
+        return int(sent["id"])
+
+    async def fresh_room() -> str:
+        fresh = (await host.create_room("Spare", visibility="invite-only"))["id"]
+        for role in MEMBER_ROLES[:-1]:
+            await host.set_role(fresh, role, role)
+        return str(fresh)
+
+    yield {
+        "room": room,
+        "message": message,
+        "host": host,
+        "own_message": own_message,
+        "fresh_room": fresh_room,
+    }
+    await host.close()
+
+
+def client_for(server: ServerProcess, caller: str) -> SalonClient:
+    if caller == "anonymous":
+        return SalonClient(server.url, reconnection=False)
+    if caller == "expired":
+        return SalonClient(server.url, token=server.token("late", ttl=-5), reconnection=False)
+    if caller == "guest":
+        return SalonClient(server.url, guest_name="Guest", reconnection=False)
+    return SalonClient(server.url, token=server.token(caller), reconnection=False)
+
+
+async def attempt(server: ServerProcess, caller: str, rule: Rule, world: dict[str, Any]) -> str:
+    client = client_for(server, caller)
+    try:
+        try:
+            await client.connect()
+        except SalonClientError as exc:
+            if not rule.name.startswith(("GET ", "POST ", "PUT ", "PATCH ", "DELETE ")):
+                return exc.code
+        if rule.name not in ("room:join",) and client.sio.connected and caller in MEMBER_ROLES:
+            await client.join(world["room"])
+        await rule.action(client, world)
+        return "ok"
+    except SalonClientError as exc:
+        return exc.code
+    finally:
+        await client.close()
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[r.name for r in RULES])
+async def test_matrix(matrix_server: ServerProcess, rule: Rule) -> None:
+    async for world in make_world(matrix_server):
+        outcomes = {c: await attempt(matrix_server, c, rule, world) for c in CALLERS}
+    wrong = {
+        c: o
+        for c, o in outcomes.items()
+        if (o == "ok") != (c in rule.allowed) or (o != "ok" and o not in REFUSALS)
+    }
+    assert not wrong, (rule.name, outcomes)
+
+
+def test_docs_show_this_matrix() -> None:
+    assert render(RULES) in (ROOT / "docs" / "security.md").read_text()
+
+
+def test_anonymous_rest_is_refused(matrix_server: ServerProcess) -> None:
+    assert httpx.get(matrix_server.url + "/api/v1/rooms").status_code == 401
