@@ -180,5 +180,6 @@ async def test_server_side_append_reaches_clients_and_log(db: Database) -> None:
     await service.flush()
     async with db.read() as session:
         rows = await repo.updates_after(session, document.id, 0)
-    assert [r.user_id for r in rows] == [None, "ana", "ana"]
+    # consecutive updates of one author in one write batch may share a row
+    assert rows[0].user_id is None and {r.user_id for r in rows[1:]} == {"ana"}
     await manager.stop()
