@@ -16,6 +16,7 @@ from salon.docs.room import Author, Client
 from salon.store import documents as repo
 from salon.store.db import Database
 from tests.docs.dbutil import archive
+from tests.docs.helpers import eventually
 
 
 class RecordingTransport:
@@ -82,7 +83,7 @@ async def test_one_window_is_merged_and_nobody_gets_their_own_edit(db: Database)
         room.join(Client(sid, "/ns", sid, "participant"))
     room.apply(edit("A"), Author("a"), "a")
     room.apply(edit("B"), Author("b"), "b")
-    await asyncio.sleep(0.1)
+    await eventually(lambda: len(transport.sent) >= 3)  # one broadcast + one per sender
     updates = [s for s in transport.sent if s[1] == "sync-update"]
     broadcast = [s for s in updates if s[4] is None]
     assert len(broadcast) == 1 and set(broadcast[0][3]) == {"a", "b"}
@@ -99,7 +100,8 @@ async def test_single_sender_is_skipped_without_extra_sends(db: Database) -> Non
     room.join(Client("a", "/ns", "a", "participant"))
     room.apply(edit("x"), Author("a"), "a")
     room.apply(edit("y"), Author("a"), "a")
-    await asyncio.sleep(0.1)
+    await eventually(lambda: len(transport.sent) >= 1)
+    await asyncio.sleep(0.05)  # and nothing more follows
     assert [(s[1], s[3], s[4]) for s in transport.sent] == [("sync-update", ("a",), None)]
     await manager.stop()
 
@@ -174,7 +176,7 @@ async def test_server_side_append_reaches_clients_and_log(db: Database) -> None:
     room = manager.rooms[document.id]
     room.join(Client("s", "/ns", "bob", "viewer"))
     await service.append_text("room1", "Session notes", "live", Author("ana"))
-    await asyncio.sleep(0.1)
+    await eventually(lambda: len(transport.sent) >= 1)
     assert str(room.doc.get("content", type=pycrdt.Text)) == "Q: ü? A: yes 🙂\nnext\nlive"
     assert [s[1] for s in transport.sent] == ["sync-update"]
     await service.flush()
