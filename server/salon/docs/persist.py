@@ -206,6 +206,10 @@ class UpdateWriter:
             self._unwritten.pop(document_id, None)
 
 
+# Snapshots are a cache of the log: a few recent ones keep loads and recent history cheap.
+SNAPSHOTS_KEPT = 10
+
+
 async def write_snapshot(db: Database, document_id: str) -> bool:
     """Merge the latest snapshot and the log after it into a new snapshot. False if no tail."""
     loaded = await load_state(db, document_id)
@@ -213,5 +217,7 @@ async def write_snapshot(db: Database, document_id: str) -> bool:
         return False
     async with db.unit() as session:
         await repo.add_snapshot(session, document_id, loaded.last_update, loaded.state, loaded.tail)
+        await session.flush()
+        await repo.prune_snapshots(session, document_id, SNAPSHOTS_KEPT)
     log.debug("snapshot of %s up to update %s", document_id, loaded.last_update.id)
     return True

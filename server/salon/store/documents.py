@@ -18,6 +18,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    delete,
     func,
     insert,
     select,
@@ -187,6 +188,22 @@ async def add_snapshot(
             update_count=update_count,
         )
     )
+
+
+async def prune_snapshots(session: AsyncSession, document_id: str, keep: int) -> int:
+    """Delete all but the newest ``keep`` snapshots; the log alone can rebuild any of them."""
+    newest = (
+        select(DocSnapshot.id)
+        .where(DocSnapshot.document_id == document_id)
+        .order_by(DocSnapshot.upto_update_id.desc())
+        .limit(keep)
+    )
+    result = await session.execute(
+        delete(DocSnapshot).where(
+            DocSnapshot.document_id == document_id, DocSnapshot.id.not_in(newest.scalar_subquery())
+        )
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 async def list_snapshots(
