@@ -22,6 +22,30 @@ from tests.docs.helpers import Api, eventually
 from tests.support.servers import ServerProcess
 
 
+@pytest.mark.parametrize("seed", [1, 6])
+def test_hostile_edits_never_split_server_live_clients_and_fresh_loads(seed: int) -> None:
+    """Every accepted edit reaches live clients as an update event, so a client that applied
+    all events, the server, and a copy loaded from the server's encoding hold the same text."""
+    events: list[bytes] = []
+    room = DocRoom(
+        "d", "r", pycrdt.Doc(), DocLimits(), lambda _r, u, _a: events.append(u), lambda r: None
+    )
+    eve = Client("eve", "/ns", "eve", "participant")
+    live: pycrdt.Doc[Any] = pycrdt.Doc()
+    for i, update in enumerate(hostile_updates(seed=seed, count=3000)):
+        with contextlib.suppress(SalonError):
+            room.apply_edit(eve, update)
+        for event in events:
+            live.apply_update(event)
+        events.clear()
+        server_text = str(room.doc.get("content", type=pycrdt.Text))
+        assert str(live.get("content", type=pycrdt.Text)) == server_text, i
+        if i % 300 == 0:
+            fresh: pycrdt.Doc[Any] = pycrdt.Doc()
+            fresh.apply_update(room.doc.get_update())
+            assert str(fresh.get("content", type=pycrdt.Text)) == server_text, i
+
+
 def test_room_survives_thousands_of_hostile_updates() -> None:
     room = DocRoom("d", "r", pycrdt.Doc(), DocLimits(), lambda *a: None, lambda r: None)
     room.join(Client("good", "/ns", "good", "participant"))

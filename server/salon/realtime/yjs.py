@@ -198,7 +198,7 @@ class YjsHandlers:
         try:
             if not client.can_edit:
                 raise SalonError("forbidden", f"a {client.role} cannot change documents")
-            room.apply(update, Author(client.user_id), sid)
+            room.apply_edit(client, update)
             self.s.metrics.doc_updates.inc()
         except SalonError as exc:
             self._report(namespace, sid, "sync-update", exc)
