@@ -161,3 +161,21 @@ async def test_a_flooding_socket_is_disconnected_and_others_carry_on(
     await a.flushed()
     await eventually(lambda: host.text(room) == "still fine")
     await a.close()
+
+
+@pytest.mark.slow
+async def test_dropped_edits_of_an_honest_client_come_back_by_resync(
+    make_server: Callable[..., ServerProcess],
+) -> None:
+    server = make_server(doc_event_rate=1, doc_event_burst=5)
+    host = Api(server, "host")
+    room = host.create_room()
+    live = await DocumentClient(server.url, room, "notes", token=host.token).connect()
+    for i in range(12):  # more than the burst: some edits are refused on arrival
+        live.text().insert(len(live.text()), str(i % 10))
+        await live.flushed()
+        await asyncio.sleep(0.05)
+    assert any(e["code"] == "rate_limited" for e in live.errors)
+    await eventually(lambda: host.text(room) == "012345678901", within=15)
+    assert live.sio.connected  # repaired without a reconnect
+    await live.close()

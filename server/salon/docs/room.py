@@ -146,7 +146,7 @@ class DocRoom:
                 raise SalonError("forbidden", "that Yjs clientID belongs to another user")
             if clock != _state_vector(state).get(client_id, 0):
                 raise SalonError(
-                    "bad_request", "update depends on changes the server does not have"
+                    "bad_request", "update depends on changes the server does not have", resync=True
                 )
         self.apply(update, Author(client.user_id), client.sid)
 
@@ -180,7 +180,9 @@ class DocRoom:
             self._sender, self._author = None, Author(None)
         if _has_structs(pycrdt.get_update(update, self.doc.get_state())):
             self._drop_pending()
-            raise SalonError("bad_request", "update depends on changes the server does not have")
+            raise SalonError(
+                "bad_request", "update depends on changes the server does not have", resync=True
+            )
 
     def _drop_pending(self) -> None:
         """Forget structs Yrs parked as pending (their dependencies are missing).

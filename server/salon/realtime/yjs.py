@@ -27,6 +27,7 @@ log = logging.getLogger("salon.realtime.yjs")
 PREFIX = "/yjs|"
 ERROR_EVENT = "doc:error"
 CONNECT_WAIT_S = 2.0
+RESYNC_EVERY_S = 1.0
 
 
 class SocketTransport:
@@ -74,6 +75,8 @@ class YjsHandlers:
         self.documents.manager.transport = SocketTransport(sio)
         self.rooms_by_sid: dict[str, DocRoom] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._last_resync: dict[str, float] = {}
+        self._resync_due: set[str] = set()
         settings = s.settings
         self._events = Throttle(
             settings.doc_event_rate,
@@ -126,18 +129,8 @@ class YjsHandlers:
                 return
             await asyncio.sleep(0.001)
 
-        def on_reply(update: Any = None) -> None:
-            self._apply_reply(namespace, sid, room, update)
-
         try:
-            await self.sio.emit(
-                "sync-step-1",
-                room.state_vector(),
-                to=sid,
-                namespace=namespace,
-                callback=on_reply,
-                ignore_queue=True,
-            )
+            await self._send_step1(namespace, sid, room)
             await self.sio.emit(
                 "awareness-update",
                 room.awareness_snapshot(),
@@ -147,6 +140,38 @@ class YjsHandlers:
             )
         except Exception:
             log.exception("starting sync on %s failed", namespace)
+
+    async def _send_step1(self, namespace: str, sid: str, room: DocRoom) -> None:
+        """Our state vector; the client's ack brings everything we lack."""
+
+        def on_reply(update: Any = None) -> None:
+            self._apply_reply(namespace, sid, room, update)
+
+        self._last_resync[sid] = asyncio.get_running_loop().time()
+        await self.sio.emit(
+            "sync-step-1",
+            room.state_vector(),
+            to=sid,
+            namespace=namespace,
+            callback=on_reply,
+            ignore_queue=True,
+        )
+
+    def _request_resync(self, namespace: str, sid: str, room: DocRoom) -> None:
+        """An edit was dropped (gap, flood): ask the client again instead of losing its work
+        until it reconnects. At most once per RESYNC_EVERY_S per socket, and always once more
+        after the last drop, so the final edits of a burst come back too."""
+        if sid in self._resync_due:
+            return
+        wait = self._last_resync.get(sid, 0.0) + RESYNC_EVERY_S - asyncio.get_running_loop().time()
+        self._resync_due.add(sid)
+        self._spawn(self._resync(namespace, sid, room, max(0.0, wait)))
+
+    async def _resync(self, namespace: str, sid: str, room: DocRoom, wait: float) -> None:
+        await asyncio.sleep(wait)
+        self._resync_due.discard(sid)
+        if self.rooms_by_sid.get(sid) is room:
+            await self._send_step1(namespace, sid, room)
 
     def _apply_reply(self, namespace: str, sid: str, room: DocRoom, update: Any) -> None:
         client = room.clients.get(sid)
@@ -159,6 +184,7 @@ class YjsHandlers:
 
     async def disconnect(self, namespace: str, sid: str, reason: Any = None) -> None:
         room = self.rooms_by_sid.pop(sid, None)
+        self._last_resync.pop(sid, None)
         if room is not None:
             room.leave(sid)
 
@@ -193,7 +219,11 @@ class YjsHandlers:
     async def sync_update(self, namespace: str, sid: str, update: Any = None) -> None:
         room = self.rooms_by_sid.get(sid)
         client = room.clients.get(sid) if room is not None else None
-        if room is None or client is None or not self._admit(namespace, sid, "sync-update"):
+        if room is None or client is None:
+            return
+        if not self._admit(namespace, sid, "sync-update"):
+            if client.can_edit:
+                self._request_resync(namespace, sid, room)  # the dropped edit comes back
             return
         try:
             if not client.can_edit:
@@ -202,6 +232,8 @@ class YjsHandlers:
             self.s.metrics.doc_updates.inc()
         except SalonError as exc:
             self._report(namespace, sid, "sync-update", exc)
+            if exc.details.get("resync"):
+                self._request_resync(namespace, sid, room)
 
     async def awareness_update(self, namespace: str, sid: str, data: Any = None) -> None:
         room = self.rooms_by_sid.get(sid)
