@@ -15,6 +15,9 @@ from typing import Any
 import aiohttp
 import socketio
 
+from salon_client.replay import ReplayMixin
+from salon_client.sessions import SessionsMixin
+
 PROTOCOL_VERSION = 1
 Handler = Callable[[dict[str, Any]], Awaitable[None] | None]
 
@@ -36,7 +39,7 @@ def _unwrap(reply: Any) -> dict[str, Any]:
     return reply
 
 
-class SalonClient:
+class SalonClient(SessionsMixin, ReplayMixin):
     def __init__(
         self,
         url: str,

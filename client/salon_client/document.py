@@ -108,7 +108,8 @@ class DocumentClient:
         await asyncio.wait_for(self._sent.wait(), within)
 
     def text(self, field: str = "content") -> pycrdt.Text:
-        return self.doc.get(field, type=pycrdt.Text)
+        text: pycrdt.Text = self.doc.get(field, type=pycrdt.Text)
+        return text
 
     # --- protocol --------------------------------------------------------------------------
 

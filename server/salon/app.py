@@ -16,14 +16,18 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from salon import api, realtime
+from salon import web as web_client
 from salon.auth import TokenAuthority
 from salon.bus import create_bus
 from salon.chat import ChatService
 from salon.config import Settings
 from salon.docs.service import DocumentService
+from salon.knowledge import install as install_knowledge
 from salon.metrics import Metrics
 from salon.presence import PresenceService
 from salon.realtime.hub import Hub, create_server
+from salon.recorder import TimelineTap
+from salon.replay import ReplayService
 from salon.rooms import RoomService
 from salon.services import Services
 from salon.store.db import Database
@@ -64,7 +68,9 @@ def build_services(settings: Settings) -> tuple[Services, Hub]:
     metrics = Metrics()
     hub = Hub(create_server(settings), auth.from_handshake, metrics, settings)
     rooms = RoomService(settings, db, bus)
-    presence = PresenceService(hub, bus, settings.presence_grace, metrics)
+    # Presence events of live sessions go on their timeline (the tap finds the recorder lazily).
+    tap = TimelineTap(hub, lambda: services.extra.get("recorder"))
+    presence = PresenceService(tap, bus, settings.presence_grace, metrics)
     chat = ChatService(settings, db, rooms, hub)
     services = Services(settings, db, bus, auth, rooms, presence, chat, node_id, metrics)
     metrics.track(metrics.connections, lambda: len(hub.clients))
@@ -72,6 +78,9 @@ def build_services(settings: Settings) -> tuple[Services, Hub]:
     documents = DocumentService.build(settings, db, rooms, bus)  # issue 3: collaborative documents
     services.extra["documents"] = documents
     services.lifecycle.append(documents)
+    knowledge = install_knowledge(services, hub)  # issue 4: sessions, Q&A, search, recognition
+    # issue 5: replay of ended sessions
+    services.extra["replay"] = ReplayService(db, knowledge.sessions, documents.limits.text_field)
     realtime.register_all(hub, services)
     return services, hub
 
@@ -94,7 +103,8 @@ def create_app(settings: Settings) -> Any:
             await stop(services)
 
     web = Starlette(
-        routes=api.routes(services),
+        # The web client's catch-all route comes last so every API route wins.
+        routes=[*api.routes(services), *web_client.routes()],
         lifespan=lifespan,
         middleware=[
             Middleware(SecurityHeaders),

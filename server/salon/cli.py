@@ -85,7 +85,54 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--name", required=True, help="display name")
     create.add_argument("--ttl", type=float, default=86400.0, help="lifetime in seconds [86400]")
     add_settings_flags(create, ["data_dir", "secret"])
+    replay = commands.add_parser("replay", help="play an archived session in the terminal")
+    replay.add_argument("session", help="session id")
+    replay.add_argument("--speed", type=float, default=1.0, help="0.25 to 16 [1]")
+    replay.add_argument(
+        "--from", dest="start", default="0", help="start offset: seconds, m:ss or h:mm:ss [0]"
+    )
+    replay.add_argument("--skip-silence", action="store_true", help="shorten quiet stretches")
+    replay.add_argument("--url", default="http://127.0.0.1:8000", help="server URL")
+    replay.add_argument("--token", default=None, help="bearer token [env SALON_TOKEN]")
     return parser
+
+
+def parse_offset(text: str) -> int:
+    """Seconds, m:ss or h:mm:ss, as milliseconds."""
+    try:
+        seconds = 0.0
+        for part in text.split(":"):
+            seconds = seconds * 60 + float(part)
+    except ValueError:
+        sys.exit(f"salon: --from {text!r} is not seconds, m:ss or h:mm:ss")
+    return int(seconds * 1000)
+
+
+def replay(args: argparse.Namespace) -> None:
+    import asyncio
+    import os
+
+    from salon_client import SalonClientError
+    from salon_client.terminal import play
+
+    token = args.token or os.environ.get("SALON_TOKEN")
+    if not token:
+        sys.exit("salon: replay needs --token or SALON_TOKEN")
+    try:
+        asyncio.run(
+            play(
+                args.url,
+                token,
+                args.session,
+                args.speed,
+                parse_offset(args.start),
+                args.skip_silence,
+            )
+        )
+    except SalonClientError as exc:
+        sys.exit(f"salon: {exc.code}: {exc.message}")
+    except KeyboardInterrupt:
+        pass
 
 
 def serve(settings: Settings) -> None:
@@ -124,6 +171,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         settings = settings_from(args, ["data_dir", "database_url"])
         url = settings.resolved_database_url()
         upgrade(url) if args.db_command == "upgrade" else current(url)
+    elif args.command == "replay":
+        replay(args)
     elif args.command == "token":
         from salon.auth import mint_token
 

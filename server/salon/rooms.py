@@ -15,7 +15,7 @@ from salon.errors import SalonError, forbidden, not_found
 from salon.store import rooms as repo
 from salon.store.db import Database
 from salon.store.models import Membership, Room, utcnow
-from salon.store.users import upsert_user
+from salon.store.users import known_user, upsert_user
 
 log = logging.getLogger("salon.rooms")
 
@@ -208,7 +208,7 @@ class RoomService:
                 raise not_found("room")
             member = await repo.get_membership(session, room_id, user_id)
             if member is None:
-                await upsert_user(session, user_id, user_id, user_id.startswith("guest:"))
+                await known_user(session, user_id)
                 member = Membership(room_id=room_id, user_id=user_id, role=role)
                 session.add(member)
             await self._guard_last_host(session, room_id, member, role)
@@ -223,7 +223,7 @@ class RoomService:
         async with self._db.unit() as session:
             member = await repo.get_membership(session, room_id, user_id)
             if member is None:
-                await upsert_user(session, user_id, user_id, user_id.startswith("guest:"))
+                await known_user(session, user_id)
                 member = Membership(room_id=room_id, user_id=user_id, role="viewer")
                 session.add(member)
             await self._guard_last_host(session, room_id, member, None)

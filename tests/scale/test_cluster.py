@@ -69,10 +69,12 @@ async def test_killed_node_clients_reconnect_elsewhere_and_catch_up(tmp_path: Pa
                     await client.join(room)
                 acked = [await a.send_chat(room, f"a{i}") for i in range(20)]
 
+                # alice comes back after 3 s, so what bob says meanwhile is only catch-up.
+                a.sio.reconnection_delay, a.sio.randomization_factor = 3.0, 0.0
                 nodes[0].kill()
                 balancer.target = nodes[1].port
                 missed = [await b.send_chat(room, f"b{i}") for i in range(5)]
-                rejoined = await a.wait_for("client:rejoined", timeout=15)
+                rejoined = await a.wait_for("client:rejoined", timeout=30, include_past=True)
                 assert [m["body"] for m in rejoined["missed"]] == [m["body"] for m in missed]
 
                 left = await b.wait_for(

@@ -24,7 +24,12 @@ def routes(s: Services) -> list[Route]:
         return JSON({"ok": ready, "checks": checks}, status_code=200 if ready else 503)
 
     async def version(request: Request) -> Response:
-        return ok(version=__version__, protocol=PROTOCOL_VERSION, api="v1")
+        return ok(
+            version=__version__,
+            protocol=PROTOCOL_VERSION,
+            api="v1",
+            guests=s.settings.allow_guests,
+        )
 
     async def metrics(request: Request) -> Response:
         return Response(s.metrics.render(), media_type=CONTENT_TYPE)

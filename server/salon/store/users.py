@@ -19,6 +19,17 @@ async def upsert_user(session: AsyncSession, user_id: str, name: str, is_guest: 
     return user
 
 
+async def known_user(session: AsyncSession, user_id: str) -> User:
+    """The user row, made (named after the id) only if this person was never seen: granting
+    a role to someone must not rename them."""
+    user = await session.get(User, user_id)
+    if user is None:
+        user = User(id=user_id, name=user_id, is_guest=user_id.startswith("guest:"))
+        session.add(user)
+        await session.flush()
+    return user
+
+
 async def names_of(session: AsyncSession, user_ids: set[str]) -> dict[str, str]:
     if not user_ids:
         return {}

@@ -1,0 +1,225 @@
+"""Archive benchmark: chat ingest through the real service, and search latency over a large
+index (a million chat messages by default), on SQLite and on PostgreSQL.
+
+    python -m bench.archive [--messages 1000000] [--queries 200] [--backend sqlite|postgres]
+
+Ingest: ChatService.send in a loop for a few seconds (validation, sequence number, commit,
+broadcast to no one) — one durable commit per message, as a client's ack requires.
+Search: the index is filled directly (bulk insert of search entries with the same folded
+terms the server writes), then SearchService.search answers random one- and two-word queries
+from the vocabulary, as a signed-in member of the room.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import random
+import statistics
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import insert
+
+from salon.app import build_services
+from salon.auth import Identity
+from salon.config import Settings
+from salon.search import SearchQuery
+from salon.searchtext import index_terms
+from salon.services import Services
+from salon.store.migrate import upgrade
+from salon.store.models import Membership, Room
+from salon.store.search import SearchEntry
+from tests.support.services import PG_HOST, PG_PORT, PG_USER, _admin
+
+WORDS = [
+    f"{a}{b}"
+    for a in (
+        "cert",
+        "kube",
+        "node",
+        "rota",
+        "stag",
+        "db",
+        "dns",
+        "tls",
+        "vpn",
+        "log",
+        "cache",
+        "queue",
+        "build",
+        "test",
+        "deploy",
+    )
+    for b in (
+        "",
+        "s",
+        "ing",
+        "er",
+        "ed",
+        "ion",
+        "al",
+        "ive",
+        "ly",
+        "ness",
+        "ment",
+        "ful",
+        "less",
+        "able",
+        "ish",
+        "ist",
+        "ize",
+        "ify",
+        "ous",
+        "ward",
+    )
+]
+WORDS += [
+    "rotate",
+    "staging",
+    "certificate",
+    "bastion",
+    "secret",
+    "vault",
+    "ingress",
+    "für",
+    "größe",
+    "証明書",
+    "回転",
+    "naïve",
+    "café",
+]
+HOST = Identity("host", "Host")
+
+
+def sentence(rng: random.Random) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(rng.randint(6, 14)))
+
+
+async def fill(services: Services, count: int, rng: random.Random) -> float:
+    async with services.db.unit() as s:  # the host user exists since the ingest step
+        s.add(Room(id="benchroom", title="Bench", created_by="host"))
+        await s.flush()
+        s.add(Membership(room_id="benchroom", user_id="host", role="host"))
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    t0 = time.perf_counter()
+    for first in range(0, count, 20_000):
+        rows = []
+        for i in range(first, min(first + 20_000, count)):
+            body = sentence(rng)
+            rows.append(
+                {
+                    "kind": "chat",
+                    "ref": f"chat:{i}",
+                    "room_id": "benchroom",
+                    "session_id": None,
+                    "seq": i + 1,
+                    "at": start + timedelta(seconds=i),
+                    "title": "",
+                    "body": body,
+                    "title_terms": "",
+                    "terms": index_terms(body),
+                    "tags": "||",
+                    "people": "|host|",
+                    "answered": False,
+                    "author_id": "host",
+                }
+            )
+        async with services.db.unit() as s:
+            await s.execute(insert(SearchEntry), rows)
+    return time.perf_counter() - t0
+
+
+async def ingest(services: Services, seconds: float) -> float:
+    room = await services.rooms.create(HOST, {"title": "Ingest"})
+    sent, t0 = 0, time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        await services.chat.send(room.id, HOST, uuid.uuid4().hex, f"message {sent}")
+        sent += 1
+    return sent / (time.perf_counter() - t0)
+
+
+async def search(services: Services, queries: int, rng: random.Random) -> list[float]:
+    times = []
+    for i in range(queries):
+        q = rng.choice(WORDS) if i % 2 else f"{rng.choice(WORDS)} {rng.choice(WORDS)}"
+        t0 = time.perf_counter()
+        await services.extra["knowledge"].search.search(HOST, SearchQuery(q=q, room="benchroom"))
+        times.append((time.perf_counter() - t0) * 1000)
+    return times
+
+
+def percentiles(samples: list[float]) -> str:
+    ordered = sorted(samples)
+    p95 = ordered[max(0, int(len(ordered) * 0.95) - 1)]
+    return (
+        f"p50 {statistics.median(ordered):6.1f} ms   p95 {p95:6.1f} ms   max {ordered[-1]:6.1f} ms"
+    )
+
+
+async def run(url: str, args: argparse.Namespace) -> None:
+    await asyncio.to_thread(upgrade, url)
+    settings = Settings(
+        database_url=url,
+        secret="s" * 40,
+        data_dir=Path(tempfile.mkdtemp()),
+        chat_rate=1e9,
+        chat_burst=10**9,
+    )
+    services, _ = build_services(settings)
+    await services.db.start()
+    await services.bus.start()
+    await services.rooms.start()
+    try:
+        rng = random.Random(3)
+        name = url.split(":")[0]
+        rate = await ingest(services, args.ingest_seconds)
+        print(
+            f"[{name}] chat ingest through ChatService.send: {rate:,.0f} messages/s "
+            "(one durable commit each)"
+        )
+        took = await fill(services, args.messages, rng)
+        print(
+            f"[{name}] indexed {args.messages:,} chat messages in {took:.0f} s "
+            f"({args.messages / took:,.0f}/s bulk)"
+        )
+        await search(services, 10, rng)  # warm caches
+        print(
+            f"[{name}] search, {args.queries} queries of 1-2 words: "
+            f"{percentiles(await search(services, args.queries, rng))}"
+        )
+    finally:
+        await services.bus.stop()
+        await services.db.stop()
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--messages", type=int, default=1_000_000)
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--ingest-seconds", type=float, default=5.0)
+    parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
+    args = parser.parse_args()
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}, load average {os.getloadavg()[0]:.1f}"
+    )
+    if args.backend in ("sqlite", "both"):
+        path = Path(tempfile.mkdtemp(prefix="salon-archive-bench-")) / "salon.db"
+        await run(f"sqlite+aiosqlite:///{path}", args)
+    if args.backend in ("postgres", "both"):
+        name = f"salon_bench_{uuid.uuid4().hex[:8]}"
+        _admin(f'CREATE DATABASE "{name}"')
+        try:
+            await run(f"postgresql+asyncpg://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}", args)
+        finally:
+            _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

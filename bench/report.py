@@ -1,0 +1,374 @@
+"""Printing results (rich) and writing docs/benchmarks.md with its chart."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from bench.servers import BENCH_LIMITS
+from bench.workloads import LATENCY_TARGET_MS, TITLES
+
+SERVERS = ("salon", "peer")
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0%}"
+
+
+def _ratio(salon: float | None, peer: float | None) -> str:
+    if salon is None or peer is None or peer == 0:
+        return "-"
+    return f"{salon / peer:.2f}x"
+
+
+def step_rows(steps: list[dict[str, Any]]) -> list[list[str]]:
+    rows = []
+    for s in steps:
+        if "skipped" in s:
+            rows.append([str(s["rate"]), "skipped (server saturated at a lower rate)"] + [""] * 6)
+            continue
+        rows.append(
+            [
+                str(s.get("total_rate", s["rate"])),
+                f"{s['delivered']:.2%}",
+                _ms(s["p50_ms"]),
+                _ms(s["p99_ms"]),
+                _pct(s["server_cpu"]),
+                f"{_pct(s['gen_cpu_sum'])} (max {_pct(s['gen_cpu_max'])})",
+                _pct(s.get("other_cpu")),
+                f"{s['disconnects']} / {sum(s['errors'].values())}",
+            ]
+        )
+    return rows
+
+
+STEP_HEADER = [
+    "edits/s",
+    "delivered",
+    "p50 ms",
+    "p99 ms",
+    "server CPU",
+    "generator CPU",
+    "other CPU",
+    "disconnects / errors",
+]
+
+
+def sections(results: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]], str]]:
+    """(title, header, rows, note) for every table of the report."""
+    out = []
+    for key, per_server in results["workloads"].items():
+        number = int(key)
+        title = f"{number}. {TITLES[number]}"
+        for name, result in per_server.items():
+            if result["status"] != "ok":
+                out.append(
+                    (
+                        f"{title} — {name}",
+                        ["status"],
+                        [[f"{result['status']}: {result['reason']}"]],
+                        "",
+                    )
+                )
+                continue
+            out.extend(_sections_of(number, title, name, result))
+            if "profile" in result:
+                out.append(profile_section(title, name, result["profile"]))
+    summary = summary_rows(results)
+    if summary:
+        out.insert(
+            0,
+            (
+                "Summary — Salon beside the peer",
+                ["measure", "salon", "peer", "salon/peer", "target"],
+                summary,
+                "",
+            ),
+        )
+    return out
+
+
+def _sections_of(number: int, title: str, name: str, result: dict[str, Any]) -> list[Any]:
+    out: list[Any] = []
+    if number == 1:
+        for receivers, run in result["runs"].items():
+            note = (
+                f"highest sustained rate (100% delivered, p99 ≤ {LATENCY_TARGET_MS:.0f} ms): "
+                f"{run['sustained'] or 'none'}"
+            )
+            out.append(
+                (
+                    f"{title} — {name}, {receivers} receivers",
+                    STEP_HEADER,
+                    step_rows(run["steps"]),
+                    note,
+                )
+            )
+    elif number == 2:
+        header = ["total " + STEP_HEADER[0], *STEP_HEADER[1:]]
+        note = (
+            f"{result['writers']} writers, {result['readers']} readers; "
+            f"sustained total rate: {_total(result)}"
+        )
+        out.append((f"{title} — {name}", header, step_rows(result["steps"]), note))
+    elif number == 3:
+        header = ["messages/s", *STEP_HEADER[1:]]
+        note = (
+            f"{result['rooms']} rooms x {result['users_per_room']} members; "
+            "every member (sender included) times each message"
+        )
+        out.append((f"{title} — {name}", header, step_rows(result["steps"]), note))
+    elif number == 4:
+        rows = []
+        for phase, s in result["phases"].items():
+            rows.append(
+                [
+                    phase,
+                    f"{s['delivered']:.2%}",
+                    _ms(s["p50_ms"]),
+                    _ms(s["p99_ms"]),
+                    str(s.get("joins", 0)),
+                    _ms(s.get("join_p50_ms")),
+                    _ms(s.get("join_p99_ms")),
+                    _pct(s["server_cpu"]),
+                    _pct(s.get("other_cpu")),
+                ]
+            )
+        seeded = result["seeded"]
+        note = (
+            f"{result['typists']} typists x {result['typist_rate']:g} edits/s, "
+            f"{result['readers']} readers, joins {result['join_rate']:g}/s (each syncs "
+            f"{seeded['stored'] / 1000:.0f} kB built from {seeded['ops']} trace operations, "
+            "then leaves after 1 s); typists' p99 with/without joins: "
+            f"{_ratio(result['phases']['joining']['p99_ms'], result['phases']['quiet']['p99_ms'])}"
+        )
+        header = [
+            "phase",
+            "delivered",
+            "p50 ms",
+            "p99 ms",
+            "joins",
+            "join p50 ms",
+            "join p99 ms",
+            "server CPU",
+            "other CPU",
+        ]
+        out.append((f"{title} — {name}", header, rows, note))
+    elif number == 5:
+        rows = [
+            [
+                str(r["connections"]),
+                f"{r['baseline_kib'] / 1024:.1f}",
+                f"{r['rss_kib'] / 1024:.1f}",
+                f"{r['per_connection_kib']:.1f}",
+            ]
+            for r in result["rows"]
+        ]
+        header = ["connections", "baseline RSS MiB", "RSS MiB", "KiB per connection"]
+        out.append((f"{title} — {name}", header, rows, "idle synced clients of one document"))
+    return out
+
+
+def profile_section(title: str, name: str, profile: dict[str, Any]) -> Any:
+    rows = [[f"{share:.1%}", frame] for frame, share in profile.get("self", [])]
+    note = (
+        f"py-spy, {profile.get('samples', 0)} samples over the whole workload; "
+        f"collapsed stacks: {profile['file']}"
+    )
+    if "error" in profile:
+        rows, note = [["-", f"py-spy failed: {profile['error']}"]], ""
+    return (f"{title} — {name}: where the server spent its time", ["self", "function"], rows, note)
+
+
+def _total(result: dict[str, Any]) -> str:
+    rate = result.get("sustained")
+    return "none" if rate is None else str(rate * result["writers"])
+
+
+def summary_rows(results: dict[str, Any]) -> list[list[str]]:
+    w = results["workloads"]
+    rows: list[list[str]] = []
+
+    def ok(key: str, name: str) -> dict[str, Any] | None:
+        r = w.get(key, {}).get(name)
+        return r if r and r["status"] == "ok" else None
+
+    for receivers in ("100", "500"):
+        vals = [
+            (ok("1", n) or {}).get("runs", {}).get(receivers, {}).get("sustained") for n in SERVERS
+        ]
+        if any(v is not None for v in vals) or all(ok("1", n) for n in SERVERS):
+            target = "≥ 2x peer" if receivers == "100" else "≥ peer"
+            rows.append(
+                [
+                    f"fan-out, {receivers} receivers: sustained edits/s",
+                    *map(_num, vals),
+                    _ratio(*vals),
+                    target,
+                ]
+            )
+    light = []
+    for n in SERVERS:
+        steps = (ok("1", n) or {}).get("runs", {}).get("100", {}).get("steps", [])
+        light.append(next((s["p99_ms"] for s in steps if s["rate"] == 50 and "p99_ms" in s), None))
+    if any(v is not None for v in light):
+        rows.append(
+            [
+                "fan-out, 100 receivers, 50 edits/s: p99 ms",
+                *map(_ms, light),
+                _ratio(*light),
+                "≤ peer + 5 ms",
+            ]
+        )
+    ratios = [(ok("4", n) or {}).get("p99_ratio") for n in SERVERS]
+    if any(v is not None for v in ratios):
+        rows.append(
+            [
+                "joins: typists' p99 with / without joins",
+                *(f"{v:.2f}" if v else "-" for v in ratios),
+                "",
+                "≤ 2",
+            ]
+        )
+    for count in ("1000", "5000"):
+        vals = []
+        for n in SERVERS:
+            found = [
+                r["per_connection_kib"]
+                for r in (ok("5", n) or {}).get("rows", [])
+                if str(r["connections"]) == count
+            ]
+            vals.append(found[0] if found else None)
+        if any(v is not None for v in vals):
+            rows.append(
+                [
+                    f"idle memory at {count} connections: KiB each",
+                    *map(_num, vals),
+                    _ratio(*vals),
+                    "≤ 20 KiB",
+                ]
+            )
+    return rows
+
+
+def _num(value: float | None) -> str:
+    return "-" if value is None else f"{value:g}"
+
+
+def print_tables(results: dict[str, Any], console: Console) -> None:
+    for title, header, rows, note in sections(results):
+        table = Table(title=title, caption=note or None, title_justify="left")
+        for column in header:
+            table.add_column(column)
+        for row in rows:
+            table.add_row(*row)
+        console.print(table)
+
+
+def conditions_lines(results: dict[str, Any]) -> list[str]:
+    c, o = results["conditions"], results["options"]
+    packages = ", ".join(f"{k} {v}" for k, v in c["packages"].items())
+    return [
+        f"- Date: {c['date']}; command: `{o['command']}`",
+        f"- Machine: {c['nproc']} CPUs ({c['cpu']}), {c['os']}; "
+        f"load average at start {c['loadavg_at_start']}",
+        f"- Python {c['python']}, Node {c['node']}; {packages}",
+        f"- Salon under test: {c.get('salon_source', 'installed package')}",
+        f"- Pinning: server on CPU {o['server_cpus'] or 'any'}, "
+        f"load generators on CPU {o['gen_cpus'] or 'any'}",
+        f"- Each step: {o['duration']:g} s of load after an unmeasured warm-up, then "
+        f"{o['drain']:g} s to drain; latency = edit sent → receipt at each receiver, per edit "
+        "(from the Yjs clock of each token in what arrives)",
+        "- Load generator: Node; writers and joiners use socket.io-client + yjs, receivers a "
+        "minimal Socket.IO client on `ws` (bench/loadgen); one process per ≤ 250 receivers; "
+        "'generator CPU' is the sum over its processes in cores (max = the busiest process; "
+        "100% would mean saturated); 'other CPU' is what the rest of the machine used meanwhile "
+        "(other processes on a shared host), in cores: large values mean noisy numbers",
+        "- Salon runs with its defaults (SQLite archive, in-process bus, "
+        "WebSocket compression off) except the abuse limits, lifted because all load comes from "
+        "one address and one user ("
+        + ", ".join(f"{k}={v}" for k, v in BENCH_LIMITS.items())
+        + "); "
+        "the peer is the npm y-socket.io server (bench/peer), no persistence",
+    ]
+
+
+def write_markdown(results: dict[str, Any], path: Path, chart: Path | None) -> None:
+    lines = [
+        "# Benchmarks",
+        "",
+        "Generated by `python -m bench` (see bench/README.md). "
+        "Numbers are from one run on the machine below; rerun to compare.",
+        "",
+        "## Conditions",
+        "",
+        *conditions_lines(results),
+        "",
+    ]
+    if results["options"].get("notes"):
+        lines += [f"> {results['options']['notes']}", ""]
+    if chart is not None:
+        lines += [f"![Fan-out latency and delivery]({chart.name})", ""]
+    for title, header, rows, note in sections(results):
+        lines += [f"## {title}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        lines += [
+            "| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows
+        ]
+        lines += ["", note, ""] if note else [""]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines))
+
+
+def write_chart(results: dict[str, Any], path: Path) -> Path | None:
+    """p99 latency and delivered fraction against edit rate for the fan-out workload."""
+    fanout = results["workloads"].get("1", {})
+    series = []
+    for name, result in fanout.items():
+        if result["status"] != "ok":
+            continue
+        for receivers, run in result["runs"].items():
+            steps = [s for s in run["steps"] if "p99_ms" in s]
+            if steps:
+                series.append((f"{name}, {receivers} receivers", steps))
+    if not series:
+        return None
+    try:
+        import matplotlib
+    except ImportError:  # the chart needs the optional extra: pip install -e '.[bench]'
+        return None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (lat, dlv) = plt.subplots(1, 2, figsize=(11, 4.2))
+    for label, steps in series:
+        rates = [s["rate"] for s in steps]
+        style = "-o" if label.startswith("salon") else "--s"
+        lat.plot(rates, [s["p99_ms"] or float("nan") for s in steps], style, label=label)
+        dlv.plot(rates, [100 * s["delivered"] for s in steps], style, label=label)
+    lat.axhline(LATENCY_TARGET_MS, color="grey", linewidth=0.8, linestyle=":")
+    lat.set(
+        xlabel="edits/s (one writer)",
+        ylabel="p99 edit→receipt latency (ms)",
+        yscale="log",
+        title="Fan-out p99 latency",
+    )
+    dlv.set(xlabel="edits/s (one writer)", ylabel="delivered within the run (%)", title="Delivered")
+    lat.legend(fontsize=8)
+    c, o = results["conditions"], results["options"]
+    fig.suptitle(
+        f"{c['nproc']} CPUs ({c['cpu']}), Python {c['python']}, Node {c['node']}; "
+        f"{o['duration']:g} s per step; {c['date']}",
+        fontsize=9,
+    )
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path

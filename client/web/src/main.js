@@ -1,0 +1,137 @@
+// App shell: sign-in state, the shared connection, the header and the router.
+import { h, mount } from "./dom.js";
+import { auth, takeTokenFromLink, signOut } from "./auth.js";
+import { Connection } from "./conn.js";
+import { route, match, start, go } from "./router.js";
+import { describe } from "./errors.js";
+import { get } from "./api.js";
+import { toast } from "./toasts.js";
+import { signinView } from "./views/signin.js";
+import { lobbyView } from "./views/lobby.js";
+import { roomView } from "./views/room.js";
+import { searchView } from "./views/search.js";
+import { expertsView, expertView } from "./views/experts.js";
+import { replayView } from "./views/replay.js";
+
+const STATUS_TEXT = {
+  connecting: "Connecting…",
+  online: "Online",
+  reconnecting: "Reconnecting…",
+  offline: "Offline",
+  refused: "Refused",
+  closed: "Disconnected",
+};
+
+const app = {
+  conn: null,
+  server: null, // GET /api/v1: {version, protocol, api, guests}
+  connect() {
+    this.conn?.close();
+    this.conn = new Connection();
+    this.conn.addEventListener("status", () => showStatus());
+    this.conn.addEventListener("session", () => showWho());
+    this.conn.on("notification", (n) => notify(this.conn, n));
+    this.conn.addEventListener("refused", (e) => {
+      const code = e.detail.code;
+      if (["unauthenticated", "token_expired", "guests_disabled"].includes(code)) {
+        signOut();
+        this.conn?.close();
+        this.conn = null;
+        showWho();
+        go(`/signin?error=${encodeURIComponent(code)}&next=${encodeURIComponent(here())}`, {
+          replace: true,
+        });
+      }
+    });
+    showStatus();
+    return this.conn.ready();
+  },
+  signOut() {
+    signOut();
+    this.conn?.close();
+    this.conn = null;
+    showWho();
+    showStatus();
+    go("/signin");
+  },
+};
+
+// Notifications (an answer to my question, an accepted answer...) arrive on every connect
+// until acknowledged, wherever the person is in the app.
+const NOTICE = {
+  "question.answered": "Your question was answered",
+  "question.dismissed": "Your question was dismissed",
+  "answer.accepted": "Your answer was accepted",
+};
+
+function notify(conn, n) {
+  const detail = n.data?.reason ? `: ${n.data.reason}` : n.data?.body ? `: “${n.data.body}”` : "";
+  toast(`${NOTICE[n.kind] || "Notification"}${detail}`, { timeout: 12000 });
+  conn.request("notifications:ack", { ids: [n.id] }).catch(() => {});
+}
+
+const here = () => location.pathname + location.search;
+
+function showStatus() {
+  const el = document.getElementById("conn");
+  const status = app.conn?.status || "closed";
+  el.className = `conn ${status}`;
+  let text = STATUS_TEXT[status] || status;
+  if (status === "refused" && app.conn?.error) text = `Refused: ${describe(app.conn.error)}`;
+  if (status === "reconnecting" && app.conn?.attempt) text += ` (attempt ${app.conn.attempt})`;
+  el.textContent = app.conn ? text : "";
+  el.title = "Connection to the Salon server";
+}
+
+function showWho() {
+  const el = document.getElementById("who");
+  if (!auth.signedIn) return mount(el);
+  const name = auth.user?.name || auth.guestName || "signed in";
+  mount(
+    el,
+    h("span", { class: "name", text: auth.isGuest ? `${name} (guest)` : name }),
+    h("button", { type: "button", class: "link", onclick: () => app.signOut(), text: "Sign out" }),
+  );
+}
+
+route("/signin", signinView);
+route("/", lobbyView);
+route("/rooms/:roomId", roomView);
+route("/search", searchView);
+route("/experts", expertsView);
+route("/experts/:userId", expertView);
+route("/replay/:sessionId", replayView);
+
+let current = null;
+
+function render() {
+  const view = document.getElementById("view");
+  current?.destroy?.();
+  current = null;
+  const found = match(location.pathname);
+  if (!found) {
+    mount(view, h("h1", { text: "Not found" }), h("a", { href: "/", "data-link": true, text: "Back to the lobby" }));
+    return;
+  }
+  if (found.view !== signinView && !auth.signedIn) {
+    go(`/signin?next=${encodeURIComponent(here())}`, { replace: true });
+    return;
+  }
+  if (auth.signedIn && !app.conn) app.connect().catch(() => {});
+  const ctx = { app, params: found.params, query: new URLSearchParams(location.search) };
+  current = found.view(ctx);
+  mount(view, current.el);
+  for (const a of document.querySelectorAll("nav a")) {
+    const active = a.getAttribute("href") === location.pathname;
+    if (active) a.setAttribute("aria-current", "page");
+    else a.removeAttribute("aria-current");
+  }
+  view.focus({ preventScroll: true });
+}
+
+takeTokenFromLink();
+showWho();
+get("")
+  .then((info) => (app.server = info))
+  .catch(() => (app.server = { guests: false }))
+  .finally(() => start(render));

@@ -1,0 +1,71 @@
+"""/api/v1 Q&A for scripts, bots and experts answering after the session has ended."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from salon.api.common import endpoint, identity, ok, path, query
+from salon.api.sessions import body_with
+from salon.errors import SalonError
+from salon.knowledge import knowledge_of
+from salon.payloads import Payload
+from salon.qa_view import Accept, AnswerCreate, Ask, Vote
+from salon.services import Services
+
+
+class ListQuery(Payload):
+    sort: Literal["votes", "recent"] = "votes"
+
+
+def question_id(request: Request) -> int:
+    raw = path(request, "question_id")
+    if not raw.isdigit() or int(raw) < 1:
+        raise SalonError("bad_request", "question_id must be a positive integer")
+    return int(raw)
+
+
+def routes(s: Services) -> list[Route]:
+    qa = knowledge_of(s).qa
+
+    @endpoint
+    async def list_questions(request: Request) -> Response:
+        p = query(request, ListQuery)
+        found = await qa.questions(identity(request, s), path(request, "session_id"), p.sort)
+        return ok(questions=found)
+
+    @endpoint
+    async def ask(request: Request) -> Response:
+        who = identity(request, s)
+        p = await body_with(request, Ask, s, room_id=path(request, "room_id"))
+        return ok(201, question=await qa.ask(who, p.room_id, p.body, p.anonymous))
+
+    @endpoint
+    async def answer(request: Request) -> Response:
+        who = identity(request, s)
+        p = await body_with(request, AnswerCreate, s, question_id=question_id(request))
+        return ok(201, question=await qa.answer(who, p.question_id, p.body))
+
+    @endpoint
+    async def vote(request: Request) -> Response:
+        who = identity(request, s)
+        p = await body_with(request, Vote, s, question_id=question_id(request))
+        return ok(question=await qa.vote(who, p.question_id, p.on))
+
+    @endpoint
+    async def accept(request: Request) -> Response:
+        who = identity(request, s)
+        p = await body_with(request, Accept, s, question_id=question_id(request))
+        return ok(question=await qa.accept(who, p.question_id, p.answer_id))
+
+    one = "/api/v1/questions/{question_id}"
+    return [
+        Route("/api/v1/sessions/{session_id}/questions", list_questions, methods=["GET"]),
+        Route("/api/v1/rooms/{room_id}/questions", ask, methods=["POST"]),
+        Route(one + "/answers", answer, methods=["POST"]),
+        Route(one + "/vote", vote, methods=["POST"]),
+        Route(one + "/accept", accept, methods=["POST"]),
+    ]

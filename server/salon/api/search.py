@@ -1,0 +1,23 @@
+"""/api/v1/search: one query across questions, answers, chat, documents and sessions."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from salon.api.common import endpoint, identity, ok, query
+from salon.knowledge import knowledge_of
+from salon.search import SearchQuery
+from salon.services import Services
+
+
+def routes(s: Services) -> list[Route]:
+    k = knowledge_of(s)
+
+    @endpoint
+    async def search(request: Request) -> Response:
+        who = identity(request, s)
+        return ok(**await k.search.search(who, query(request, SearchQuery)))
+
+    return [Route("/api/v1/search", search, methods=["GET"])]

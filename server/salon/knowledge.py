@@ -1,0 +1,85 @@
+"""Wires the knowledge features (sessions, timeline, Q&A, search, recognition, exports) into
+one node's services, and hooks them to chat, presence and role changes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from salon.docs.service import DocumentService
+from salon.documents_port import DocumentsAdapter
+from salon.experts import ExpertService
+from salon.exports import ExportService
+from salon.live import LiveSessions
+from salon.notifications import NotificationService
+from salon.notifier import Notifier
+from salon.qa import QAService
+from salon.ratelimit import RateLimiter
+from salon.recorder import Recorder
+from salon.search import SearchService
+from salon.services import Services
+from salon.sessions import DocumentsPort, SessionService
+from salon.timeline import Timeline
+
+
+@dataclass(frozen=True, slots=True)
+class Knowledge:
+    timeline: Timeline
+    recorder: Recorder
+    sessions: SessionService
+    qa: QAService
+    search: SearchService
+    experts: ExpertService
+    exports: ExportService
+    notifications: NotificationService
+
+
+def install(services: Services, notifier: Notifier) -> Knowledge:
+    """Build the features and register them in ``services.extra``:
+    ``timeline`` (record/current_session, for other features to log events),
+    ``documents_port`` (the DocumentsPort over ``documents``, when that feature is there),
+    ``recorder`` (found lazily by the presence TimelineTap) and ``knowledge`` (all of
+    them, for the transport layers)."""
+
+    def documents() -> DocumentsPort | None:
+        port: Any = services.extra.get("documents_port")
+        return port  # type: ignore[no-any-return]
+
+    db = services.db
+    live = LiveSessions(db, services.bus)
+    services.lifecycle.append(live)
+    docs = services.extra.get("documents")
+    if isinstance(docs, DocumentService):
+        # The document log stamps each update with the room's live session from this map.
+        docs.manager.session_of = live.of
+        services.extra["documents_port"] = DocumentsAdapter(docs, live)
+    timeline = Timeline(db)
+    notifications = NotificationService(db, notifier)
+    sessions = SessionService(
+        db, services.rooms, notifier, timeline, services.presence, documents, live
+    )
+    settings = services.settings
+    # Questions, votes and answers share one bucket per person and room, sized like chat.
+    limiter = RateLimiter(settings.chat_rate, settings.chat_burst, "questions, votes and answers")
+    qa = QAService(db, services.rooms, notifier, notifications, documents, limiter)
+    recorder = Recorder(db, timeline)
+    knowledge = Knowledge(
+        timeline=timeline,
+        recorder=recorder,
+        sessions=sessions,
+        qa=qa,
+        search=SearchService(db),
+        experts=ExpertService(db),
+        exports=ExportService(db, sessions, qa, timeline),
+        notifications=notifications,
+    )
+    services.chat.current_session = timeline.current_session
+    services.chat.record = recorder.on_chat
+    services.rooms.on_member_change(recorder.on_member_change)
+    services.extra.update(timeline=timeline, recorder=recorder, knowledge=knowledge)
+    return knowledge
+
+
+def knowledge_of(services: Services) -> Knowledge:
+    found: Knowledge = services.extra["knowledge"]
+    return found

@@ -1,0 +1,88 @@
+"""session:* and notifications:* events: thin wrappers over the session service."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+from pydantic import Field
+
+from salon.knowledge import knowledge_of
+from salon.payloads import Id, Payload
+from salon.realtime.hub import Ack, Client, Hub
+from salon.rooms import at_least
+from salon.services import Services
+from salon.sessions import SessionCreate, SessionRef, SessionUpdate
+
+log = logging.getLogger("salon.realtime.sessions")
+
+
+class RoomSessions(Payload):
+    room_id: Id
+
+
+class NotificationAck(Payload):
+    ids: Annotated[list[Annotated[int, Field(ge=1)]], Field(max_length=500)]
+
+
+class TimelinePage(Payload):
+    session_id: Id
+    after: Annotated[int, Field(ge=0)] = 0
+    limit: Annotated[int, Field(ge=1, le=1000)] = 200
+
+
+def register(hub: Hub, s: Services) -> None:
+    k = knowledge_of(s)
+
+    async def connected(client: Client) -> None:
+        # Whatever happened while this person was away (answers, dismissals) arrives now;
+        # if that fails the connection still stands, and the next connect tries again.
+        try:
+            await k.notifications.deliver(client.identity.user_id)
+        except Exception:
+            log.exception("delivering notifications to %s failed", client.identity.user_id)
+
+    async def schedule(client: Client, p: SessionCreate) -> Ack:
+        return {"session": await k.sessions.schedule(client.identity, p)}
+
+    async def update(client: Client, p: SessionUpdate) -> Ack:
+        return {"session": await k.sessions.update(client.identity, p)}
+
+    async def start(client: Client, p: SessionRef) -> Ack:
+        return {"session": await k.sessions.start(client.identity, p.session_id)}
+
+    async def end(client: Client, p: SessionRef) -> Ack:
+        return {"session": await k.sessions.end(client.identity, p.session_id)}
+
+    async def get(client: Client, p: SessionRef) -> Ack:
+        return {"session": await k.sessions.get(client.identity, p.session_id)}
+
+    async def in_room(client: Client, p: RoomSessions) -> Ack:
+        return {"sessions": await k.sessions.in_room(client.identity, p.room_id)}
+
+    async def current(client: Client, p: RoomSessions) -> Ack:
+        live = await k.sessions.current(client.identity, p.room_id)
+        questions = await k.qa.questions(client.identity, live["id"], "votes") if live else []
+        return {"session": live, "questions": questions}
+
+    async def timeline(client: Client, p: TimelinePage) -> Ack:
+        rec, role = await k.sessions.role_in(client.identity, p.session_id)
+        host = at_least(role, "host")
+        events, after = await k.timeline.page(
+            rec.id, client.identity.user_id, host, p.after, p.limit
+        )
+        return {"events": events, "next_after": after}
+
+    async def ack(client: Client, p: NotificationAck) -> Ack:
+        return {"acknowledged": await k.notifications.ack(client.identity.user_id, list(p.ids))}
+
+    hub.on_connect.append(connected)
+    hub.handle("session:schedule", SessionCreate, schedule)
+    hub.handle("session:update", SessionUpdate, update)
+    hub.handle("session:start", SessionRef, start)
+    hub.handle("session:end", SessionRef, end)
+    hub.handle("session:get", SessionRef, get)
+    hub.handle("session:list", RoomSessions, in_room)
+    hub.handle("session:current", RoomSessions, current)
+    hub.handle("session:timeline", TimelinePage, timeline)
+    hub.handle("notifications:ack", NotificationAck, ack)

@@ -1,0 +1,54 @@
+"""Queries replay needs: a session's whole visible timeline and the document log of its room."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from salon.store.documents import Document, DocUpdate
+from salon.store.sessions import TimelineEvent
+
+
+async def timeline(session: AsyncSession, session_id: str) -> Sequence[TimelineEvent]:
+    rows = await session.scalars(
+        select(TimelineEvent)
+        .where(TimelineEvent.session_id == session_id)
+        .order_by(TimelineEvent.seq)
+    )
+    return rows.all()
+
+
+async def documents(session: AsyncSession, room_id: str) -> Sequence[Document]:
+    # Deleted documents are left out, as the live room shows them after the deletion.
+    rows = await session.scalars(
+        select(Document)
+        .where(Document.room_id == room_id, Document.deleted_at.is_(None))
+        .order_by(Document.created_at)
+    )
+    return rows.all()
+
+
+async def update_index(
+    session: AsyncSession, document_ids: Sequence[str], start: datetime, end: datetime
+) -> list[tuple[int, str, datetime]]:
+    """(id, document id, time) of every logged update in [start, end], in log order."""
+    if not document_ids:
+        return []
+    rows = await session.execute(
+        select(DocUpdate.id, DocUpdate.document_id, DocUpdate.created_at)
+        .where(
+            DocUpdate.document_id.in_(document_ids),
+            DocUpdate.created_at >= start,
+            DocUpdate.created_at <= end,
+        )
+        .order_by(DocUpdate.id)
+    )
+    return [(r[0], r[1], r[2]) for r in rows]
+
+
+async def update_data(session: AsyncSession, ids: Sequence[int]) -> dict[int, bytes]:
+    rows = await session.execute(select(DocUpdate.id, DocUpdate.data).where(DocUpdate.id.in_(ids)))
+    return {r[0]: r[1] for r in rows}

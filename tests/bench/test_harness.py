@@ -1,0 +1,76 @@
+"""The benchmark harness works end to end: a short run of the Node load generator against the
+y-socket.io peer delivers every edit to every receiver, and the report renders.
+No timed assertions: latency numbers are printed by ``python -m bench``, never tested."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bench import report
+from bench.loadgen import Fleet, combine, node_modules_present
+from bench.servers import BENCH_DIR, Peer
+from bench.workloads import doc_worker, sustained
+
+
+def require_node_modules() -> None:
+    missing = []
+    if shutil.which("node") is None:
+        missing.append("node is not on PATH")
+    if not node_modules_present():
+        missing.append("bench/loadgen/node_modules is missing (npm ci in bench/loadgen)")
+    if not (BENCH_DIR / "peer" / "node_modules" / "y-socket.io").is_dir():
+        missing.append("bench/peer/node_modules is missing (npm ci in bench/peer)")
+    if not missing:
+        return
+    reason = "; ".join(missing)
+    if os.environ.get("SALON_REQUIRE_SERVICES") == "1":
+        pytest.fail(f"SALON_REQUIRE_SERVICES=1 but {reason}")
+    pytest.skip(reason)
+
+
+@pytest.mark.node
+async def test_loadgen_delivers_every_edit_against_the_peer(tmp_path: Path) -> None:
+    require_node_modules()
+    receivers = 20
+    with Peer(None, tmp_path) as peer:
+        namespace = peer.doc_namespace("harness")
+        async with Fleet(None, tmp_path / "loadgen.log") as fleet:
+            await fleet.add(
+                [
+                    doc_worker(peer, namespace, writers=1),
+                    doc_worker(peer, namespace, receivers=receivers),
+                ],
+                within=60,
+            )
+            reports = await fleet.phase(2.0, 1.0, [50.0, 0.0], server=peer, lead=0.5)
+    result = combine(reports, receivers)
+    assert result.sent > 0
+    assert result.received == result.expected == result.sent * receivers
+    assert result.latency.n == result.received
+    assert result.dups == 0 and result.disconnects == 0
+    summary = result.summary()
+    step = {"rate": 50, **summary}
+    assert sustained([step]) in (None, 50)  # depends on the machine; only the shape is checked
+
+    results = {
+        "conditions": {
+            "date": "-", "nproc": 1, "cpu": "-", "python": "-", "node": "-", "os": "-",
+            "loadavg_at_start": "-", "packages": {},
+        },
+        "options": {
+            "command": "test", "duration": 2.0, "drain": 1.0, "server_cpus": None,
+            "gen_cpus": None, "notes": "",
+        },
+        "workloads": {
+            "1": {"peer": {"status": "ok", "runs": {"100": {"steps": [step], "sustained": None}}}},
+            "6": {"salon": {"status": "unavailable", "reason": "not on main"}},
+        },
+    }  # fmt: skip
+    out = tmp_path / "benchmarks.md"
+    report.write_markdown(results, out, report.write_chart(results, out.with_suffix(".png")))
+    text = out.read_text()
+    assert "Document fan-out" in text and "unavailable: not on main" in text
