@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 import socketio
@@ -103,3 +104,18 @@ async def test_archived_room_documents_are_read_only(server: ServerProcess, host
     assert host.text(room) == "final notes"
     r = host.call("POST", f"/rooms/{room}/documents", json={"name": "more"})
     assert r.json()["error"]["code"] == "room_archived"
+
+
+async def test_refusal_carries_the_error_code(server: ServerProcess, host: Api) -> None:
+    room = host.create_room()
+    ns = f"/yjs|{room}/notes"
+    refused: list[Any] = []
+    raw = socketio.AsyncClient(reconnection=False)
+    raw.on("connect_error", refused.append, namespace=ns)
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        await raw.connect(
+            server.url, namespaces=[ns], auth={"token": "bad"}, transports=["websocket"],
+            wait_timeout=3,
+        )  # fmt: skip
+    assert refused, "no connect_error"
+    assert refused[0]["data"] == {"code": "unauthenticated", "message": "the token is not valid"}

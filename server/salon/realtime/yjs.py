@@ -19,7 +19,7 @@ from salon.docs.room import Author, Client, DocRoom
 from salon.docs.service import DocumentService
 from salon.errors import SalonError
 from salon.ratelimit import Throttle
-from salon.realtime.hub import Hub, check_protocol
+from salon.realtime.hub import Hub, check_protocol, client_address
 from salon.services import Services
 
 log = logging.getLogger("salon.realtime.yjs")
@@ -78,6 +78,13 @@ class YjsHandlers:
         self._last_resync: dict[str, float] = {}
         self._resync_due: set[str] = set()
         settings = s.settings
+        # Document namespaces get the same per-address connection limit as "/".
+        self._connects = Throttle(
+            settings.connect_rate,
+            settings.connect_burst,
+            "connection attempts",
+            ban=settings.ban_seconds,
+        )
         self._events = Throttle(
             settings.doc_event_rate,
             settings.doc_event_burst,
@@ -108,6 +115,7 @@ class YjsHandlers:
 
     async def connect(self, namespace: str, sid: str, environ: Any, auth: Any = None) -> None:
         try:
+            self._connects.check(client_address(environ))
             room_id, name = parse_namespace(namespace)
             check_protocol(auth)
             who = self.s.auth.from_handshake(auth)
@@ -115,7 +123,9 @@ class YjsHandlers:
             role = await self.documents.live_role(room_id, role)
             room = await self.documents.open(room_id, name, who, role)
         except SalonError as exc:
-            raise socketio.exceptions.ConnectionRefusedError(exc.to_dict()["error"]) from None
+            # Same shape as "/": err.message is text, err.data = {code, message}.
+            error = exc.to_dict()["error"]
+            raise socketio.exceptions.ConnectionRefusedError(exc.message, error) from None
         room.join(Client(sid, namespace, who.user_id, role))
         self.rooms_by_sid[sid] = room
         # The CONNECT packet is sent after this handler returns; sync must follow it.
