@@ -53,6 +53,7 @@ class DocumentClient:
         self._sent.set()
         self._sender: asyncio.Task[None] | None = None
         self._applying_remote = False
+        self._closed = False
         self._doc_sub = self.doc.observe(self._on_local_update)
         self._aw_sub = self.awareness.observe(self._on_awareness_change)
         self._register()
@@ -61,17 +62,24 @@ class DocumentClient:
 
     async def connect(self, within: float = 10.0) -> DocumentClient:
         self._sender = asyncio.create_task(self._send_loop())
-        await self.sio.connect(
-            self.url,
-            namespaces=[self.namespace],
-            auth=self.auth,
-            transports=["websocket"],
-            wait_timeout=within,
-        )
-        await asyncio.wait_for(self._synced.wait(), within)
+        try:
+            await self.sio.connect(
+                self.url,
+                namespaces=[self.namespace],
+                auth=self.auth,
+                transports=["websocket"],
+                wait_timeout=within,
+            )
+            await asyncio.wait_for(self._synced.wait(), within)
+        except BaseException:
+            await self.close()  # a refused or stalled connection leaves nothing running
+            raise
         return self
 
     async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
         with contextlib.suppress(Exception):
             await self.flushed(within=2.0)
         if self._sender is not None:
@@ -100,7 +108,8 @@ class DocumentClient:
         await asyncio.wait_for(self._sent.wait(), within)
 
     def text(self, field: str = "content") -> pycrdt.Text:
-        return self.doc.get(field, type=pycrdt.Text)
+        text: pycrdt.Text = self.doc.get(field, type=pycrdt.Text)
+        return text
 
     # --- protocol --------------------------------------------------------------------------
 

@@ -101,6 +101,12 @@ class Settings(BaseSettings):
     doc_snapshot_every: int = Field(
         200, description="Log rows after which a document gets a new snapshot."
     )
+    doc_event_rate: float = Field(
+        200.0, description="Document messages per second allowed per document socket."
+    )
+    doc_event_burst: int = Field(
+        1000, description="Document messages a document socket may send in a burst."
+    )
 
     def resolved_database_url(self) -> str:
         if self.database_url:

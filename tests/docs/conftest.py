@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -35,3 +36,19 @@ def durable_server(tmp_path: Path, backend: str) -> Iterator[ServerProcess]:
         proc.start()
         stack.callback(proc.stop)
         yield proc
+
+
+@pytest.fixture
+def make_server(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
+    """Start private SQLite servers with particular settings; stopped after the test."""
+    started: list[ServerProcess] = []
+
+    def make(**settings: Any) -> ServerProcess:
+        proc = ServerProcess(tmp_path / f"data{len(started)}", **settings)
+        proc.start()
+        started.append(proc)
+        return proc
+
+    yield make
+    for proc in started:
+        proc.stop()

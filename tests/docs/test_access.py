@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 import socketio
@@ -76,9 +77,13 @@ async def test_demoted_member_can_no_longer_edit(server: ServerProcess, host: Ap
     host.grant(room, "pat", "participant")
     pat = await DocumentClient(server.url, room, "notes", token=server.token("pat")).connect()
     host.grant(room, "pat", "viewer")
-    await asyncio.sleep(0.3)
-    pat.text().insert(0, "late edit")
-    await eventually(lambda: any(e["code"] == "forbidden" for e in pat.errors))
+    # The role change reaches the document socket over the bus; keep trying until it has.
+    for _ in range(50):
+        pat.text().insert(0, "x")
+        await asyncio.sleep(0.1)
+        if any(e["code"] == "forbidden" for e in pat.errors):
+            break
+    assert any(e["code"] == "forbidden" for e in pat.errors)
     await pat.close()
 
 
@@ -99,3 +104,18 @@ async def test_archived_room_documents_are_read_only(server: ServerProcess, host
     assert host.text(room) == "final notes"
     r = host.call("POST", f"/rooms/{room}/documents", json={"name": "more"})
     assert r.json()["error"]["code"] == "room_archived"
+
+
+async def test_refusal_carries_the_error_code(server: ServerProcess, host: Api) -> None:
+    room = host.create_room()
+    ns = f"/yjs|{room}/notes"
+    refused: list[Any] = []
+    raw = socketio.AsyncClient(reconnection=False)
+    raw.on("connect_error", refused.append, namespace=ns)
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        await raw.connect(
+            server.url, namespaces=[ns], auth={"token": "bad"}, transports=["websocket"],
+            wait_timeout=3,
+        )  # fmt: skip
+    assert refused, "no connect_error"
+    assert refused[0]["data"] == {"code": "unauthenticated", "message": "the token is not valid"}

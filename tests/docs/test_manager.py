@@ -16,6 +16,7 @@ from salon.docs.room import Author, Client
 from salon.store import documents as repo
 from salon.store.db import Database
 from tests.docs.dbutil import archive
+from tests.docs.helpers import eventually
 
 
 class RecordingTransport:
@@ -82,7 +83,7 @@ async def test_one_window_is_merged_and_nobody_gets_their_own_edit(db: Database)
         room.join(Client(sid, "/ns", sid, "participant"))
     room.apply(edit("A"), Author("a"), "a")
     room.apply(edit("B"), Author("b"), "b")
-    await asyncio.sleep(0.1)
+    await eventually(lambda: len(transport.sent) >= 3)  # one broadcast + one per sender
     updates = [s for s in transport.sent if s[1] == "sync-update"]
     broadcast = [s for s in updates if s[4] is None]
     assert len(broadcast) == 1 and set(broadcast[0][3]) == {"a", "b"}
@@ -99,7 +100,8 @@ async def test_single_sender_is_skipped_without_extra_sends(db: Database) -> Non
     room.join(Client("a", "/ns", "a", "participant"))
     room.apply(edit("x"), Author("a"), "a")
     room.apply(edit("y"), Author("a"), "a")
-    await asyncio.sleep(0.1)
+    await eventually(lambda: len(transport.sent) >= 1)
+    await asyncio.sleep(0.05)  # and nothing more follows
     assert [(s[1], s[3], s[4]) for s in transport.sent] == [("sync-update", ("a",), None)]
     await manager.stop()
 
@@ -151,4 +153,35 @@ async def test_updates_are_stamped_with_the_live_session(db: Database) -> None:
     async with db.read() as session:
         rows = await repo.updates_after(session, doc_id, 0)
     assert [(r.user_id, r.session_id) for r in rows] == [("ana", "sess1")]
+    await manager.stop()
+
+
+async def test_server_side_append_reaches_clients_and_log(db: Database) -> None:
+    from salon.docs.service import DocumentService
+
+    class Roles:
+        async def role_of(self, room_id: str, identity: object) -> str:
+            return "host"
+
+        async def is_archived(self, room_id: str) -> bool:
+            return False
+
+    manager, transport = await started(db)
+    service = DocumentService(db, Roles(), manager, manager.limits)
+    await service.append_text(
+        "room1", "Session notes", "Q: ü? A: yes 🙂\n", Author(None), create=True
+    )
+    await service.append_text("room1", "Session notes", "next\n", Author("ana"))
+    document = await service.get("room1", "Session notes")
+    room = manager.rooms[document.id]
+    room.join(Client("s", "/ns", "bob", "viewer"))
+    await service.append_text("room1", "Session notes", "live", Author("ana"))
+    await eventually(lambda: len(transport.sent) >= 1)
+    assert str(room.doc.get("content", type=pycrdt.Text)) == "Q: ü? A: yes 🙂\nnext\nlive"
+    assert [s[1] for s in transport.sent] == ["sync-update"]
+    await service.flush()
+    async with db.read() as session:
+        rows = await repo.updates_after(session, document.id, 0)
+    # consecutive updates of one author in one write batch may share a row
+    assert rows[0].user_id is None and {r.user_id for r in rows[1:]} == {"ana"}
     await manager.stop()

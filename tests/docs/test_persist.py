@@ -136,3 +136,31 @@ async def test_failed_write_is_retried_in_order(db: Database, tmp_path: Path) ->
     await writer._write_all()
     assert writer.is_persisted(doc_id)
     assert text_of((await load_state(db, doc_id)).state) == "xyz"
+
+
+async def test_old_snapshots_are_pruned_and_history_still_rebuilds(db: Database) -> None:
+    from salon.docs import persist
+
+    doc_id = await new_document(db)
+    typist = Typist()
+    ids = []
+    for update in typist.type("x" * (persist.SNAPSHOTS_KEPT + 5)):
+        async with db.unit() as session:
+            await repo.append_updates(
+                session,
+                [
+                    {
+                        "document_id": doc_id,
+                        "data": update,
+                        "user_id": "ana",
+                        "session_id": None,
+                        "created_at": utcnow(),
+                    }
+                ],
+            )
+        assert await write_snapshot(db, doc_id)
+    async with db.read() as session:
+        snapshots = await repo.list_snapshots(session, doc_id)
+        ids = [r.id for r in await repo.updates_after(session, doc_id, 0)]
+    assert len(snapshots) == persist.SNAPSHOTS_KEPT
+    assert text_of((await load_state(db, doc_id, ids[1])).state) == "xx"  # older than any kept

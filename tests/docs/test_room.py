@@ -148,3 +148,55 @@ def test_size_estimate_is_remeasured_before_refusing() -> None:
     text += "still fits"
     room.apply(doc.get_update(before), Author("ana"))
     assert content(room) == "still fits"
+
+
+def test_update_with_missing_dependencies_is_refused_and_not_kept() -> None:
+    room, applied = make_room()
+    author: pycrdt.Doc[Any] = pycrdt.Doc()
+    text = author.get("content", type=pycrdt.Text)
+    updates = []
+    for word in ("one", "two", "three"):
+        before = author.get_state()
+        text += word
+        updates.append(author.get_update(before))
+    room.apply(updates[0], Author("ana"))
+    with pytest.raises(SalonError) as info:
+        room.apply(updates[2], Author("ana"))  # "two" never arrived
+    assert info.value.code == "bad_request"
+    room.apply(updates[1], Author("ana"))  # filling the gap must not resurrect "three"
+    assert content(room) == "onetwo"
+    assert len(applied) == 2
+    room.apply(updates[2], Author("ana"))  # now its dependencies are there
+    assert content(room) == "onetwothree"
+
+
+def test_an_edit_cannot_carry_another_users_client_id() -> None:
+    room, _ = make_room()
+    ana = Client("s1", "/ns", "ana", "participant")
+    eve = Client("s2", "/ns", "eve", "participant")
+    ana_doc: pycrdt.Doc[Any] = pycrdt.Doc()
+    ana_doc.get("content", type=pycrdt.Text).insert(0, "ana's")
+    room.apply_edit(ana, ana_doc.get_update())
+    before = ana_doc.get_state()
+    ana_doc.get("content", type=pycrdt.Text).insert(0, "forged ")
+    with pytest.raises(SalonError) as info:
+        room.apply_edit(eve, ana_doc.get_update(before))  # eve replays under ana's clientID
+    assert info.value.code == "forbidden"
+    assert content(room) == "ana's"
+    ana_again = Client("s3", "/ns", "ana", "participant")  # ana reconnected: same clientID
+    room.apply_edit(ana_again, ana_doc.get_update(before))
+    assert content(room) == "forged ana's"
+
+
+def test_an_edit_with_new_structs_of_several_clients_is_refused() -> None:
+    room, _ = make_room()
+    a: pycrdt.Doc[Any] = pycrdt.Doc()
+    b: pycrdt.Doc[Any] = pycrdt.Doc()
+    a.get("content", type=pycrdt.Text).insert(0, "a")
+    b.get("content", type=pycrdt.Text).insert(0, "b")
+    both = pycrdt.merge_updates(a.get_update(), b.get_update())
+    with pytest.raises(SalonError):
+        room.apply_edit(Client("s", "/ns", "eve", "participant"), both)
+    room.apply(a.get_update(), Author("ana"))  # the server knows a's part already:
+    room.apply_edit(Client("s", "/ns", "bob", "participant"), both)  # only b's is new
+    assert sorted(content(room)) == ["a", "b"]

@@ -127,11 +127,16 @@ def replace_text(ytext: pycrdt.Text, target: str) -> None:
     """Turn ``ytext`` into ``target`` with minimal edits, so concurrent work elsewhere survives."""
     current = str(ytext)
     ops = difflib.SequenceMatcher(a=current, b=target, autojunk=False).get_opcodes()
-    for tag, i1, i2, j1, j2 in reversed(ops):  # back to front: earlier indexes stay valid
+
+    def offset(index: int) -> int:
+        # pycrdt indexes text in UTF-8 bytes, difflib in characters.
+        return len(current[:index].encode())
+
+    for tag, i1, i2, j1, j2 in reversed(ops):  # back to front: earlier offsets stay valid
         if tag in ("replace", "delete"):
-            del ytext[i1:i2]
+            del ytext[offset(i1) : offset(i2)]
         if tag in ("replace", "insert"):
-            ytext.insert(i1, target[j1:j2])
+            ytext.insert(offset(i1), target[j1:j2])
 
 
 # --- Markdown ----------------------------------------------------------------------------------

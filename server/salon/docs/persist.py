@@ -105,6 +105,12 @@ class UpdateWriter:
         self._idle.clear()
         self._wake.set()
 
+    def lag(self) -> float:
+        """Seconds the oldest accepted, uncommitted update has been waiting."""
+        if not self._queue:
+            return 0.0
+        return max(0.0, (utcnow() - self._queue[0].created_at).total_seconds())
+
     def is_persisted(self, document_id: str) -> bool:
         return self._unwritten[document_id] == 0
 
@@ -200,6 +206,11 @@ class UpdateWriter:
             self._unwritten.pop(document_id, None)
 
 
+# Snapshots are a cache of the log: the recent ones keep loads cheap, thinned older ones
+# (one per 2,000 log rows) keep history and replay seeks cheap anywhere in a long session.
+SNAPSHOTS_KEPT = 10
+
+
 async def write_snapshot(db: Database, document_id: str) -> bool:
     """Merge the latest snapshot and the log after it into a new snapshot. False if no tail."""
     loaded = await load_state(db, document_id)
@@ -207,5 +218,7 @@ async def write_snapshot(db: Database, document_id: str) -> bool:
         return False
     async with db.unit() as session:
         await repo.add_snapshot(session, document_id, loaded.last_update, loaded.state, loaded.tail)
+        await session.flush()
+        await repo.prune_snapshots(session, document_id, SNAPSHOTS_KEPT)
     log.debug("snapshot of %s up to update %s", document_id, loaded.last_update.id)
     return True

@@ -89,6 +89,8 @@ class DocRoom:
         self._sender: str | None = None
         self._author = Author(None)
         self._replicated = False
+        # Yjs clientID -> user who first edited with it (a user's reconnects keep their id).
+        self._yjs_owner: dict[int, str] = {}
         self._subscription = doc.observe(self._observed)
 
     # --- clients ---------------------------------------------------------------------------
@@ -119,6 +121,35 @@ class DocRoom:
         except ValueError as exc:
             raise SalonError("bad_request", "malformed state vector") from exc
 
+    def apply_edit(self, client: Client, update: bytes) -> None:
+        """A live edit (``sync-update``): what is new in it is one Yjs client's, this user's.
+
+        A local Yjs transaction only creates structs under the editor's own clientID, right
+        after that client's previous ones; new structs under several clientIDs, under one
+        another user introduced, or leaving a gap are forged or corrupted. Parts the server
+        already has are ignored (a provider may forward a locally persisted copy). Sync
+        replies may carry other clients' changes legitimately and use ``apply``.
+        """
+        if not isinstance(update, bytes | bytearray | memoryview):
+            raise SalonError("bad_request", "a Yjs update must be binary")
+        update = bytes(update)
+        state = self.doc.get_state()
+        try:
+            new = pycrdt.get_update(update, state)
+        except Exception as exc:
+            raise SalonError("bad_request", "malformed Yjs update") from exc
+        first = _first_block(new)
+        if first is not None:
+            client_id, clock = first
+            owner = self._yjs_owner.setdefault(client_id, client.user_id)
+            if owner != client.user_id:
+                raise SalonError("forbidden", "that Yjs clientID belongs to another user")
+            if clock != _state_vector(state).get(client_id, 0):
+                raise SalonError(
+                    "bad_request", "update depends on changes the server does not have", resync=True
+                )
+        self.apply(update, Author(client.user_id), client.sid)
+
     def apply(self, update: bytes, author: Author, sender: str | None = None) -> None:
         """Validate and integrate one Yjs update; raise ``SalonError`` and change nothing if bad."""
         if not isinstance(update, bytes | bytearray | memoryview):
@@ -135,7 +166,10 @@ class DocRoom:
             raise SalonError("unavailable", "document is closing, reconnect")
         self._sender, self._author = sender, author
         try:
-            self.doc.apply_update(update)
+            # Integrate only what is new to us, as Yrs itself cuts it: a forged struct that
+            # reuses an id we already have never reaches integration (Yrs may otherwise fold
+            # it in silently, with no update event for anyone).
+            self.doc.apply_update(pycrdt.get_update(update, self.doc.get_state()))
         except BaseException as exc:
             if not isinstance(exc, Exception) and not _is_rust_panic(exc):
                 raise
@@ -144,6 +178,25 @@ class DocRoom:
             raise SalonError("bad_request", "malformed Yjs update") from exc
         finally:
             self._sender, self._author = None, Author(None)
+        if _has_structs(pycrdt.get_update(update, self.doc.get_state())):
+            self._drop_pending()
+            raise SalonError(
+                "bad_request", "update depends on changes the server does not have", resync=True
+            )
+
+    def _drop_pending(self) -> None:
+        """Forget structs Yrs parked as pending (their dependencies are missing).
+
+        Clients send changes in order and answer sync with everything the server lacks, so a
+        gap means a forged or corrupted update. Kept, it would integrate silently once a later
+        update filled the gap, changing the text without an update event anyone receives.
+        ``get_update`` does not encode pending structs, so a rebuild drops exactly those.
+        """
+        fresh: pycrdt.Doc[Any] = pycrdt.Doc()
+        fresh.apply_update(self.doc.get_update())
+        self.doc.unobserve(self._subscription)
+        self.doc = fresh
+        self._subscription = fresh.observe(self._observed)
 
     def apply_replicated(self, update: bytes) -> None:
         """An update another node already validated and logged: apply and fan out only."""
@@ -221,3 +274,47 @@ class DocRoom:
 def _is_rust_panic(exc: BaseException) -> bool:
     # pyo3 turns a Rust panic into PanicException, a BaseException that cannot be imported.
     return type(exc).__name__ == "PanicException"
+
+
+def _has_structs(update: bytes) -> bool:
+    # A v1 update starts with the number of clients that have structs in it.
+    return bool(update) and update[0] != 0
+
+
+def _varuints(data: bytes, count: int, pos: int = 0) -> tuple[list[int], int]:
+    """Read up to ``count`` varuints (fewer if the data ends); unreadable input is left for
+    pycrdt to refuse."""
+    values: list[int] = []
+    while len(values) < count and pos < len(data):
+        value, shift = 0, 0
+        while pos < len(data):
+            byte = data[pos]
+            pos += 1
+            value |= (byte & 0x7F) << shift
+            shift += 7
+            if byte < 0x80:
+                break
+        values.append(value)
+    return values, pos
+
+
+def _state_vector(sv: bytes) -> dict[int, int]:
+    (count,), pos = _varuints(sv, 1)
+    pairs, _ = _varuints(sv, 2 * count, pos)
+    return dict(zip(pairs[::2], pairs[1::2], strict=False))
+
+
+def _first_block(update: bytes) -> tuple[int, int] | None:
+    """(clientID, first clock) of the structs a v1 update carries; None: deletions only.
+
+    Reads just the header: varuint client count, then the first block's struct count,
+    clientID and clock. An update with structs of several clients is refused.
+    """
+    values, _ = _varuints(update, 4)
+    if not values or values[0] == 0:
+        return None
+    if values[0] != 1:
+        raise SalonError("bad_request", "an edit carries the changes of exactly one Yjs client")
+    if len(values) < 4:
+        raise SalonError("bad_request", "malformed Yjs update")
+    return values[2], values[3]

@@ -154,22 +154,41 @@ class DocumentService:
             document = await self._create_quietly(room_id, name, who.user_id)
         return await self.manager.open(document.id, room_id)
 
-    async def _create_quietly(self, room_id: str, name: str, user_id: str) -> Document:
+    async def _create_quietly(self, room_id: str, name: str, user_id: str | None) -> Document:
+        """The live document of that name, created if missing (races resolve to one row)."""
+        async with self.db.read() as session:
+            existing = await repo.get_document(session, room_id, name)
+        if existing is not None:
+            return existing
         try:
             async with self.db.unit() as session:
-                return await repo.add_document(session, room_id, name, user_id)
+                return await repo.add_document(session, room_id, name, user_id or "salon")
         except IntegrityError:
             return await self.get(room_id, name)  # a concurrent first connection made it
 
     async def edit(
-        self, room_id: str, name: str, change: Callable[[pycrdt.Doc[Any]], None], author: Author
+        self,
+        room_id: str,
+        name: str,
+        change: Callable[[pycrdt.Doc[Any]], None],
+        author: Author,
+        create: bool = False,
     ) -> None:
-        """Change a document from the server, through the same path as a client update."""
-        document = await self.get(room_id, name)
+        """Change a document from the server, through the same path as a client update.
+
+        ``create``: make the document first if the room has none of that name (e.g. the
+        session notes the first answered question is written into).
+        """
+        if create:
+            document = await self._create_quietly(room_id, check_name(name), author.user_id)
+        else:
+            document = await self.get(room_id, name)
         room = await self.manager.open(document.id, room_id)
         room.edit(change, author)
 
-    async def append_text(self, room_id: str, name: str, text: str, author: Author) -> None:
+    async def append_text(
+        self, room_id: str, name: str, text: str, author: Author, create: bool = False
+    ) -> None:
         """Append ``text`` to the document's main text (e.g. an answered question), on a
         line of its own."""
         field = self.limits.text_field
@@ -178,9 +197,10 @@ class DocumentService:
             ytext = doc.get(field, type=pycrdt.Text)
             current = str(ytext)
             separator = "\n" if current and not current.endswith("\n") else ""
+            # pycrdt lengths and offsets are both UTF-8 bytes
             ytext.insert(len(ytext), separator + text)
 
-        await self.edit(room_id, name, change, author)
+        await self.edit(room_id, name, change, author, create)
 
     async def flush(self) -> None:
         """Wait until every applied update is in the archive (tests, shutdown, restore)."""

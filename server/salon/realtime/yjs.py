@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from typing import Any
 
 import socketio
@@ -18,7 +18,8 @@ import socketio
 from salon.docs.room import Author, Client, DocRoom
 from salon.docs.service import DocumentService
 from salon.errors import SalonError
-from salon.realtime.hub import Hub, check_protocol
+from salon.ratelimit import Throttle
+from salon.realtime.hub import Hub, check_protocol, client_address
 from salon.services import Services
 
 log = logging.getLogger("salon.realtime.yjs")
@@ -26,6 +27,7 @@ log = logging.getLogger("salon.realtime.yjs")
 PREFIX = "/yjs|"
 ERROR_EVENT = "doc:error"
 CONNECT_WAIT_S = 2.0
+RESYNC_EVERY_S = 1.0
 
 
 class SocketTransport:
@@ -72,9 +74,32 @@ class YjsHandlers:
         self.documents = documents_of(s)
         self.documents.manager.transport = SocketTransport(sio)
         self.rooms_by_sid: dict[str, DocRoom] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._last_resync: dict[str, float] = {}
+        self._resync_due: set[str] = set()
+        settings = s.settings
+        # Document namespaces get the same per-address connection limit as "/".
+        self._connects = Throttle(
+            settings.connect_rate,
+            settings.connect_burst,
+            "connection attempts",
+            ban=settings.ban_seconds,
+        )
+        self._events = Throttle(
+            settings.doc_event_rate,
+            settings.doc_event_burst,
+            "document messages",
+            ban=settings.ban_seconds,
+        )
+
+    def _track_metrics(self) -> None:
+        metrics = self.s.metrics
+        manager = self.documents.manager
+        metrics.track(metrics.documents, lambda: len(manager.rooms))
+        metrics.track(metrics.persist_lag, manager.writer.lag)
 
     def install(self) -> None:
+        self._track_metrics()
         for event, handler in (
             ("connect", self.connect),
             ("disconnect", self.disconnect),
@@ -90,6 +115,7 @@ class YjsHandlers:
 
     async def connect(self, namespace: str, sid: str, environ: Any, auth: Any = None) -> None:
         try:
+            self._connects.check(client_address(environ))
             room_id, name = parse_namespace(namespace)
             check_protocol(auth)
             who = self.s.auth.from_handshake(auth)
@@ -97,13 +123,13 @@ class YjsHandlers:
             role = await self.documents.live_role(room_id, role)
             room = await self.documents.open(room_id, name, who, role)
         except SalonError as exc:
-            raise socketio.exceptions.ConnectionRefusedError(exc.to_dict()["error"]) from None
+            # Same shape as "/": err.message is text, err.data = {code, message}.
+            error = exc.to_dict()["error"]
+            raise socketio.exceptions.ConnectionRefusedError(exc.message, error) from None
         room.join(Client(sid, namespace, who.user_id, role))
         self.rooms_by_sid[sid] = room
         # The CONNECT packet is sent after this handler returns; sync must follow it.
-        task = asyncio.create_task(self._start_sync(namespace, sid, room))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._spawn(self._start_sync(namespace, sid, room))
 
     async def _start_sync(self, namespace: str, sid: str, room: DocRoom) -> None:
         loop = asyncio.get_running_loop()
@@ -113,18 +139,8 @@ class YjsHandlers:
                 return
             await asyncio.sleep(0.001)
 
-        def on_reply(update: Any = None) -> None:
-            self._apply_reply(namespace, sid, room, update)
-
         try:
-            await self.sio.emit(
-                "sync-step-1",
-                room.state_vector(),
-                to=sid,
-                namespace=namespace,
-                callback=on_reply,
-                ignore_queue=True,
-            )
+            await self._send_step1(namespace, sid, room)
             await self.sio.emit(
                 "awareness-update",
                 room.awareness_snapshot(),
@@ -134,6 +150,38 @@ class YjsHandlers:
             )
         except Exception:
             log.exception("starting sync on %s failed", namespace)
+
+    async def _send_step1(self, namespace: str, sid: str, room: DocRoom) -> None:
+        """Our state vector; the client's ack brings everything we lack."""
+
+        def on_reply(update: Any = None) -> None:
+            self._apply_reply(namespace, sid, room, update)
+
+        self._last_resync[sid] = asyncio.get_running_loop().time()
+        await self.sio.emit(
+            "sync-step-1",
+            room.state_vector(),
+            to=sid,
+            namespace=namespace,
+            callback=on_reply,
+            ignore_queue=True,
+        )
+
+    def _request_resync(self, namespace: str, sid: str, room: DocRoom) -> None:
+        """An edit was dropped (gap, flood): ask the client again instead of losing its work
+        until it reconnects. At most once per RESYNC_EVERY_S per socket, and always once more
+        after the last drop, so the final edits of a burst come back too."""
+        if sid in self._resync_due:
+            return
+        wait = self._last_resync.get(sid, 0.0) + RESYNC_EVERY_S - asyncio.get_running_loop().time()
+        self._resync_due.add(sid)
+        self._spawn(self._resync(namespace, sid, room, max(0.0, wait)))
+
+    async def _resync(self, namespace: str, sid: str, room: DocRoom, wait: float) -> None:
+        await asyncio.sleep(wait)
+        self._resync_due.discard(sid)
+        if self.rooms_by_sid.get(sid) is room:
+            await self._send_step1(namespace, sid, room)
 
     def _apply_reply(self, namespace: str, sid: str, room: DocRoom, update: Any) -> None:
         client = room.clients.get(sid)
@@ -146,14 +194,29 @@ class YjsHandlers:
 
     async def disconnect(self, namespace: str, sid: str, reason: Any = None) -> None:
         room = self.rooms_by_sid.pop(sid, None)
+        self._last_resync.pop(sid, None)
         if room is not None:
             room.leave(sid)
 
     # --- messages --------------------------------------------------------------------------
 
+    def _admit(self, namespace: str, sid: str, event: str) -> bool:
+        """Every message counts against its socket; a socket that keeps flooding is closed."""
+        self.s.metrics.events.labels(event).inc()
+        try:
+            self._events.check(sid)
+        except SalonError as exc:
+            if exc.details.get("banned"):
+                log.warning("disconnecting %s on %s: message flood", sid, namespace)
+                self._spawn(self.sio.disconnect(sid, namespace=namespace, ignore_queue=True))
+            else:
+                self._report(namespace, sid, event, exc)
+            return False
+        return True
+
     async def sync_step_1(self, namespace: str, sid: str, state_vector: Any = None) -> Any:
         room = self.rooms_by_sid.get(sid)
-        if room is None:
+        if room is None or not self._admit(namespace, sid, "sync-step-1"):
             return None
         try:
             if not isinstance(state_vector, bytes):
@@ -168,16 +231,23 @@ class YjsHandlers:
         client = room.clients.get(sid) if room is not None else None
         if room is None or client is None:
             return
+        if not self._admit(namespace, sid, "sync-update"):
+            if client.can_edit:
+                self._request_resync(namespace, sid, room)  # the dropped edit comes back
+            return
         try:
             if not client.can_edit:
                 raise SalonError("forbidden", f"a {client.role} cannot change documents")
-            room.apply(update, Author(client.user_id), sid)
+            room.apply_edit(client, update)
+            self.s.metrics.doc_updates.inc()
         except SalonError as exc:
             self._report(namespace, sid, "sync-update", exc)
+            if exc.details.get("resync"):
+                self._request_resync(namespace, sid, room)
 
     async def awareness_update(self, namespace: str, sid: str, data: Any = None) -> None:
         room = self.rooms_by_sid.get(sid)
-        if room is None:
+        if room is None or not self._admit(namespace, sid, "awareness-update"):
             return
         try:
             room.apply_awareness(data, sid)
@@ -190,9 +260,14 @@ class YjsHandlers:
 
     def _report(self, namespace: str, sid: str, event: str, exc: SalonError) -> None:
         """Tell only the sender what was refused; fire-and-forget keeps handlers synchronous."""
+        self.s.metrics.errors.labels(exc.code).inc()
         payload = {"event": event, **exc.to_dict()["error"]}
-        emit = self.sio.emit(ERROR_EVENT, payload, to=sid, namespace=namespace, ignore_queue=True)
-        task = asyncio.create_task(emit)
+        self._spawn(
+            self.sio.emit(ERROR_EVENT, payload, to=sid, namespace=namespace, ignore_queue=True)
+        )
+
+    def _spawn(self, work: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
