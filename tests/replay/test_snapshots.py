@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from salon.store import documents as repo
@@ -13,7 +14,7 @@ from salon.store.models import Room, User, utcnow
 
 async def test_old_snapshots_are_thinned_not_dropped(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 's.db'}"
-    upgrade(url)
+    await asyncio.to_thread(upgrade, url)
     db = Database(url)
     await db.start()
     try:
