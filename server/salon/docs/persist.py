@@ -207,7 +207,7 @@ class UpdateWriter:
 
 
 # Snapshots are a cache of the log: the recent ones keep loads cheap, thinned older ones
-# (one per 2,000 log rows) keep history and replay seeks cheap anywhere in a long session.
+# (one per 1,000 log rows) keep history and replay seeks cheap anywhere in a long session.
 SNAPSHOTS_KEPT = 10
 
 

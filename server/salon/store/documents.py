@@ -195,7 +195,7 @@ async def add_snapshot(
 
 
 async def prune_snapshots(
-    session: AsyncSession, document_id: str, keep: int, spacing: int = 2000
+    session: AsyncSession, document_id: str, keep: int, spacing: int = 1000
 ) -> int:
     """Keep the newest ``keep`` snapshots and, further back, one every ``spacing`` log rows:
     history and replay seeks then never replay more than ``spacing`` rows, while the table
