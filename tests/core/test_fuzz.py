@@ -43,6 +43,26 @@ FIELDS = [
     "visibility",
     "role",
     "description",
+    "session_id",
+    "question_id",
+    "answer_id",
+    "into",
+    "reason",
+    "anonymous",
+    "answered",
+    "sort",
+    "ids",
+    "doc",
+    "question_ids",
+    "replay_id",
+    "offset",
+    "seq",
+    "speed",
+    "skip_silence",
+    "autoplay",
+    "starts_at",
+    "experts",
+    "moderated",
 ]
 EVENTS = [
     "room:join",
@@ -53,6 +73,35 @@ EVENTS = [
     "chat:delete",
     "chat:react",
     "chat:history",
+    "session:schedule",
+    "session:update",
+    "session:start",
+    "session:end",
+    "session:get",
+    "session:list",
+    "session:current",
+    "session:timeline",
+    "notifications:ack",
+    "qa:ask",
+    "qa:edit",
+    "qa:withdraw",
+    "qa:vote",
+    "qa:approve",
+    "qa:dismiss",
+    "qa:pin",
+    "qa:merge",
+    "qa:answer",
+    "qa:answer_edit",
+    "qa:mark_answered",
+    "qa:accept",
+    "qa:list",
+    "qa:append_to_notes",
+    "replay:open",
+    "replay:pause",
+    "replay:resume",
+    "replay:seek",
+    "replay:speed",
+    "replay:close",
 ]
 
 # JSON has no NaN or infinity; a client that sends them sends invalid JSON (tested below).
@@ -144,11 +193,33 @@ def test_fuzzed_events_get_documented_answers(arena: dict[str, Any], data: st.Da
             ("PATCH", "/api/v1/rooms/{r}"),
             ("PUT", "/api/v1/rooms/{r}/members/someone"),
             ("POST", "/api/v1/rooms/{r}/chat"),
+            ("POST", "/api/v1/rooms/{r}/documents"),
+            ("POST", "/api/v1/rooms/{r}/documents/notes/restore"),
+            ("POST", "/api/v1/rooms/{r}/sessions"),
+            ("POST", "/api/v1/rooms/{r}/questions"),
+            ("POST", "/api/v1/questions/1/vote"),
+            ("POST", "/api/v1/questions/1/answers"),
+            ("POST", "/api/v1/notifications/ack"),
         ]
     ),
     body=values,
     query=st.dictionaries(
-        st.sampled_from(["q", "tag", "limit", "offset", "before", "after"]),
+        st.sampled_from(
+            [
+                "q",
+                "tag",
+                "limit",
+                "offset",
+                "before",
+                "after",
+                "room",
+                "from",
+                "to",
+                "answered",
+                "kind",
+                "expert",
+            ]
+        ),
         st.text(max_size=20),
         max_size=3,
     ),
@@ -162,8 +233,10 @@ def test_fuzzed_rest_requests_never_fail_with_5xx(
     with server.http("fuzzer") as http:
         response = http.request(method, path, json=body)
         listing = http.get("/api/v1/rooms", params=query)
+        found = http.get("/api/v1/search", params=query)
+        leaders = http.get("/api/v1/experts", params=query)
         history = http.get(f"/api/v1/rooms/{arena['room']}/chat", params=query)
-    for r in (response, listing, history):
+    for r in (response, listing, history, found, leaders):
         assert r.status_code < 500, r.text
         if r.status_code >= 400:
             assert r.json()["error"]["code"] in CODES
