@@ -8,6 +8,8 @@ from pathlib import Path
 import httpx
 
 from salon_client import SalonClient
+from salon_client.document import DocumentClient
+from tests.docs.helpers import eventually
 from tests.support.clients import new_room, user_id
 from tests.support.cluster import Proxy, cluster
 from tests.support.servers import ServerProcess
@@ -118,3 +120,34 @@ async def test_redis_outage_keeps_nodes_serving_then_resynchronises(tmp_path: Pa
         finally:
             await a.close()
             await b.close()
+
+
+async def test_documents_converge_after_redis_restart_during_edits(tmp_path: Path) -> None:
+    with cluster(tmp_path, nodes=2) as (nodes, broker):
+        host = user_id("host")
+        creator = client_on(nodes[0], host)
+        await creator.connect()
+        room = await new_room(creator)
+        await creator.close()
+        token = nodes[0].token(host)
+        a = await DocumentClient(nodes[0].url, room, "notes", token=token).connect()
+        b = await DocumentClient(nodes[1].url, room, "notes", token=token).connect()
+        a.text().insert(0, "before. ")
+        await eventually(lambda: str(b.text()) == "before. ")
+
+        broker.stop()  # both nodes keep taking edits from their own clients
+        for i in range(20):
+            a.text().insert(len(a.text()), f"a{i} ")
+            b.text().insert(0, f"b{i} ")
+            await asyncio.sleep(0.02)
+        await a.flushed()
+        await b.flushed()
+        broker.start()
+
+        await eventually(lambda: str(a.text()) == str(b.text()), within=30)
+        text = str(a.text())
+        assert all(f"a{i} " in text and f"b{i} " in text for i in range(20))
+        late = await DocumentClient(nodes[1].url, room, "notes", token=token).connect()
+        await eventually(lambda: str(late.text()) == text, within=15)
+        for client in (a, b, late):
+            await client.close()
