@@ -30,8 +30,9 @@ import pycrdt
 
 from salon.auth import Identity, mint_token
 from salon.config import Settings
+from salon.docs.persist import SNAPSHOTS_KEPT
 from salon.store.db import Database
-from salon.store.documents import DocSnapshot, Document, DocUpdate
+from salon.store.documents import DocSnapshot, Document, DocUpdate, prune_snapshots
 from salon.store.migrate import upgrade
 from salon.store.models import ChatMessage, Room, User
 from salon.store.sessions import SessionRecord, TimelineEvent
@@ -150,6 +151,16 @@ async def build(db: Database, updates: int, chat: int) -> None:
             )
 
 
+async def thin_snapshots(url: str) -> None:
+    db = Database(url)
+    await db.start()
+    try:
+        async with db.unit() as s:
+            await prune_snapshots(s, "benchdoc", SNAPSHOTS_KEPT)
+    finally:
+        await db.stop()
+
+
 def summary(samples: list[float]) -> str:
     ordered = sorted(samples)
     p95 = ordered[int(len(ordered) * 0.95) - 1]
@@ -230,12 +241,15 @@ async def main() -> None:
     url = args.database_url or f"sqlite+aiosqlite:///{data_dir / 'salon.db'}"
     await asyncio.to_thread(upgrade, url)
     session_id = "benchsession"
-    if args.reuse is None:
+    if args.reuse is not None:
+        await thin_snapshots(url)  # as the document writer does: newest ten, then one per 1,000
+    else:
         db = Database(url)
         await db.start()
         t0 = time.perf_counter()
         await build(db, args.updates, args.chat)
         await db.stop()
+        await thin_snapshots(url)
         print(
             f"built a {HOURS} h session: {args.updates} document updates, {args.chat} chat "
             f"messages in {time.perf_counter() - t0:.0f} s ({url.split(':')[0]}) in {data_dir}"

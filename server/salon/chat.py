@@ -89,10 +89,15 @@ class ChatService:
         """Store and broadcast; a retried ``client_id`` returns the stored one (True = new)."""
         body = self._check_body(body)
         await self._writable(room_id, who, "participant", "sending chat messages")
-        existing = await self._find_existing(room_id, who.user_id, client_id)
-        if existing is not None:
+        # A retry (same client id) fails the unique constraint below and returns the stored
+        # message, so the common path needs no lookup; a retry is never rate limited.
+        try:
+            self._limiter.check((room_id, who.user_id))
+        except SalonError:
+            existing = await self._find_existing(room_id, who.user_id, client_id)
+            if existing is None:
+                raise
             return existing, False
-        self._limiter.check((room_id, who.user_id))
         session_id = await self.current_session(room_id)
         try:
             async with self._db.unit() as session:
@@ -107,7 +112,7 @@ class ChatService:
                 )
                 session.add(message)
         except IntegrityError:
-            # The same client id raced in from another socket: the first one won.
+            # A retry, or the same client id racing in from another socket: the first won.
             existing = await self._find_existing(room_id, who.user_id, client_id)
             if existing is None:
                 raise

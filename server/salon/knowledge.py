@@ -73,7 +73,12 @@ def install(services: Services, notifier: Notifier) -> Knowledge:
         exports=ExportService(db, sessions, qa, timeline),
         notifications=notifications,
     )
-    services.chat.current_session = timeline.current_session
+
+    async def live_session(room_id: str) -> str | None:
+        # Kept current on every node over the bus; no query per chat message.
+        return live.of(room_id)
+
+    services.chat.current_session = live_session
     services.chat.record = recorder.on_chat
     services.rooms.on_member_change(recorder.on_member_change)
     services.extra.update(timeline=timeline, recorder=recorder, knowledge=knowledge)

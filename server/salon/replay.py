@@ -22,7 +22,7 @@ from salon.rooms import at_least
 from salon.sessions import SessionService
 from salon.store import replay as repo
 from salon.store.db import Database
-from salon.store.documents import last_update_id_at, latest_snapshot, updates_after
+from salon.store.documents import last_update_id_at, latest_snapshot
 from salon.timeline import state_at, view
 
 MARKER_KINDS = {
@@ -110,8 +110,8 @@ class ReplaySource:
                 if snapshot is not None:
                     doc.apply_update(snapshot.state)
                 after = snapshot.upto_update_id if snapshot else 0
-                for row in await updates_after(session, document_id, after, upto):
-                    doc.apply_update(row.data)
+                for data in await repo.tail_data(session, document_id, after, upto):
+                    doc.apply_update(data)
         text = str(doc.get(self.text_field, type=pycrdt.Text))
         state = doc.get_update() if upto is not None else b""
         return {"name": name, "text": text, "state": state, "update_id": upto}

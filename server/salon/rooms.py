@@ -60,6 +60,7 @@ class RoomService:
         self._db = db
         self._bus = bus
         self._roles: dict[tuple[str, str], str | None] = {}
+        self._archived: dict[str, bool] = {}
         self._listeners: list[MemberListener] = []
 
     async def start(self) -> None:
@@ -69,6 +70,7 @@ class RoomService:
     async def _forget_roles(self) -> None:
         # Changes published while the bus was down never reached us.
         self._roles.clear()
+        self._archived.clear()
 
     def on_member_change(self, listener: MemberListener) -> None:
         self._listeners.append(listener)
@@ -176,6 +178,7 @@ class RoomService:
                 raise not_found("room")
             if room.archived_at is None:
                 room.archived_at = room.updated_at = utcnow()
+        await self._publish_room_change(room_id)
         return room
 
     async def search(self, identity: Identity, **filters: Any) -> tuple[list[dict[str, Any]], int]:
@@ -184,11 +187,17 @@ class RoomService:
         return [room_dict(room) for room in rows], total
 
     async def is_archived(self, room_id: str) -> bool:
+        """Checked on every write: cached per node, dropped when any node changes the room."""
+        if room_id in self._archived:
+            return self._archived[room_id]
         async with self._db.read() as session:
             room = await repo.get_room(session, room_id)
         if room is None:
             raise not_found("room")
-        return room.archived_at is not None
+        if len(self._archived) > 100_000:
+            self._archived.clear()
+        self._archived[room_id] = room.archived_at is not None
+        return self._archived[room_id]
 
     # -- members ---------------------------------------------------------------------------
 
@@ -255,6 +264,7 @@ class RoomService:
         room_id, user_id = message["room_id"], message.get("user_id")
         if user_id is None:  # visibility may have changed: forget every cached role of the room
             self._roles = {k: v for k, v in self._roles.items() if k[0] != room_id}
+            self._archived.pop(room_id, None)
             return
         self._roles.pop((room_id, user_id), None)
         for listener in self._listeners:

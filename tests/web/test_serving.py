@@ -47,3 +47,9 @@ def test_api_routes_win_and_unknown_paths_are_404(web_server: ServerProcess) -> 
     assert httpx.get(web_server.url + "/api/v1/nope").status_code == 404
     assert httpx.get(web_server.url + "/wp-admin").status_code == 404
     assert httpx.get(web_server.url + "/static/missing.js").status_code == 404
+
+
+def test_a_forged_host_header_cannot_add_to_the_policy(web_server: ServerProcess) -> None:
+    response = httpx.get(web_server.url + "/", headers={"host": "x; script-src *"})
+    csp = response.headers["content-security-policy"]
+    assert "script-src *" not in csp and "connect-src 'self' ;" in csp

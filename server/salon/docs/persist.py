@@ -206,7 +206,8 @@ class UpdateWriter:
             self._unwritten.pop(document_id, None)
 
 
-# Snapshots are a cache of the log: a few recent ones keep loads and recent history cheap.
+# Snapshots are a cache of the log: the recent ones keep loads cheap, thinned older ones
+# (one per 1,000 log rows) keep history and replay seeks cheap anywhere in a long session.
 SNAPSHOTS_KEPT = 10
 
 

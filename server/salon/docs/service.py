@@ -189,12 +189,16 @@ class DocumentService:
     async def append_text(
         self, room_id: str, name: str, text: str, author: Author, create: bool = False
     ) -> None:
-        """Append ``text`` to the document's main text (e.g. an answered question)."""
+        """Append ``text`` to the document's main text (e.g. an answered question), on a
+        line of its own."""
         field = self.limits.text_field
 
         def change(doc: pycrdt.Doc[Any]) -> None:
             ytext = doc.get(field, type=pycrdt.Text)
-            ytext.insert(len(ytext), text)  # pycrdt lengths and offsets are both UTF-8 bytes
+            current = str(ytext)
+            separator = "\n" if current and not current.endswith("\n") else ""
+            # pycrdt lengths and offsets are both UTF-8 bytes
+            ytext.insert(len(ytext), separator + text)
 
         await self.edit(room_id, name, change, author, create)
 

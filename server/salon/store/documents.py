@@ -194,20 +194,27 @@ async def add_snapshot(
     )
 
 
-async def prune_snapshots(session: AsyncSession, document_id: str, keep: int) -> int:
-    """Delete all but the newest ``keep`` snapshots; the log alone can rebuild any of them."""
-    newest = (
-        select(DocSnapshot.id)
+async def prune_snapshots(
+    session: AsyncSession, document_id: str, keep: int, spacing: int = 1000
+) -> int:
+    """Keep the newest ``keep`` snapshots and, further back, one every ``spacing`` log rows:
+    history and replay seeks then never replay more than ``spacing`` rows, while the table
+    stays small. The log alone can rebuild any snapshot."""
+    rows = await session.execute(
+        select(DocSnapshot.id, DocSnapshot.upto_update_id)
         .where(DocSnapshot.document_id == document_id)
         .order_by(DocSnapshot.upto_update_id.desc())
-        .limit(keep)
     )
-    result = await session.execute(
-        delete(DocSnapshot).where(
-            DocSnapshot.document_id == document_id, DocSnapshot.id.not_in(newest.scalar_subquery())
-        )
-    )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    doomed: list[int] = []
+    last_kept: int | None = None
+    for index, (snapshot_id, upto) in enumerate(rows):
+        if index < keep or last_kept is None or last_kept - upto >= spacing:
+            last_kept = upto
+        else:
+            doomed.append(snapshot_id)
+    if doomed:
+        await session.execute(delete(DocSnapshot).where(DocSnapshot.id.in_(doomed)))
+    return len(doomed)
 
 
 async def list_snapshots(

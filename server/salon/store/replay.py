@@ -52,3 +52,17 @@ async def update_index(
 async def update_data(session: AsyncSession, ids: Sequence[int]) -> dict[int, bytes]:
     rows = await session.execute(select(DocUpdate.id, DocUpdate.data).where(DocUpdate.id.in_(ids)))
     return {r[0]: r[1] for r in rows}
+
+
+async def tail_data(
+    session: AsyncSession, document_id: str, after_id: int, upto_id: int
+) -> list[bytes]:
+    """The raw log rows (after, upto] of a document: bytes only, no ORM objects to build."""
+    rows = await session.execute(
+        select(DocUpdate.data)
+        .where(
+            DocUpdate.document_id == document_id, DocUpdate.id > after_id, DocUpdate.id <= upto_id
+        )
+        .order_by(DocUpdate.id)
+    )
+    return list(rows.scalars())

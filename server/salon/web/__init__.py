@@ -7,6 +7,7 @@ Content-Security-Policy: the API answers JSON and needs none.
 
 from __future__ import annotations
 
+import re
 import secrets
 from pathlib import Path
 
@@ -28,21 +29,21 @@ CSP = (
     "form-action 'self'; frame-ancestors 'none'; object-src 'none'"
 )
 
-# Client-side routes (see client/web/src/router.js); anything else outside /api is a 404.
+# Client-side routes (registered in client/web/src/main.js); anything else is a 404.
 CLIENT_ROUTES = ("signin", "rooms", "search", "experts", "replay")
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
-
-
 NONCE_PLACEHOLDER = "__CSP_NONCE__"
+# A Host header that is not a plain host[:port] never reaches the policy text.
+PLAIN_HOST = re.compile(r"^[A-Za-z0-9.\-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$")
 
 
 def csp_for(request: Request, nonce: str | None = None) -> str:
     # Both schemes: behind a TLS-terminating proxy the request we see may be plain http.
     host = request.headers.get("host", "")
     return CSP.format(
-        ws=f"ws://{host} wss://{host}" if host else "",
+        ws=f"ws://{host} wss://{host}" if PLAIN_HOST.match(host) else "",
         nonce=f" 'nonce-{nonce}'" if nonce else "",
     )
 

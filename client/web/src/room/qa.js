@@ -1,4 +1,4 @@
-// Q&A and session controls (docs/protocol-sessions.md): ask (optionally anonymously), vote,
+// Q&A and session controls (docs/protocol.md, "Sessions"): ask (optionally anonymously), vote,
 // answer, accept, mark answered; hosts schedule/start/end sessions and moderate questions.
 import { h, field, mount, time } from "../dom.js";
 import { SalonError } from "../errors.js";
@@ -62,6 +62,8 @@ export function qaPanel({ app, roomId, me, role, onBadge }) {
         mount(el, unavailable("Q&A"));
         return;
       }
+      // Offline: the connection status says so already, and the next rejoin reloads.
+      if (error instanceof SalonError && ["offline", "timeout"].includes(error.code)) return;
       showError(error, "Could not load the questions");
     }
     render();

@@ -1,100 +1,125 @@
-// Replay player for an archived session. It pages through the session's timeline
-// (GET /api/v1/sessions/{id}/timeline) once and folds events on the client: each event carries
-// the full chat message or question as it stood after the change, so the state at any moment
-// is the last event per item up to then. Document text at a moment comes from the documents
-// history (GET .../documents/{name}/content?at=). Deep links: /replay/<session>?t=<seconds>.
+// Replay player over Salon's replay protocol (docs/protocol.md, "Replay"): the server plays an
+// ended session on its clock (pace, pause, seek, speed, skip silence) and streams
+// replay:state after each open/seek, then replay:event / replay:doc as they happened. The
+// client only renders, interpolating the clock between status reports. Servers without the
+// protocol get the timeline-folding player (replay-timeline.js). Deep links:
+// /replay/<session>?t=<offset ms> or ?seq=<n>.
+import * as Y from "yjs";
 import { h, field, mount, time, clock } from "../dom.js";
-import { get, download } from "../api.js";
-import { showError } from "../toasts.js";
 import { auth } from "../auth.js";
-import { describe } from "../errors.js";
-import { unavailable } from "./unavailable.js";
+import { download } from "../api.js";
+import { SalonError, describe } from "../errors.js";
+import { showError } from "../toasts.js";
+import { TEXT_FIELD } from "../editor.js";
+import { timelineReplayView } from "./replay-timeline.js";
 
 const SPEEDS = [0.25, 0.5, 1, 2, 4, 8, 16];
-const TICK_MS = 100;
-const SILENCE_MS = 3000;
-const DOC_REFRESH_MS = 700;
+const FRAME_MS = 200;
 
-export function replayView({ params, query }) {
-  const sessionId = params.sessionId;
-  const el = h("section", { class: "replay" }, h("p", { class: "muted", role: "status", text: "Loading the session…" }));
+export function replayView(ctx) {
+  const { app, params, query } = ctx;
+  const el = h("section", { class: "replay" }, h("p", { class: "muted", role: "status", text: "Opening the replay…" }));
   if (auth.isGuest) {
     mount(el, h("p", { class: "muted", text: "Sign in with a token to replay sessions." }));
     return { el };
   }
-  let timer = null;
+  let player = null;
+  let fallback = null;
   let destroyed = false;
 
   (async () => {
-    let session;
-    let events = [];
     try {
-      session = (await get(`/sessions/${encodeURIComponent(sessionId)}`)).session;
-      let after = 0;
-      for (;;) {
-        const page = await get(`/sessions/${encodeURIComponent(sessionId)}/timeline`, { after, limit: 1000 });
-        events.push(...page.events);
-        if (page.next_after === null || page.next_after === undefined || !page.events.length) break;
-        after = page.next_after;
-      }
+      await app.conn.ready();
+      player = await socketPlayer(el, app.conn, params.sessionId, query);
     } catch (error) {
-      if (error.details?.missing_endpoint) return mount(el, h("h1", { text: "Replay" }), unavailable("Replay"));
-      return mount(el, h("h1", { text: "Replay" }), h("p", { class: "error", role: "alert", text: `Could not open this session: ${describe(error)}` }));
+      if (destroyed) return;
+      if (error instanceof SalonError && error.code === "unknown_event") {
+        fallback = timelineReplayView(ctx);
+        mount(el, fallback.el);
+        return;
+      }
+      mount(el, h("h1", { text: "Replay" }), h("p", { class: "error", role: "alert", text: `Could not open this session: ${describe(error)}` }));
     }
-    if (destroyed) return;
-    timer = player(el, session, events, query);
+    if (destroyed) player?.close();
   })();
 
   return {
     el,
     destroy() {
       destroyed = true;
-      timer?.stop();
+      player?.close();
+      fallback?.destroy?.();
     },
   };
 }
 
-function player(el, session, events, query) {
-  const start = Date.parse(session.started_at || events[0]?.at || session.created_at);
-  const endAt = Date.parse(session.ended_at || events[events.length - 1]?.at || session.started_at);
-  const duration = Math.max(1000, endAt - start);
-  const offsetOf = (ev) => Math.max(0, Date.parse(ev.at) - start);
-  const docs = session.documents?.length ? session.documents : ["notes"];
+async function socketPlayer(el, conn, sessionId, query) {
+  const open = { session_id: sessionId, autoplay: false, speed: 1 };
+  if (query.get("seq")) open.seq = Number(query.get("seq"));
+  else if (query.get("t")) open.offset = Math.max(0, Math.round(Number(query.get("t")) || 0));
 
-  let now = clampOffset(Number(query.get("t") || 0) * 1000);
-  let speed = 1;
-  let playing = false;
-  let applied = 0; // events[0..applied) are folded into state
-  let state = emptyState();
-  let docName = docs[0];
-  let lastDocFetch = 0;
-  let docWanted = true;
-  let interval = null;
-
-  function clampOffset(ms) {
-    return Math.min(duration, Math.max(0, ms || 0));
+  // Events can follow the ack at once: listen before opening, keep what arrives early.
+  let replayId = null;
+  const early = [];
+  const handlers = {};
+  const offs = ["replay:state", "replay:event", "replay:doc", "replay:status", "replay:end"].map((name) =>
+    conn.on(name, (payload) => {
+      if (replayId === null) return early.push([name, payload]);
+      if (payload.replay_id === replayId) handlers[name]?.(payload);
+    }),
+  );
+  let ack;
+  try {
+    ack = await conn.request("replay:open", open);
+  } catch (error) {
+    offs.forEach((off) => off());
+    throw error;
   }
+  replayId = ack.replay_id;
+  const { session } = ack;
+  const duration = Math.max(1, ack.duration_ms);
+
+  // --- state -------------------------------------------------------------------------------
+  let chat = new Map();
+  let questions = new Map();
+  let people = new Map();
+  const docs = new Map(); // name -> Y.Doc
+  let docName = ack.documents[0] || null;
+  let status = { offset: ack.offset, playing: false, speed: 1, skip_silence: false };
+  let statusAt = performance.now();
+
+  const now = () => {
+    const elapsed = status.playing ? (performance.now() - statusAt) * status.speed : 0;
+    return Math.min(duration, status.offset + elapsed);
+  };
 
   // --- UI ----------------------------------------------------------------------------------
-  const playButton = h("button", { type: "button", class: "play", text: "Play", onclick: () => (playing ? pause() : play()) });
-  const speedSelect = h("select", { onchange: () => (speed = Number(speedSelect.value)) }, SPEEDS.map((s) => h("option", { value: s, selected: s === 1, text: `${s}×` })));
-  const skip = h("input", { type: "checkbox" });
-  const slider = h("input", { type: "range", min: 0, max: duration, step: 100, value: now, "aria-label": "Session time", oninput: () => seek(Number(slider.value)) });
-  const clockText = h("span", { class: "clock", "aria-live": "off" });
+  const playButton = h("button", { type: "button", class: "play", text: "Play", onclick: () => request(status.playing ? "replay:pause" : "replay:resume") });
+  const speedSelect = h("select", { onchange: () => setSpeed() }, SPEEDS.map((s) => h("option", { value: s, selected: s === 1, text: `${s}×` })));
+  const skip = h("input", { type: "checkbox", onchange: () => setSpeed() });
+  const slider = h("input", { type: "range", min: 0, max: duration, step: 100, value: ack.offset, "aria-label": "Session time" });
+  const clockText = h("span", { class: "clock" });
   const markers = h("div", { class: "markers", role: "group", "aria-label": "Questions and answers on the timeline" });
   const docTabs = h("div", { class: "tabs", role: "tablist", "aria-label": "Documents" });
   const docText = h("pre", { class: "doc-text", "aria-label": "Document at this moment", tabindex: "0" });
   const chatList = h("ol", { class: "messages", "aria-label": "Chat at this moment" });
   const qaList = h("ol", { class: "questions", "aria-label": "Questions at this moment" });
-  const people = h("p", { class: "muted replay-people" });
+  const present = h("p", { class: "muted replay-people" });
+  let dragging = false;
+  slider.addEventListener("input", () => {
+    dragging = true;
+    clockText.textContent = `${clock(Number(slider.value) / 1000)} / ${clock(duration / 1000)}`;
+  });
+  slider.addEventListener("change", () => {
+    dragging = false;
+    seek(Number(slider.value));
+  });
 
-  for (const ev of events) {
-    if (ev.kind !== "qa.ask" && ev.kind !== "qa.answer") continue;
-    const q = ev.data?.question;
-    const label = `${ev.kind === "qa.ask" ? "Question" : "Answer"} at ${clock(offsetOf(ev) / 1000)}${q?.body ? `: ${q.body.slice(0, 80)}` : ""}`;
-    const marker = h("button", { type: "button", class: `marker ${ev.kind === "qa.ask" ? "ask" : "answer"}`, title: label, "aria-label": label, onclick: () => seek(offsetOf(ev)) });
-    // Positioning through CSSOM is allowed by the CSP (only style attributes in markup are not).
-    marker.style.left = `${(offsetOf(ev) / duration) * 100}%`;
+  const KIND = { question: "Question", answer: "Answer", answered: "Answered", accepted: "Accepted" };
+  for (const m of ack.markers || []) {
+    const label = `${KIND[m.kind] || m.kind} at ${clock(m.offset / 1000)}${m.title ? `: ${m.title.slice(0, 80)}` : ""}`;
+    const marker = h("button", { type: "button", class: `marker ${m.kind}`, title: label, "aria-label": label, onclick: () => seek(m.offset) });
+    marker.style.left = `${(m.offset / duration) * 100}%`; // CSSOM: allowed by the CSP
     markers.append(marker);
   }
 
@@ -120,115 +145,178 @@ function player(el, session, events, query) {
       h("div", { class: "track" }, slider, markers)),
     h("div", { class: "replay-body" },
       h("section", { class: "docs", "aria-label": "Documents" }, docTabs, docText),
-      h("section", { class: "side" }, h("h2", { text: "Questions" }), qaList, h("h2", { text: "Chat" }), people, h("div", { class: "scroller" }, chatList))),
+      h("section", { class: "side" }, h("h2", { text: "Questions" }), qaList, h("h2", { text: "Chat" }), present, h("div", { class: "scroller" }, chatList))),
   );
 
   function renderTabs() {
-    mount(docTabs, docs.map((name) => h("button", { type: "button", role: "tab", "aria-selected": String(name === docName), text: name, onclick: () => { docName = name; docWanted = true; renderTabs(); refreshDoc(true); } })));
+    const names = [...new Set([...(ack.documents || []), ...docs.keys()])];
+    mount(docTabs, names.map((name) => h("button", { type: "button", role: "tab", "aria-selected": String(name === docName), text: name, onclick: () => ((docName = name), renderTabs(), renderDoc()) })));
   }
 
-  // --- state -------------------------------------------------------------------------------
-  function emptyState() {
-    return { chat: new Map(), qa: new Map(), people: new Map() };
+  function renderDoc() {
+    const doc = docName && docs.get(docName);
+    docText.textContent = doc ? doc.getText(TEXT_FIELD).toString() : ack.documents?.length ? "" : "No documents in this session.";
   }
 
-  function fold(ev) {
-    const d = ev.data || {};
-    // Same fold as the server's salon.timeline.state_at.
-    const message = d.message && typeof d.message === "object" ? d.message : d;
-    if (ev.kind === "chat.message" || ev.kind === "chat.edit") state.chat.set(message.id, message);
-    else if (ev.kind === "chat.delete" && state.chat.has(message.id)) {
-      state.chat.set(message.id, { ...state.chat.get(message.id), body: "", deleted: true, reactions: {} });
-    } else if (ev.kind === "chat.reactions" && state.chat.has(message.id)) {
-      state.chat.set(message.id, { ...state.chat.get(message.id), reactions: message.reactions });
-    } else if (ev.kind.startsWith("qa.") && d.question) {
-      const q = d.question;
-      if (["open", "answered", "pending"].includes(q.status) && "body" in q) state.qa.set(q.id, q);
-      else state.qa.delete(q.id); // dismissed, withdrawn or merged: gone from the list
-    } else if (ev.kind === "presence.join" || ev.kind === "presence.update") state.people.set(d.user_id, d);
-    else if (ev.kind === "presence.leave") state.people.delete(d.user_id);
-    else if (ev.kind.startsWith("doc.")) docWanted = true;
-  }
-
-  function advanceTo(ms) {
-    if (ms < (applied ? offsetOf(events[applied - 1]) : 0)) {
-      state = emptyState();
-      applied = 0;
-    }
-    while (applied < events.length && offsetOf(events[applied]) <= ms) fold(events[applied++]);
-  }
-
-  function render() {
-    slider.value = String(now);
-    slider.setAttribute("aria-valuetext", `${clock(now / 1000)} of ${clock(duration / 1000)}`);
-    clockText.textContent = `${clock(now / 1000)} / ${clock(duration / 1000)}`;
-    const messages = [...state.chat.values()].sort((a, b) => a.seq - b.seq);
-    mount(chatList, messages.map((m) => h("li", { class: `msg${m.deleted ? " deleted" : ""}` },
+  function renderChat() {
+    const stick = chatList.parentElement.scrollHeight - chatList.parentElement.scrollTop - chatList.parentElement.clientHeight < 24;
+    mount(chatList, [...chat.values()].sort((a, b) => a.seq - b.seq).map((m) => h("li", { class: `msg${m.deleted ? " deleted" : ""}` },
       h("div", { class: "head" }, h("strong", { text: m.name }), " ", time(m.created_at)),
       h("p", { class: "body", text: m.deleted ? "message deleted" : m.body }))));
-    const qs = [...state.qa.values()].filter((q) => q.body !== undefined && ["open", "answered"].includes(q.status)).sort((a, b) => b.votes - a.votes);
+    if (stick) chatList.parentElement.scrollTop = chatList.parentElement.scrollHeight;
+    present.textContent = people.size ? `Present: ${[...people.values()].map((p) => p.name).join(", ")}` : "";
+  }
+
+  function renderQuestions() {
+    const qs = [...questions.values()].filter((q) => q.body !== undefined && ["open", "answered", "pending"].includes(q.status)).sort((a, b) => b.votes - a.votes);
     mount(qaList, qs.length ? qs.map((q) => h("li", { class: `question status-${q.status}` },
       h("p", { class: "q-body", text: q.body }),
       h("p", { class: "meta" }, h("span", { text: q.asker ? q.asker.name : "Anonymous" }), h("span", { text: `▲ ${q.votes}` }), q.status === "answered" ? h("span", { class: "badge answered", text: "answered" }) : null),
       q.answers?.length ? h("ol", { class: "answers" }, q.answers.map((a) => h("li", { class: `answer${a.accepted ? " accepted" : ""}` }, h("strong", { text: a.author?.name || "Expert" }), a.accepted ? " ✓ " : " ", h("span", { text: a.body })))) : null))
       : h("li", { class: "muted", text: "No questions yet at this moment." }));
-    people.textContent = state.people.size ? `Present: ${[...state.people.values()].map((p) => p.name).join(", ")}` : "";
-    refreshDoc(false);
   }
 
-  async function refreshDoc(force) {
-    if (!docWanted && !force) return;
-    if (!force && Date.now() - lastDocFetch < DOC_REFRESH_MS) return;
-    lastDocFetch = Date.now();
-    docWanted = false;
-    const at = String(Math.round(start + now));
+  function renderClock() {
+    const at = now();
+    if (!dragging) slider.value = String(at);
+    slider.setAttribute("aria-valuetext", `${clock(at / 1000)} of ${clock(duration / 1000)}`);
+    if (!dragging) clockText.textContent = `${clock(at / 1000)} / ${clock(duration / 1000)}`;
+    playButton.textContent = status.playing ? "Pause" : "Play";
+  }
+
+  // --- server events -----------------------------------------------------------------------
+  function bytes(value) {
+    if (value instanceof ArrayBuffer) return new Uint8Array(value);
+    if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+    return null;
+  }
+
+  // The whole document as a Yjs update (so replay:doc updates apply on top); an empty state
+  // (no edits yet at this moment) is an empty document.
+  function docFrom(d) {
+    const doc = new Y.Doc();
+    const update = bytes(d.state);
     try {
-      const content = await get(`/rooms/${encodeURIComponent(session.room_id)}/documents/${encodeURIComponent(docName)}/content`, { at, format: "json" });
-      docText.textContent = content.text ?? "";
+      if (update?.length) {
+        Y.applyUpdate(doc, update);
+        return doc;
+      }
+    } catch {
+      // fall through to the plain text
+    }
+    doc.getText(TEXT_FIELD).insert(0, d.text || "");
+    return doc;
+  }
+
+  handlers["replay:state"] = (s) => {
+    chat = new Map(s.chat.map((m) => [m.id, m]));
+    questions = new Map(s.questions.map((q) => [q.id, q]));
+    people = new Map(s.presence.map((p) => [p.user_id, p]));
+    for (const doc of docs.values()) doc.destroy();
+    docs.clear();
+    for (const d of s.documents) {
+      docs.set(d.name, docFrom(d));
+    }
+    if (!docName && docs.size) docName = docs.keys().next().value;
+    status = { ...status, offset: s.offset };
+    statusAt = performance.now();
+    renderTabs();
+    renderDoc();
+    renderChat();
+    renderQuestions();
+    renderClock();
+  };
+
+  handlers["replay:event"] = (ev) => {
+    const d = ev.data || {};
+    const message = d.message && typeof d.message === "object" ? d.message : d;
+    if (ev.kind === "chat.message" || ev.kind === "chat.edit") chat.set(message.id, message);
+    else if (ev.kind === "chat.delete" && chat.has(message.id)) chat.set(message.id, { ...chat.get(message.id), body: "", deleted: true, reactions: {} });
+    else if (ev.kind === "chat.reactions" && chat.has(message.id)) chat.set(message.id, { ...chat.get(message.id), reactions: message.reactions });
+    else if (ev.kind.startsWith("qa.") && d.question) {
+      const q = d.question;
+      if (["open", "answered", "pending"].includes(q.status) && "body" in q) questions.set(q.id, q);
+      else questions.delete(q.id);
+      return renderQuestions();
+    } else if (ev.kind === "presence.join" || ev.kind === "presence.update") people.set(d.user_id, { ...people.get(d.user_id), ...d });
+    else if (ev.kind === "presence.leave") people.delete(d.user_id);
+    else return;
+    renderChat();
+  };
+
+  handlers["replay:doc"] = (d) => {
+    const update = bytes(d.update);
+    if (!update) return;
+    if (!docs.has(d.name)) {
+      docs.set(d.name, new Y.Doc());
+      renderTabs();
+    }
+    try {
+      Y.applyUpdate(docs.get(d.name), update);
+    } catch {
+      return; // one bad update must not stop the replay
+    }
+    if (d.name === docName) renderDoc();
+  };
+
+  const onStatus = (s) => {
+    status = { ...status, ...s };
+    statusAt = performance.now();
+    speedSelect.value = String(status.speed);
+    skip.checked = Boolean(status.skip_silence);
+    renderClock();
+  };
+  handlers["replay:status"] = onStatus;
+  handlers["replay:end"] = (s) => onStatus({ ...s, playing: false });
+
+  for (const [name, payload] of early.splice(0)) if (payload.replay_id === replayId) handlers[name]?.(payload);
+
+  // --- requests ----------------------------------------------------------------------------
+  async function request(event, extra = {}) {
+    try {
+      return await conn.request(event, { replay_id: replayId, ...extra });
     } catch (error) {
-      docText.textContent = error.details?.missing_endpoint ? "Documents are not available on this server." : `(${describe(error)})`;
+      showError(error, "Replay");
+      return null;
     }
   }
 
-  // --- transport ---------------------------------------------------------------------------
-  function seek(ms) {
-    now = clampOffset(ms);
-    advanceTo(now);
-    docWanted = true;
-    lastDocFetch = 0;
-    render();
-    history.replaceState(null, "", `/replay/${encodeURIComponent(session.id)}?t=${Math.round(now / 100) / 10}`);
+  async function seek(offset) {
+    const target = Math.max(0, Math.min(duration, Math.round(offset)));
+    const answer = await request("replay:seek", { offset: target });
+    if (answer) history.replaceState(null, "", `/replay/${encodeURIComponent(session.id)}?t=${answer.offset}`);
   }
 
-  function tick() {
-    let next = now + TICK_MS * speed;
-    if (skip.checked && applied < events.length) {
-      const upcoming = offsetOf(events[applied]);
-      if (upcoming - now > SILENCE_MS) next = upcoming;
+  async function setSpeed() {
+    const answer = await request("replay:speed", { speed: Number(speedSelect.value), skip_silence: skip.checked });
+    if (answer) onStatus(answer);
+  }
+
+  // After a reconnect the server has dropped the replay: open it again where we were.
+  const reopen = async () => {
+    try {
+      const again = await conn.request("replay:open", { session_id: sessionId, offset: Math.round(now()), autoplay: false, speed: status.speed });
+      replayId = again.replay_id;
+      status = { ...status, playing: false, offset: again.offset };
+      statusAt = performance.now();
+      renderClock();
+    } catch (error) {
+      showError(error, "Could not reopen the replay");
     }
-    now = clampOffset(next);
-    advanceTo(now);
-    render();
-    if (now >= duration) pause();
-  }
-
-  function play() {
-    if (now >= duration) seek(0);
-    playing = true;
-    playButton.textContent = "Pause";
-    interval = setInterval(tick, TICK_MS);
-  }
-
-  function pause() {
-    playing = false;
-    playButton.textContent = "Play";
-    clearInterval(interval);
-    history.replaceState(null, "", `/replay/${encodeURIComponent(session.id)}?t=${Math.round(now / 100) / 10}`);
-  }
+  };
+  conn.addEventListener("resumed", reopen);
 
   renderTabs();
-  advanceTo(now);
-  render();
-  refreshDoc(true);
-  return { stop: () => clearInterval(interval) };
+  renderClock();
+  const frame = setInterval(renderClock, FRAME_MS);
+
+  return {
+    close() {
+      clearInterval(frame);
+      offs.forEach((off) => off());
+      conn.removeEventListener("resumed", reopen);
+      if (conn.socket.connected) conn.request("replay:close", { replay_id: replayId }).catch(() => {});
+      for (const doc of docs.values()) doc.destroy();
+    },
+  };
 }

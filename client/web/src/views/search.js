@@ -27,9 +27,10 @@ export function highlighted(text, ranges) {
   return out;
 }
 
+// Deep link format (docs/protocol.md, "Replay"): ?seq=<n> names the moment exactly; ?t=<ms>.
 export function replayHref(link) {
-  const t = Math.max(0, Math.round((link.offset_ms || 0) / 100) / 10);
-  return `/replay/${encodeURIComponent(link.session_id)}?t=${t}${link.seq ? `&seq=${link.seq}` : ""}`;
+  const where = link.seq ? `seq=${link.seq}` : `t=${Math.max(0, Math.round(link.offset_ms || 0))}`;
+  return `/replay/${encodeURIComponent(link.session_id)}?${where}`;
 }
 
 export function searchView({ query }) {
