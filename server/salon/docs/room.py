@@ -130,14 +130,9 @@ class DocRoom:
         already has are ignored (a provider may forward a locally persisted copy). Sync
         replies may carry other clients' changes legitimately and use ``apply``.
         """
-        if not isinstance(update, bytes | bytearray | memoryview):
-            raise SalonError("bad_request", "a Yjs update must be binary")
-        update = bytes(update)
+        update = self._checked(update)
         state = self.doc.get_state()
-        try:
-            new = pycrdt.get_update(update, state)
-        except Exception as exc:
-            raise SalonError("bad_request", "malformed Yjs update") from exc
+        new = _new_part(update, state)
         first = _first_block(new)
         if first is not None:
             client_id, clock = first
@@ -148,10 +143,19 @@ class DocRoom:
                 raise SalonError(
                     "bad_request", "update depends on changes the server does not have", resync=True
                 )
-        self.apply(update, Author(client.user_id), client.sid)
+        self._integrate(new, Author(client.user_id), client.sid)
 
     def apply(self, update: bytes, author: Author, sender: str | None = None) -> None:
         """Validate and integrate one Yjs update; raise ``SalonError`` and change nothing if bad."""
+        new = _new_part(self._checked(update), self.doc.get_state())
+        self._integrate(new, author, sender)
+        if _has_structs(pycrdt.get_update(new, self.doc.get_state())):
+            self._drop_pending()
+            raise SalonError(
+                "bad_request", "update depends on changes the server does not have", resync=True
+            )
+
+    def _checked(self, update: object) -> bytes:
         if not isinstance(update, bytes | bytearray | memoryview):
             raise SalonError("bad_request", "a Yjs update must be binary")
         update = bytes(update)
@@ -164,25 +168,18 @@ class DocRoom:
                 raise SalonError("too_large", "document size limit reached")
         if self.closed:
             raise SalonError("unavailable", "document is closing, reconnect")
+        return update
+
+    def _integrate(self, new: bytes, author: Author, sender: str | None) -> None:
         self._sender, self._author = sender, author
         try:
-            # Integrate only what is new to us, as Yrs itself cuts it: a forged struct that
-            # reuses an id we already have never reaches integration (Yrs may otherwise fold
-            # it in silently, with no update event for anyone).
-            self.doc.apply_update(pycrdt.get_update(update, self.doc.get_state()))
+            self.doc.apply_update(new)
         except BaseException as exc:
             if not isinstance(exc, Exception) and not _is_rust_panic(exc):
                 raise
-            # pycrdt decodes the whole update before integrating it, so a malformed one
-            # raises with the document untouched.
             raise SalonError("bad_request", "malformed Yjs update") from exc
         finally:
             self._sender, self._author = None, Author(None)
-        if _has_structs(pycrdt.get_update(update, self.doc.get_state())):
-            self._drop_pending()
-            raise SalonError(
-                "bad_request", "update depends on changes the server does not have", resync=True
-            )
 
     def _drop_pending(self) -> None:
         """Forget structs Yrs parked as pending (their dependencies are missing).
@@ -274,6 +271,19 @@ class DocRoom:
 def _is_rust_panic(exc: BaseException) -> bool:
     # pyo3 turns a Rust panic into PanicException, a BaseException that cannot be imported.
     return type(exc).__name__ == "PanicException"
+
+
+def _new_part(update: bytes, state: bytes) -> bytes:
+    """What of ``update`` is new against ``state``, as Yrs itself cuts it. Integrating only
+    this keeps a forged struct that reuses an id we have from ever reaching integration (Yrs
+    may otherwise fold it in silently, with no update event for anyone). Decoding the whole
+    update here also means a malformed one is refused before anything changes."""
+    try:
+        return pycrdt.get_update(update, state)
+    except BaseException as exc:
+        if not isinstance(exc, Exception) and not _is_rust_panic(exc):
+            raise
+        raise SalonError("bad_request", "malformed Yjs update") from exc
 
 
 def _has_structs(update: bytes) -> bool:
