@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
+from sqlalchemy.exc import IntegrityError
 
 from salon.auth import Identity
 from salon.bus import Bus
@@ -61,6 +63,7 @@ class RoomService:
         self._bus = bus
         self._roles: dict[tuple[str, str], str | None] = {}
         self._archived: dict[str, bool] = {}
+        self._ensured: dict[str, tuple[str, float]] = {}
         self._listeners: list[MemberListener] = []
 
     async def start(self) -> None:
@@ -76,8 +79,25 @@ class RoomService:
         self._listeners.append(listener)
 
     async def ensure_user(self, identity: Identity) -> None:
-        async with self._db.unit() as session:
-            await upsert_user(session, identity.user_id, identity.name, identity.is_guest)
+        """Record (or refresh) the person behind a connection. Skipped when this node did it
+        for the same name in the last minutes: connections come in bursts."""
+        key = identity.user_id
+        seen = self._ensured.get(key)
+        if seen is not None and seen[0] == identity.name and time.monotonic() - seen[1] < 600:
+            return
+        for attempt in (1, 2):
+            try:
+                async with self._db.unit() as session:
+                    await upsert_user(session, key, identity.name, identity.is_guest)
+                break
+            except IntegrityError:
+                # Several first connections of one person raced to insert the row; it is
+                # there now, so a second try updates it.
+                if attempt == 2:
+                    raise
+        if len(self._ensured) > 100_000:
+            self._ensured.clear()
+        self._ensured[key] = (identity.name, time.monotonic())
 
     # -- roles -----------------------------------------------------------------------------
 

@@ -60,7 +60,8 @@ def identity(request: Request, s: Services) -> Identity:
     return s.auth.from_header(request.headers.get("authorization"))
 
 
-async def body(request: Request, model: type[P], s: Services) -> P:
+async def body(request: Request, model: type[P], s: Services, **path_values: Any) -> P:
+    """The JSON body as ``model``; ``path_values`` (ids from the path) win over the body's."""
     raw = await request.body()
     if len(raw) > s.settings.max_payload_bytes:
         raise SalonError("too_large", "the request body is too large")
@@ -68,6 +69,10 @@ async def body(request: Request, model: type[P], s: Services) -> P:
         data = orjson.loads(raw or b"{}")
     except orjson.JSONDecodeError:
         raise SalonError("bad_request", "the body is not valid JSON") from None
+    if path_values:
+        if not isinstance(data, dict):
+            raise SalonError("bad_request", "the body must be an object")
+        data = {**data, **path_values}
     return parse(model, data)
 
 

@@ -8,8 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from salon.api.common import endpoint, identity, ok, path, query
-from salon.api.sessions import body_with
+from salon.api.common import body, endpoint, identity, ok, path, query
 from salon.errors import SalonError
 from salon.knowledge import knowledge_of
 from salon.payloads import Payload
@@ -40,25 +39,25 @@ def routes(s: Services) -> list[Route]:
     @endpoint
     async def ask(request: Request) -> Response:
         who = identity(request, s)
-        p = await body_with(request, Ask, s, room_id=path(request, "room_id"))
+        p = await body(request, Ask, s, room_id=path(request, "room_id"))
         return ok(201, question=await qa.ask(who, p.room_id, p.body, p.anonymous))
 
     @endpoint
     async def answer(request: Request) -> Response:
         who = identity(request, s)
-        p = await body_with(request, AnswerCreate, s, question_id=question_id(request))
+        p = await body(request, AnswerCreate, s, question_id=question_id(request))
         return ok(201, question=await qa.answer(who, p.question_id, p.body))
 
     @endpoint
     async def vote(request: Request) -> Response:
         who = identity(request, s)
-        p = await body_with(request, Vote, s, question_id=question_id(request))
+        p = await body(request, Vote, s, question_id=question_id(request))
         return ok(question=await qa.vote(who, p.question_id, p.on))
 
     @endpoint
     async def accept(request: Request) -> Response:
         who = identity(request, s)
-        p = await body_with(request, Accept, s, question_id=question_id(request))
+        p = await body(request, Accept, s, question_id=question_id(request))
         return ok(question=await qa.accept(who, p.question_id, p.answer_id))
 
     one = "/api/v1/questions/{question_id}"

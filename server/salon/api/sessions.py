@@ -3,18 +3,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Literal, TypeVar
 
-import orjson
 from pydantic import BaseModel, Field
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from salon.api.common import endpoint, identity, ok, path, query
-from salon.errors import SalonError
+from salon.api.common import body, endpoint, identity, ok, path, query
 from salon.knowledge import knowledge_of
-from salon.payloads import Payload, parse
+from salon.payloads import Payload
 from salon.rooms import at_least
 from salon.services import Services
 from salon.sessions import SessionCreate, SessionUpdate
@@ -35,27 +33,13 @@ class AckBody(Payload):
     ids: Annotated[list[Annotated[int, Field(ge=1)]], Field(max_length=500)]
 
 
-async def body_with(request: Request, model: type[P], s: Services, **fields: Any) -> P:
-    """The JSON body plus values taken from the path (which win over the body's)."""
-    raw = await request.body()
-    if len(raw) > s.settings.max_payload_bytes:
-        raise SalonError("too_large", "the request body is too large")
-    try:
-        data = orjson.loads(raw or b"{}")
-    except orjson.JSONDecodeError:
-        raise SalonError("bad_request", "the body is not valid JSON") from None
-    if not isinstance(data, dict):
-        raise SalonError("bad_request", "the body must be an object")
-    return parse(model, {**data, **fields})
-
-
 def routes(s: Services) -> list[Route]:
     k = knowledge_of(s)
 
     @endpoint
     async def schedule(request: Request) -> Response:
         who = identity(request, s)
-        p = await body_with(request, SessionCreate, s, room_id=path(request, "room_id"))
+        p = await body(request, SessionCreate, s, room_id=path(request, "room_id"))
         return ok(201, session=await k.sessions.schedule(who, p))
 
     @endpoint
@@ -75,7 +59,7 @@ def routes(s: Services) -> list[Route]:
     @endpoint
     async def update(request: Request) -> Response:
         who = identity(request, s)
-        p = await body_with(request, SessionUpdate, s, session_id=path(request, "session_id"))
+        p = await body(request, SessionUpdate, s, session_id=path(request, "session_id"))
         return ok(session=await k.sessions.update(who, p))
 
     @endpoint
@@ -116,7 +100,7 @@ def routes(s: Services) -> list[Route]:
     @endpoint
     async def ack(request: Request) -> Response:
         who = identity(request, s)
-        p = await body_with(request, AckBody, s)
+        p = await body(request, AckBody, s)
         return ok(acknowledged=await k.notifications.ack(who.user_id, list(p.ids)))
 
     one = "/api/v1/sessions/{session_id}"

@@ -4,10 +4,11 @@ that domain services use to reach clients."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+import engineio
 import socketio
 from pydantic import BaseModel
 
@@ -42,16 +43,49 @@ def user_channel(user_id: str) -> str:
 
 
 class SalonServer(socketio.AsyncServer):  # type: ignore[misc]
-    """python-socketio logs a packet it cannot decode and keeps the socket open, with no way to
-    answer it. A client that sends garbage is broken or hostile: close that socket only."""
+    """python-socketio with two changes on hot or hostile paths."""
 
     async def _handle_eio_message(self, eio_sid: str, data: Any) -> None:
+        # python-socketio logs a packet it cannot decode and keeps the socket open, with no
+        # way to answer it. A client that sends garbage is broken or hostile: close that
+        # socket only. Errors of the handlers themselves are not the packet's fault.
+        if isinstance(data, str) and eio_sid not in self._binary_packet:
+            try:
+                self.packet_class(encoded_packet=data)
+            except Exception as exc:
+                await self._close_undecodable(eio_sid, exc)
+                return
         try:
             await super()._handle_eio_message(eio_sid, data)
-        except Exception as exc:
-            log.warning("closing %s: undecodable packet (%s)", eio_sid, type(exc).__name__)
-            self._binary_packet.pop(eio_sid, None)
-            await self.eio.disconnect(eio_sid)
+        except ValueError as exc:  # unexpected binary or unknown packet types
+            await self._close_undecodable(eio_sid, exc)
+
+    async def _close_undecodable(self, eio_sid: str, exc: Exception) -> None:
+        log.warning("closing %s: undecodable packet (%s)", eio_sid, type(exc).__name__)
+        self._binary_packet.pop(eio_sid, None)
+        await self.eio.disconnect(eio_sid)
+
+    async def broadcast_local(
+        self, event: str, data: Any, namespace: str, skip: Sequence[str] = ()
+    ) -> None:
+        """Emit to every socket of ``namespace`` on this node: the packet is encoded once and
+        queued on each engine.io socket in turn, without the task per recipient that
+        ``emit`` creates (a measurable share of document fan-out)."""
+        pkt = self.packet_class(socketio.packet.EVENT, namespace=namespace, data=[event, data])
+        encoded = pkt.encode()
+        frames = [
+            engineio.packet.Packet(engineio.packet.MESSAGE, part)
+            for part in (encoded if isinstance(encoded, list) else [encoded])
+        ]
+        skipped = set(skip)
+        for sid, eio_sid in list(self.manager.get_participants(namespace, None)):
+            if sid in skipped:
+                continue
+            for frame in frames:
+                try:
+                    await self.eio.send_packet(eio_sid, frame)
+                except Exception:  # that socket is closing; the others still get theirs
+                    log.debug("broadcast to %s failed", sid, exc_info=True)
 
 
 class OrjsonPacket(socketio.packet.Packet):  # type: ignore[misc]

@@ -19,7 +19,7 @@ from salon.docs.room import Author, Client, DocRoom
 from salon.docs.service import DocumentService
 from salon.errors import SalonError
 from salon.ratelimit import Throttle
-from salon.realtime.hub import Hub, check_protocol, client_address
+from salon.realtime.hub import Hub, SalonServer, check_protocol, client_address
 from salon.services import Services
 
 log = logging.getLogger("salon.realtime.yjs")
@@ -40,6 +40,9 @@ class SocketTransport:
     # through salon.docs.replica and fan it out to their own sockets.
 
     async def broadcast(self, namespace: str, event: str, data: bytes, skip: Sequence[str]) -> None:
+        if isinstance(self.sio, SalonServer):
+            await self.sio.broadcast_local(event, data, namespace, skip)
+            return
         await self.sio.emit(
             event, data, namespace=namespace, skip_sid=list(skip) or None, ignore_queue=True
         )
