@@ -180,7 +180,8 @@ def _sections_of(number: int, title: str, name: str, result: dict[str, Any]) -> 
 def profile_section(title: str, name: str, profile: dict[str, Any]) -> Any:
     rows = [[f"{share:.1%}", frame] for frame, share in profile.get("self", [])]
     note = (
-        f"py-spy, {profile.get('samples', 0)} samples over the whole workload; "
+        f"py-spy --gil (Python work only), {profile.get('samples', 0)} samples over the whole "
+        "workload, self time per function; "
         f"collapsed stacks: {profile['file']}"
     )
     if "error" in profile:
