@@ -1,12 +1,13 @@
 """py-spy on the server under test: ``--profile DIR`` records each Salon workload while it runs.
 
 The recorder attaches to the running server (so its own CPU is not counted as the server's),
-writes collapsed stacks (``--format raw``) and a speedscope file, and the report lists the
+writes collapsed stacks (``--format raw``), and the report lists the
 functions where the server spent its own time (leaf frames) and, inclusive, its hot callers.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 import signal
 import subprocess
@@ -14,6 +15,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
+
+LINE = re.compile(r":\d+\)$")  # "fn (file.py:12)" -> "fn (file.py)": one row per function
 
 
 def py_spy() -> str | None:
@@ -27,8 +30,10 @@ class Recorder:
         binary = py_spy()
         if binary is None:
             raise RuntimeError("py-spy is not installed: pip install -e '.[bench]'")
+        # --gil: only samples that hold the GIL, i.e. Python work; an event loop waiting in
+        # epoll and aiosqlite's thread waiting for its next query would otherwise dominate.
         command = [binary, "record", "--pid", str(pid), "--rate", str(rate), "--nonblocking",
-                   "--format", "raw", "--output", str(out)]  # fmt: skip
+                   "--gil", "--format", "raw", "--output", str(out)]  # fmt: skip
         if cpus is not None and shutil.which("taskset"):
             command = ["taskset", "-c", cpus, *command]
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -59,7 +64,7 @@ def summarize(path: Path, top: int = 15) -> dict[str, Any]:
         if not stack or not count_text.isdigit():
             continue
         count = int(count_text)
-        frames = stack.split(";")
+        frames = [LINE.sub(")", frame) for frame in stack.split(";")]
         total += count
         own[frames[-1]] += count
         for frame in set(frames):

@@ -168,10 +168,11 @@ def _sections_of(number: int, title: str, name: str, result: dict[str, Any]) -> 
                 f"{r['baseline_kib'] / 1024:.1f}",
                 f"{r['rss_kib'] / 1024:.1f}",
                 f"{r['per_connection_kib']:.1f}",
+                f"{r.get('connected', r['connections'])} ({r.get('failed', 0)} failed)",
             ]
             for r in result["rows"]
         ]
-        header = ["connections", "baseline RSS MiB", "RSS MiB", "KiB per connection"]
+        header = ["connections", "baseline RSS MiB", "RSS MiB", "KiB per connection", "synced"]
         out.append((f"{title} — {name}", header, rows, "idle synced clients of one document"))
     return out
 
@@ -179,7 +180,8 @@ def _sections_of(number: int, title: str, name: str, result: dict[str, Any]) -> 
 def profile_section(title: str, name: str, profile: dict[str, Any]) -> Any:
     rows = [[f"{share:.1%}", frame] for frame, share in profile.get("self", [])]
     note = (
-        f"py-spy, {profile.get('samples', 0)} samples over the whole workload; "
+        f"py-spy --gil (Python work only), {profile.get('samples', 0)} samples over the whole "
+        "workload, self time per function; "
         f"collapsed stacks: {profile['file']}"
     )
     if "error" in profile:

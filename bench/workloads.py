@@ -260,25 +260,39 @@ async def memory(server: Server, opts: Options, progress: Callable[[str], None])
     baseline = server.rss_kib()
     rows = []
     async with Fleet(opts.gen_cpus, opts.log) as fleet:
-        connected = 0
+        attempted = 0
         for target in opts.memory_connections:
-            parts = split(target - connected, 1000)
+            parts = split(target - attempted, 1000)
             await fleet.add(
-                [doc_worker(server, namespace, receivers=n, concurrency=50) for n in parts],
-                within=600,
-            )
-            connected = target
+                [
+                    {**doc_worker(server, namespace, receivers=n, concurrency=50),
+                     "tolerateFailures": True}
+                    for n in parts
+                ],
+                within=900,
+            )  # fmt: skip
+            attempted = target
+            connected = sum(r["receivers"] for r in fleet.ready)
+            failed = sum(r.get("failed", 0) for r in fleet.ready)
             await asyncio.sleep(3)
             rss = server.rss_kib()
             rows.append(
                 {
                     "connections": target,
+                    "connected": connected,
+                    "failed": failed,
+                    "last_failure": next(
+                        (r["lastFailure"] for r in fleet.ready if r.get("lastFailure")), None
+                    ),
                     "rss_kib": rss,
                     "baseline_kib": baseline,
-                    "per_connection_kib": round((rss - baseline) / target, 2),
+                    "per_connection_kib": round((rss - baseline) / max(1, connected), 2),
                 }
             )
-            progress(f"{target} connections: {rows[-1]['per_connection_kib']} KiB each")
+            progress(
+                f"{connected} of {target} connected ({failed} failed): "
+                f"{rows[-1]['per_connection_kib']} KiB each"
+            )
     return {"rows": rows}
 
 

@@ -105,7 +105,12 @@ async function connectMany (count, make) {
   async function lane () {
     while (next < count) {
       next++
-      out.push(await make())
+      if (!config.tolerateFailures) {
+        out.push(await make())
+        continue
+      }
+      // Idle-memory runs: count a connection that fails, keep going with the others.
+      try { out.push(await make()) } catch (err) { connectFailures++; lastFailure = String(err?.message ?? err) }
     }
   }
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, lane))
@@ -113,6 +118,8 @@ async function connectMany (count, make) {
 }
 
 let disconnects = 0
+let connectFailures = 0
+let lastFailure = null
 
 // A minimal Socket.IO (protocol 5) / Engine.IO (4) client over one websocket, used by the many
 // receivers so that the generator spends its CPU on measuring, not on client machinery:
@@ -548,7 +555,14 @@ async function main () {
     writers = await connectMany(config.writers ?? 0, () => new Writer().start())
     receivers = await connectMany(config.receivers ?? 0, () => new Receiver().start())
   }
-  emit({ event: 'ready', writers: writers.length, receivers: receivers.length, connectMs: now() - began })
+  emit({
+    event: 'ready',
+    writers: writers.length,
+    receivers: receivers.length,
+    failed: connectFailures,
+    lastFailure,
+    connectMs: now() - began
+  })
   const lines = readline.createInterface({ input: process.stdin })
   for await (const line of lines) {
     if (!line.trim()) continue
