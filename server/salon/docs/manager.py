@@ -149,9 +149,15 @@ class DocManager:
         self._wake.set()
 
     async def _flush_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        window = self.limits.flush_ms / 1000
+        last = 0.0
         while True:
             await self._wake.wait()
-            await asyncio.sleep(self.limits.flush_ms / 1000)  # gather one window of edits
+            # At most one flush per window: when idle, a lone keystroke goes out at once (after
+            # one yield, so what already arrived joins it); when busy, the rest of the window
+            # gathers the burst into one merged update per recipient.
+            await asyncio.sleep(max(0.0, window - (loop.time() - last)))
             self._wake.clear()
             try:
                 await self._flush_once()
@@ -159,6 +165,7 @@ class DocManager:
                 raise
             except Exception:
                 log.exception("document fan-out failed")
+            last = loop.time()
 
     async def _flush_once(self) -> None:
         dirty, self._dirty = list(self._dirty), {}
