@@ -1,17 +1,15 @@
 // Replay player over Salon's replay protocol (docs/protocol.md, "Replay"): the server plays an
 // ended session on its clock (pace, pause, seek, speed, skip silence) and streams
 // replay:state after each open/seek, then replay:event / replay:doc as they happened. The
-// client only renders, interpolating the clock between status reports. Servers without the
-// protocol get the timeline-folding player (replay-timeline.js). Deep links:
+// client only renders, interpolating the clock between status reports. Deep links:
 // /replay/<session>?t=<offset ms> or ?seq=<n>.
 import * as Y from "yjs";
 import { h, field, mount, time, clock } from "../dom.js";
 import { auth } from "../auth.js";
 import { download } from "../api.js";
-import { SalonError, describe } from "../errors.js";
+import { describe } from "../errors.js";
 import { showError } from "../toasts.js";
 import { TEXT_FIELD } from "../editor.js";
-import { timelineReplayView } from "./replay-timeline.js";
 
 const SPEEDS = [0.25, 0.5, 1, 2, 4, 8, 16];
 const FRAME_MS = 200;
@@ -24,7 +22,6 @@ export function replayView(ctx) {
     return { el };
   }
   let player = null;
-  let fallback = null;
   let destroyed = false;
 
   (async () => {
@@ -33,11 +30,6 @@ export function replayView(ctx) {
       player = await socketPlayer(el, app.conn, params.sessionId, query);
     } catch (error) {
       if (destroyed) return;
-      if (error instanceof SalonError && error.code === "unknown_event") {
-        fallback = timelineReplayView(ctx);
-        mount(el, fallback.el);
-        return;
-      }
       mount(el, h("h1", { text: "Replay" }), h("p", { class: "error", role: "alert", text: `Could not open this session: ${describe(error)}` }));
     }
     if (destroyed) player?.close();
@@ -48,7 +40,6 @@ export function replayView(ctx) {
     destroy() {
       destroyed = true;
       player?.close();
-      fallback?.destroy?.();
     },
   };
 }
