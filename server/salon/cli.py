@@ -153,6 +153,7 @@ def serve(settings: Settings) -> None:
         port=settings.port,
         log_config=None,
         access_log=False,
+        ws=settings.ws_impl,
         ws_per_message_deflate=settings.ws_compression,
         ws_max_size=settings.max_payload_bytes + 1024,
         timeout_graceful_shutdown=int(settings.shutdown_grace),

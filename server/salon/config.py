@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(
         default_factory=list, description="Browser origins allowed to call the API."
     )
+    ws_impl: Literal["auto", "websockets", "websockets-sansio", "wsproto"] = Field(
+        "auto", description="uvicorn's WebSocket implementation (memory and speed differ)."
+    )
     ws_compression: bool = Field(
         False, description="WebSocket per-message deflate (costs CPU on fan-out)."
     )
