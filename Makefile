@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
-NODE_DIRS := $(wildcard tests/node client/web)
+NODE_DIRS := $(wildcard tests/node client/web bench/peer bench/loadgen)
 
 .PHONY: serve test lint pytest install node-deps clean
 
