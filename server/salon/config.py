@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     ban_seconds: float = Field(
         300.0, description="How long a client that keeps exceeding a rate limit is refused."
     )
+    documents_per_user: int = Field(
+        500, description="Most documents one user may create (live ones, across rooms)."
+    )
     rooms_per_user: int = Field(200, description="Most rooms one user may create.")
     auto_migrate: bool | None = Field(
         None, description="Apply migrations on start (default: only for the embedded SQLite)."

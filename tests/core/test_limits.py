@@ -64,3 +64,18 @@ async def test_event_flood_disconnects_only_the_flooder(own_server: ServerProces
         await asyncio.sleep(0.2)
         assert not f.sio.connected
         await c.send_chat(room, "unaffected")
+
+
+async def test_documents_per_user_are_capped(own_server: ServerProcess) -> None:
+    own_server.settings.update(documents_per_user=2)
+    own_server.start()
+    alice = user_id("alice")
+    async with connected(own_server, alice) as (a,):
+        room = await new_room(a)
+        for name in ("one", "two"):
+            await a.request("POST", f"/api/v1/rooms/{room}/documents", {"name": name})
+        with pytest.raises(SalonClientError) as err:
+            await a.request("POST", f"/api/v1/rooms/{room}/documents", {"name": "three"})
+        assert err.value.code == "limit_reached" and err.value.status == 429
+        await a.request("DELETE", f"/api/v1/rooms/{room}/documents/one")
+        await a.request("POST", f"/api/v1/rooms/{room}/documents", {"name": "three"})

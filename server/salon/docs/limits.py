@@ -20,6 +20,7 @@ class DocLimits:
     write_batch_ms: float = 20.0
     idle_unload_s: float = 60.0
     snapshot_every: int = 200
+    documents_per_user: int = 500
     # The root Y.Text that text/Markdown export, restore and server-side edits work on.
     text_field: str = "content"
 
@@ -32,6 +33,7 @@ class DocLimits:
             write_batch_ms=settings.doc_write_batch_ms,
             idle_unload_s=settings.doc_idle_unload_s,
             snapshot_every=settings.doc_snapshot_every,
+            documents_per_user=settings.documents_per_user,
         )
 
 

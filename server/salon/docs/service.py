@@ -113,9 +113,14 @@ class DocumentService:
         name = check_name(name)
         try:
             async with self.db.unit() as session:
+                await self._check_quota(session, who.user_id)
                 return await repo.add_document(session, room_id, name, who.user_id)
         except IntegrityError as exc:
             raise SalonError("conflict", f"a document named {name!r} exists") from exc
+
+    async def _check_quota(self, session: Any, user_id: str) -> None:
+        if await repo.count_created_by(session, user_id) >= self.limits.documents_per_user:
+            raise SalonError("limit_reached", "you have created as many documents as allowed")
 
     async def rename(self, room_id: str, name: str, new_name: str, who: Identity) -> Document:
         await self.require_edit(room_id, who, "renaming documents")
@@ -162,6 +167,8 @@ class DocumentService:
             return existing
         try:
             async with self.db.unit() as session:
+                if user_id is not None:
+                    await self._check_quota(session, user_id)
                 return await repo.add_document(session, room_id, name, user_id or "salon")
         except IntegrityError:
             return await self.get(room_id, name)  # a concurrent first connection made it

@@ -110,6 +110,15 @@ async def list_documents(session: AsyncSession, room_id: str) -> Sequence[Docume
     return (await session.execute(stmt)).scalars().all()
 
 
+async def count_created_by(session: AsyncSession, user_id: str) -> int:
+    total = await session.scalar(
+        select(func.count())
+        .select_from(Document)
+        .where(Document.created_by == user_id, Document.deleted_at.is_(None))
+    )
+    return int(total or 0)
+
+
 async def add_document(session: AsyncSession, room_id: str, name: str, user_id: str) -> Document:
     document = Document(room_id=room_id, name=name, created_by=user_id)
     session.add(document)
