@@ -32,7 +32,7 @@ async def test_role_changes_apply_to_connected_sockets(server: ServerProcess) ->
         assert (await b.history(room))["messages"]  # viewers still read
 
         await h.set_role(room, bob, "expert")
-        await b.wait_for("role:changed", lambda e: e["role"] == "expert")
+        await b.wait_for("role:changed", lambda e: e["role"] == "expert", include_past=True)
         await b.send_chat(room, "back without reconnecting")
         members = {
             m["user_id"]: m["role"]

@@ -19,7 +19,7 @@ from salon.errors import SalonError
 from salon.metrics import Metrics
 from salon.payloads import parse
 from salon.ratelimit import Throttle
-from salon.realtime import jsonlib
+from salon.realtime import engineio_poll, jsonlib
 
 log = logging.getLogger("salon.realtime")
 
@@ -96,6 +96,7 @@ class OrjsonPacket(socketio.packet.Packet):  # type: ignore[misc]
 
 
 def create_server(settings: Settings) -> socketio.AsyncServer:
+    engineio_poll.install()
     manager = None
     if settings.redis_url:
         manager = socketio.AsyncRedisManager(
