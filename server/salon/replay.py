@@ -21,8 +21,9 @@ from salon.errors import SalonError
 from salon.rooms import at_least
 from salon.sessions import SessionService
 from salon.store import replay as repo
+from salon.store import sessions as sessions_repo
 from salon.store.db import Database
-from salon.store.documents import last_update_id_at, latest_snapshot
+from salon.store.documents import last_update_id_at, latest_snapshot, list_documents
 from salon.timeline import state_at, view
 
 MARKER_KINDS = {
@@ -162,8 +163,8 @@ class ReplayService:
         is_host = at_least(role, "host")
         start, end = rec.started_at, rec.ended_at
         async with self._db.read() as session:
-            rows = await repo.timeline(session, session_id)
-            docs = {d.id: d.name for d in await repo.documents(session, rec.room_id)}
+            rows = await sessions_repo.timeline_page(session, session_id, 0, None)
+            docs = {d.id: d.name for d in await list_documents(session, rec.room_id)}
             index = await repo.update_index(session, list(docs), start, end) if with_updates else []
         events = visible_events(rows, who.user_id, is_host, start)
         points = [

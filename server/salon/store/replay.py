@@ -1,4 +1,5 @@
-"""Queries replay needs: a session's whole visible timeline and the document log of its room."""
+"""Queries replay needs beyond the sessions and documents repositories: the document log of a
+room between two moments, and raw log bytes."""
 
 from __future__ import annotations
 
@@ -8,27 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from salon.store.documents import Document, DocUpdate
-from salon.store.sessions import TimelineEvent
-
-
-async def timeline(session: AsyncSession, session_id: str) -> Sequence[TimelineEvent]:
-    rows = await session.scalars(
-        select(TimelineEvent)
-        .where(TimelineEvent.session_id == session_id)
-        .order_by(TimelineEvent.seq)
-    )
-    return rows.all()
-
-
-async def documents(session: AsyncSession, room_id: str) -> Sequence[Document]:
-    # Deleted documents are left out, as the live room shows them after the deletion.
-    rows = await session.scalars(
-        select(Document)
-        .where(Document.room_id == room_id, Document.deleted_at.is_(None))
-        .order_by(Document.created_at)
-    )
-    return rows.all()
+from salon.store.documents import DocUpdate
 
 
 async def update_index(

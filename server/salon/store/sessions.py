@@ -190,8 +190,9 @@ async def append(
 
 
 async def timeline_page(
-    session: AsyncSession, session_id: str, after: int, limit: int
+    session: AsyncSession, session_id: str, after: int, limit: int | None
 ) -> Sequence[TimelineEvent]:
+    """Events after ``after`` in order; ``limit`` None reads to the end (replay)."""
     rows = await session.scalars(
         select(TimelineEvent)
         .where(TimelineEvent.session_id == session_id, TimelineEvent.seq > after)

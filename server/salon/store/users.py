@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.store.models import User, utcnow
@@ -33,7 +34,5 @@ async def known_user(session: AsyncSession, user_id: str) -> User:
 async def names_of(session: AsyncSession, user_ids: set[str]) -> dict[str, str]:
     if not user_ids:
         return {}
-    from sqlalchemy import select
-
     rows = await session.execute(select(User.id, User.name).where(User.id.in_(user_ids)))
     return {row.id: row.name for row in rows}
