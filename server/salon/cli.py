@@ -136,6 +136,15 @@ def replay(args: argparse.Namespace) -> None:
         pass
 
 
+def ws_protocol(impl: str) -> Any:
+    """uvicorn's default WebSocket protocol with Salon's lighter per-connection state."""
+    if impl in ("auto", "websockets-sansio"):
+        from salon.realtime.uvicorn_ws import SalonWebSocketProtocol
+
+        return SalonWebSocketProtocol
+    return impl
+
+
 def serve(settings: Settings) -> None:
     import uvicorn
 
@@ -153,7 +162,8 @@ def serve(settings: Settings) -> None:
         port=settings.port,
         log_config=None,
         access_log=False,
-        ws=settings.ws_impl,
+        ws=ws_protocol(settings.ws_impl),
+        ws_ping_interval=None,  # engine.io's heartbeat already checks every connection
         ws_per_message_deflate=settings.ws_compression,
         ws_max_size=settings.max_payload_bytes + 1024,
         timeout_graceful_shutdown=int(settings.shutdown_grace),

@@ -51,10 +51,19 @@ class Settings(BaseSettings):
         default_factory=list, description="Browser origins allowed to call the API."
     )
     ws_impl: Literal["auto", "websockets", "websockets-sansio", "wsproto"] = Field(
-        "auto", description="uvicorn's WebSocket implementation (memory and speed differ)."
+        "auto",
+        description="uvicorn's WebSocket implementation. auto (= websockets-sansio) is the "
+        "fast path: broadcasts are framed once and written directly, with light "
+        "per-connection state; the others go through the ASGI interface.",
     )
     ws_compression: bool = Field(
         False, description="WebSocket per-message deflate (costs CPU on fan-out)."
+    )
+    ping_interval: int = Field(
+        20, ge=1, description="Seconds between Engine.IO heartbeats the server sends each socket."
+    )
+    ping_timeout: int = Field(
+        20, ge=1, description="Seconds a socket may take to answer a heartbeat before it is closed."
     )
     presence_grace: float = Field(
         10.0, description="Seconds a dropped user stays in presence before leaving."

@@ -43,6 +43,18 @@ class Metrics:
             "salon_document_updates_total", "Document updates applied", registry=r
         )
 
+        self.ws_direct = Gauge(
+            "salon_ws_writes_direct",
+            "WebSocket writes that went straight to the connection (count since start)",
+            registry=r,
+        )
+        self.ws_queued = Gauge(
+            "salon_ws_packets_queued",
+            "Outgoing packets that waited in a socket's queue: back-pressure from slow "
+            "readers, long-polling or closing sockets (count since start)",
+            registry=r,
+        )
+
     def track(self, gauge: Gauge, read: Callable[[], float]) -> None:
         gauge.set_function(read)
 

@@ -19,7 +19,7 @@ from salon.errors import SalonError
 from salon.metrics import Metrics
 from salon.payloads import parse
 from salon.ratelimit import Throttle
-from salon.realtime import engineio_poll, jsonlib
+from salon.realtime import engineio_ws, jsonlib
 
 log = logging.getLogger("salon.realtime")
 
@@ -43,7 +43,10 @@ def user_channel(user_id: str) -> str:
 
 
 class SalonServer(socketio.AsyncServer):  # type: ignore[misc]
-    """python-socketio with two changes on hot or hostile paths."""
+    """python-socketio with changes on hot or hostile paths."""
+
+    def _engineio_server_class(self) -> type[engineio.AsyncServer]:
+        return engineio_ws.EngineServer
 
     async def _handle_eio_message(self, eio_sid: str, data: Any) -> None:
         # python-socketio logs a packet it cannot decode and keeps the socket open, with no
@@ -68,24 +71,65 @@ class SalonServer(socketio.AsyncServer):  # type: ignore[misc]
     async def broadcast_local(
         self, event: str, data: Any, namespace: str, skip: Sequence[str] = ()
     ) -> None:
-        """Emit to every socket of ``namespace`` on this node: the packet is encoded once and
-        queued on each engine.io socket in turn, without the task per recipient that
-        ``emit`` creates (a measurable share of document fan-out)."""
-        pkt = self.packet_class(socketio.packet.EVENT, namespace=namespace, data=[event, data])
-        encoded = pkt.encode()
-        frames = [
+        """Emit to every socket of ``namespace`` on this node, skipping ``skip``."""
+        skipped = set(skip)
+        recipients = [
+            eio_sid
+            for sid, eio_sid in self.manager.get_participants(namespace, None)
+            if sid not in skipped
+        ]
+        await self.deliver(recipients, namespace, [event, data])
+
+    async def deliver(self, eio_sids: Sequence[str], namespace: str, data: list[Any]) -> None:
+        """One event to many engine.io sockets of this node: encoded and framed once, written
+        to each socket directly (see ``engineio_ws``), with no task per recipient."""
+        if not eio_sids:
+            return
+        encoded = self.packet_class(socketio.packet.EVENT, namespace=namespace, data=data).encode()
+        packets = [
             engineio.packet.Packet(engineio.packet.MESSAGE, part)
             for part in (encoded if isinstance(encoded, list) else [encoded])
         ]
-        skipped = set(skip)
-        for sid, eio_sid in list(self.manager.get_participants(namespace, None)):
-            if sid in skipped:
-                continue
-            for frame in frames:
-                try:
-                    await self.eio.send_packet(eio_sid, frame)
-                except Exception:  # that socket is closing; the others still get theirs
-                    log.debug("broadcast to %s failed", sid, exc_info=True)
+        sockets = self.eio.sockets
+        await engineio_ws.deliver(
+            [sock for sock in map(sockets.get, eio_sids) if sock is not None], packets
+        )
+
+
+class LocalDelivery(socketio.AsyncManager):  # type: ignore[misc]
+    """Room emits reach this node's sockets through ``SalonServer.deliver``: python-socketio
+    creates a task per recipient and packet, and waits for all of them."""
+
+    async def emit(
+        self,
+        event: str,
+        data: Any,
+        namespace: str,
+        room: str | None = None,
+        skip_sid: Any = None,
+        callback: Any = None,
+        to: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if callback is not None or not isinstance(self.server, SalonServer):
+            await super().emit(
+                event, data, namespace, room, skip_sid, callback=callback, to=to, **kwargs
+            )
+            return
+        if namespace not in self.rooms:
+            return
+        skipped = set(skip_sid if isinstance(skip_sid, list) else [skip_sid])
+        recipients = [
+            eio_sid
+            for sid, eio_sid in self.get_participants(namespace, to or room)
+            if sid not in skipped
+        ]
+        args = list(data) if isinstance(data, tuple) else [data] if data is not None else []
+        await self.server.deliver(recipients, namespace, [event, *args])
+
+
+class RedisDelivery(socketio.AsyncRedisManager, LocalDelivery):  # type: ignore[misc]
+    """Redis fan-out across nodes; local delivery as ``LocalDelivery``."""
 
 
 class OrjsonPacket(socketio.packet.Packet):  # type: ignore[misc]
@@ -96,10 +140,10 @@ class OrjsonPacket(socketio.packet.Packet):  # type: ignore[misc]
 
 
 def create_server(settings: Settings) -> socketio.AsyncServer:
-    engineio_poll.install()
-    manager = None
+    engineio_ws.install()
+    manager: socketio.AsyncManager = LocalDelivery()
     if settings.redis_url:
-        manager = socketio.AsyncRedisManager(
+        manager = RedisDelivery(
             settings.redis_url,
             channel="salon-socketio",
             redis_options={"socket_connect_timeout": 2.0, "socket_timeout": 5.0},
@@ -112,8 +156,8 @@ def create_server(settings: Settings) -> socketio.AsyncServer:
         cors_allowed_origins=settings.cors_origins or [],
         max_http_buffer_size=settings.max_payload_bytes,
         http_compression=settings.ws_compression,
-        ping_interval=20,
-        ping_timeout=20,
+        ping_interval=settings.ping_interval,
+        ping_timeout=settings.ping_timeout,
     )
 
 
@@ -140,6 +184,8 @@ class Hub:
             settings.event_rate, settings.event_burst, "events", ban=settings.ban_seconds
         )
         self._authenticate = authenticate
+        metrics.track(metrics.ws_direct, lambda: engineio_ws.counts.direct)
+        metrics.track(metrics.ws_queued, lambda: engineio_ws.counts.queued)
         self.clients: dict[str, Client] = {}
         self.on_connect: list[Callable[[Client], Awaitable[None]]] = []
         self.on_disconnect: list[Callable[[Client], Awaitable[None]]] = []

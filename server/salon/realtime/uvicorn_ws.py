@@ -1,0 +1,29 @@
+"""uvicorn's sans-I/O WebSocket protocol with lighter per-connection state.
+
+Behaviour is uvicorn's; only containers change: the receive queue and the writability event
+are ``lightqueue`` types (no deques while idle) and the handshake's request and response
+objects (header tables of ~2.5 KiB) are let go once the response is sent. ``salon serve``
+uses it for ``SALON_WS_IMPL=auto`` and ``websockets-sansio``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+
+from salon.realtime.lightqueue import LightEvent, LightQueue
+
+
+class SalonWebSocketProtocol(WebSocketsSansIOProtocol):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.queue = LightQueue()  # type: ignore[assignment]
+        self.writable = LightEvent()  # type: ignore[assignment]
+        self.writable.set()
+
+    def start_keepalive(self) -> None:
+        # Called right after the accepted handshake's response went out.
+        self.request = None  # type: ignore[assignment]
+        self.response = None  # type: ignore[assignment]
+        super().start_keepalive()
