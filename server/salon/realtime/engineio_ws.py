@@ -25,12 +25,14 @@ from __future__ import annotations
 
 import asyncio
 import struct
+import sys
 import time
 from collections.abc import Iterable
 from typing import Any
 
 import engineio
 from engineio import async_socket, exceptions, packet
+from engineio.async_drivers import asgi as asgi_driver
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 from salon.realtime.lightqueue import LightQueue
@@ -224,6 +226,7 @@ async def websocket_handler(self: Any, ws: Any) -> None:
         self.connected = True
         self.upgraded = True
 
+    _forget_headers(getattr(ws, "environ", None))
     # What was queued before (during the upgrade) goes first; later packets go directly.
     self.salon_ws = ws
     self.salon_direct = direct_target(ws)
@@ -265,33 +268,135 @@ async def websocket_handler(self: Any, ws: Any) -> None:
     await self.close(wait=False, abort=True, reason=self.server.reason.TRANSPORT_CLOSE)
 
 
+# What a connection's environ keeps once its WebSocket is open: engine.io has read the
+# headers (CORS, upgrade) by then, and Salon's handlers use only the scope's client address.
+_ENVIRON_KEPT = frozenset(
+    {"REQUEST_METHOD", "PATH_INFO", "QUERY_STRING", "REMOTE_ADDR", "HTTP_ORIGIN", "HTTP_HOST"}
+)
+
+
+def _forget_headers(environ: dict[str, Any] | None) -> None:
+    """Drop request headers an open WebSocket connection never reads again (~1.5 KiB of
+    strings per connection). The dicts are shared with python-socketio and the ASGI server,
+    so they are trimmed in place."""
+    if not environ:
+        return
+    for key in [k for k in environ if k.isupper() and k not in _ENVIRON_KEPT]:
+        del environ[key]
+    scope = environ.get("asgi.scope")
+    if isinstance(scope, dict) and scope.get("type") == "websocket":
+        scope["headers"] = []
+
+
+class _AsgiWebSocket(asgi_driver.WebSocket):  # type: ignore[misc]
+    """engine.io's ASGI WebSocket wrapper, keeping the environ it was opened with."""
+
+    async def __call__(self, environ: dict[str, Any]) -> Any:
+        self.environ = environ
+        return await super().__call__(environ)
+
+
 class EngineServer(engineio.AsyncServer):  # type: ignore[misc]
-    """engine.io's server with per-socket queues that hold no memory while empty, and
-    WebSocket requests that do not keep a request-body reader for their whole life."""
+    """engine.io's server with per-socket queues that hold no memory while empty, and an ASGI
+    driver that makes no garbage per request and keeps the environ of WebSockets."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         driver: dict[str, Any] = self._async  # type: ignore[has-type]
-        if "translate_request" in driver:
-            self._async = {**driver, "translate_request": _translator(driver)}
+        if driver.get("websocket") is asgi_driver.WebSocket:
+            self._async = {
+                **driver,
+                "translate_request": translate_request,
+                "websocket": _AsgiWebSocket,
+            }
 
     def create_queue(self, *args: Any, **kwargs: Any) -> LightQueue:
         return LightQueue()
 
 
-def _translator(driver: dict[str, Any]) -> Any:
-    translate = driver["translate_request"]
+class _Body:
+    """A request body reader for engine.io's long-polling POSTs (the ASGI driver's, defined
+    once instead of as a new class per request: those classes are cyclic garbage that only a
+    full collection frees, ~2.4 KiB per connection until then)."""
 
-    async def translate_request(scope: Any, receive: Any, send: Any) -> Any:
-        # The ASGI driver builds a body reader *class* per request (~2.4 KiB with its
-        # closures) and the environ keeps it as long as the connection lives. WebSocket
-        # requests never read a body.
-        environ = await translate(scope, receive, send)
-        if environ and scope.get("type") == "websocket":
-            environ["wsgi.input"] = None
-        return environ
+    __slots__ = ("event", "payload", "receive")
 
-    return translate_request
+    def __init__(self, event: dict[str, Any], receive: Any) -> None:
+        self.event = event
+        self.payload: bytes | None = None
+        self.receive = receive
+
+    async def read(self, length: int | None = None) -> bytes:
+        if self.payload is None and self.event["type"] == "http.request":
+            self.payload = self.event.get("body") or b""
+            while self.event.get("more_body"):
+                self.event = await self.receive()
+                more = self.event["type"] == "http.request"
+                if more and (length is None or len(self.payload) < length):
+                    self.payload += self.event.get("body") or b""
+        payload = self.payload or b""
+        if length is None:
+            self.payload = b""
+            return payload
+        self.payload = payload[length:]
+        return payload[:length]
+
+
+async def translate_request(scope: Any, receive: Any, send: Any) -> dict[str, Any]:
+    """engine.io's ASGI ``translate_request``, line for line, with ``_Body``."""
+    event = await receive()
+    if event["type"] not in ["http.request", "websocket.connect"]:
+        return {}
+    raw_uri = scope["path"]
+    query_string = ""
+    if scope.get("query_string"):
+        try:
+            query_string = scope["query_string"].decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:
+            raw_uri += "?" + query_string
+    environ: dict[str, Any] = {
+        "wsgi.input": _Body(event, receive) if event["type"] == "http.request" else None,
+        "wsgi.errors": sys.stderr,
+        "wsgi.version": (1, 0),
+        "wsgi.async": True,
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+        "SERVER_SOFTWARE": "asgi",
+        "REQUEST_METHOD": scope.get("method", "GET"),
+        "PATH_INFO": scope["path"],
+        "QUERY_STRING": query_string,
+        "RAW_URI": raw_uri,
+        "SCRIPT_NAME": "",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "REMOTE_PORT": "0",
+        "SERVER_NAME": "asgi",
+        "SERVER_PORT": "0",
+        "asgi.receive": receive,
+        "asgi.send": send,
+        "asgi.scope": scope,
+    }
+    for raw_name, raw_value in scope["headers"]:
+        try:
+            name = raw_name.upper().decode("utf-8")
+            value = raw_value.decode("utf-8")
+        except UnicodeDecodeError:
+            continue  # skip header if it cannot be decoded
+        if name == "CONTENT-TYPE":
+            environ["CONTENT_TYPE"] = value
+            continue
+        if name == "CONTENT-LENGTH":
+            environ["CONTENT_LENGTH"] = value
+            continue
+        key = "HTTP_" + name.replace("-", "_")
+        if key in environ:
+            value = f"{environ[key]},{value}"
+        environ[key] = value
+    environ["wsgi.url_scheme"] = environ.get("HTTP_X_FORWARDED_PROTO", "http")
+    return environ
 
 
 def install() -> None:

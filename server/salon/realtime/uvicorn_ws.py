@@ -23,7 +23,10 @@ class SalonWebSocketProtocol(WebSocketsSansIOProtocol):
         self.writable.set()
 
     def start_keepalive(self) -> None:
-        # Called right after the accepted handshake's response went out.
+        # Called right after the accepted handshake's response went out. The request also
+        # lives on in websockets' parser generator, so its header table is emptied in place.
+        if self.request is not None:
+            self.request.headers.clear()
         self.request = None  # type: ignore[assignment]
         self.response = None  # type: ignore[assignment]
         super().start_keepalive()
