@@ -54,7 +54,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="run only this workload (repeatable): "
         + "; ".join(f"{k} {v}" for k, v in TITLES.items()),
     )
-    parser.add_argument("--rates", help="fan-out edit rates, comma separated [50,...,1000]")
+    parser.add_argument("--rates", help="fan-out edit rates, comma separated [50,...,2000]")
     parser.add_argument("--receivers", help="fan-out receiver counts, comma separated [100,500]")
     parser.add_argument(
         "--no-pin", action="store_true", help="do not pin the server to CPU 0 and load to the rest"

@@ -39,7 +39,9 @@ class Options:
     pause: float = 1.0
     warmup: float = 2.0
     fanout_receivers: list[int] = field(default_factory=lambda: [100, 500])
-    fanout_rates: list[int] = field(default_factory=lambda: [50, 100, 200, 400, 600, 800, 1000])
+    fanout_rates: list[int] = field(
+        default_factory=lambda: [50, 100, 200, 400, 600, 800, 1000, 1500, 2000]
+    )
     writer_rates: list[int] = field(default_factory=lambda: [5, 10, 20, 40])
     chat_rooms: int = 200
     chat_users: int = 10

@@ -49,3 +49,8 @@ async def eventually(check: Callable[[], bool], within: float = 10.0) -> None:
         if loop.time() > deadline:
             raise AssertionError("condition not reached in time")
         await asyncio.sleep(0.02)
+
+
+def has_structs(update: bytes) -> bool:
+    """Whether a Yjs v1 update carries any change (it starts with its count of clients)."""
+    return bool(update) and update[0] != 0

@@ -38,6 +38,7 @@ from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIO
 from salon.realtime.lightqueue import LightQueue
 
 _library_send = async_socket.AsyncSocket.send
+_library_check_ping_timeout = async_socket.AsyncSocket.check_ping_timeout
 _TEXT, _BINARY = 0x81, 0x82  # FIN + opcode
 
 
@@ -181,21 +182,22 @@ def _ping_due(sock: Any) -> None:
         sock.server.start_background_task(sock.send, ping)
 
 
+async def _next_packet(ws: Any, max_size: int) -> Any:
+    """engine.io's ``websocket_wait``: the next message's data, refusing oversized ones."""
+    data = await ws.wait()
+    if data and len(data) > max_size:
+        raise ValueError("packet is too large")
+    return data
+
+
 async def websocket_handler(self: Any, ws: Any) -> None:
     """Engine.IO handler for websocket transport."""
     max_size = self.server.max_http_buffer_size
-
-    async def websocket_wait() -> Any:
-        data = await ws.wait()
-        if data and len(data) > max_size:
-            raise ValueError("packet is too large")
-        return data
-
     if self.connected:
         # the socket was already connected, so this is an upgrade
         self.upgrading = True  # hold packet sends during the upgrade
         try:
-            pkt = await websocket_wait()
+            pkt = await _next_packet(ws, max_size)
         except OSError:  # pragma: no cover
             return
         decoded_pkt = packet.Packet(encoded_packet=pkt)
@@ -206,7 +208,7 @@ async def websocket_handler(self: Any, ws: Any) -> None:
         await ws.send(packet.Packet(packet.PONG, data="probe").encode())
         await self.queue.put(packet.Packet(packet.NOOP))  # end poll
         try:
-            pkt = await websocket_wait()
+            pkt = await _next_packet(ws, max_size)
         except OSError:  # pragma: no cover
             self.upgrading = False
             return
@@ -234,19 +236,24 @@ async def websocket_handler(self: Any, ws: Any) -> None:
         self.salon_writer = asyncio.ensure_future(_writer(self, ws))
     self.server.logger.info("%s: Upgrade to websocket successful", self.sid)
 
-    timeout = self.server.ping_interval + self.server.ping_timeout
+    # The library read with a timeout per message; here a silent peer is found by the
+    # heartbeat (engine.io's monitor calls check_ping_timeout, which closes the WebSocket),
+    # so a waiting connection holds no timer, and reads ``receive`` directly (no wrappers).
+    receive = ws.asgi_receive
     while True:
         try:
-            async with asyncio.timeout(timeout):
-                p = await websocket_wait()
-        except asyncio.CancelledError:  # pragma: no cover - server shutdown
+            event = await receive()
+        except (Exception, asyncio.CancelledError):
             break
-        except Exception:
-            break
-        if p is None:  # connection closed by client
+        if event["type"] != "websocket.receive":
+            break  # connection closed by client
+        data = event.get("bytes")
+        if data is None:
+            data = event.get("text")
+        if data is None or (data and len(data) > max_size):
             break
         try:
-            await self.receive(packet.Packet(encoded_packet=p))
+            await self.receive(packet.Packet(encoded_packet=data))
         except exceptions.UnknownPacketError:  # pragma: no cover
             pass
         except exceptions.SocketIsClosedError:  # pragma: no cover
@@ -255,6 +262,10 @@ async def websocket_handler(self: Any, ws: Any) -> None:
         except Exception:  # pragma: no cover
             self.server.logger.exception("Unknown receive error")
 
+    # Handlers run as tasks (python-socketio's async_handlers). Messages that arrived with the
+    # close were read without yielding: let their handlers start before the disconnect is
+    # handled, or an edit sent just before closing would find its socket gone.
+    await asyncio.sleep(0)
     self.salon_direct = None
     writer = self.salon_writer
     if writer is not None:
@@ -266,6 +277,15 @@ async def websocket_handler(self: Any, ws: Any) -> None:
         self.queue.task_done()  # so that close(wait=True) does not wait for it forever
     await ws.close()
     await self.close(wait=False, abort=True, reason=self.server.reason.TRANSPORT_CLOSE)
+
+
+async def check_ping_timeout(self: Any) -> bool:
+    """The library's check; a peer found silent also gets its WebSocket closed (the reader
+    waits without a timeout of its own)."""
+    alive: bool = await _library_check_ping_timeout(self)
+    if not alive and self.salon_ws is not None:
+        await self.salon_ws.close()
+    return alive
 
 
 # What a connection's environ keeps once its WebSocket is open: engine.io has read the
@@ -292,8 +312,13 @@ class _AsgiWebSocket(asgi_driver.WebSocket):  # type: ignore[misc]
     """engine.io's ASGI WebSocket wrapper, keeping the environ it was opened with."""
 
     async def __call__(self, environ: dict[str, Any]) -> Any:
+        # The library's body, not a call to it: one coroutine frame less per connection.
         self.environ = environ
-        return await super().__call__(environ)
+        self.asgi_receive = environ["asgi.receive"]
+        self.asgi_send = environ["asgi.send"]
+        await self.asgi_send({"type": "websocket.accept"})
+        await self.handler(self)
+        return ""
 
 
 class EngineServer(engineio.AsyncServer):  # type: ignore[misc]
@@ -407,4 +432,5 @@ def install() -> None:
     cls.poll = poll
     cls.send = send
     cls.schedule_ping = schedule_ping
+    cls.check_ping_timeout = check_ping_timeout
     cls._websocket_handler = websocket_handler

@@ -48,6 +48,12 @@ class SalonServer(socketio.AsyncServer):  # type: ignore[misc]
     def _engineio_server_class(self) -> type[engineio.AsyncServer]:
         return engineio_ws.EngineServer
 
+    @property
+    def handle_request(self) -> Any:
+        # The ASGI app awaits this for a connection's whole life; engine.io's own method
+        # directly keeps one coroutine frame fewer per connection (socketio only forwards).
+        return self.eio.handle_request
+
     async def _handle_eio_message(self, eio_sid: str, data: Any) -> None:
         # python-socketio logs a packet it cannot decode and keeps the socket open, with no
         # way to answer it. A client that sends garbage is broken or hostile: close that

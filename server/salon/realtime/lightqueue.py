@@ -18,11 +18,12 @@ class LightQueue:
     """Unbounded FIFO with ``asyncio.Queue``'s methods: put/get (also ``_nowait``), qsize,
     empty, task_done and join. Waiters are woken in order; a cancelled getter loses nothing."""
 
-    __slots__ = ("_finished", "_getters", "_items", "_unfinished")
+    __slots__ = ("_finished", "_getters", "_items", "_takers", "_unfinished")
 
     def __init__(self, maxsize: int = 0) -> None:
         self._items: deque[Any] | None = None
         self._getters: list[asyncio.Future[None]] | None = None
+        self._takers: list[asyncio.Future[Any]] | None = None
         self._unfinished = 0
         self._finished: LightEvent | None = None
 
@@ -36,6 +37,13 @@ class LightQueue:
         return False
 
     def put_nowait(self, item: Any) -> None:
+        while self._takers:  # handed over directly: see take()
+            taker = self._takers.pop(0)
+            if not self._takers:
+                self._takers = None
+            if not taker.done():
+                taker.set_result(item)
+                return
         if self._items is None:
             self._items = deque()
         self._items.append(item)
@@ -71,6 +79,20 @@ class LightQueue:
                 raise
             self._remove_getter(getter)
         return self.get_nowait()
+
+    def take(self, loop: asyncio.AbstractEventLoop) -> asyncio.Future[Any]:
+        """The next item as a future: awaiting it needs no coroutine frame of its own (a
+        waiting reader is one frame shorter). For a single consumer that does not use
+        task_done/join; an item handed to a future that is then cancelled is lost, like a
+        message to a task being cancelled."""
+        taker: asyncio.Future[Any] = loop.create_future()
+        if self._items:
+            taker.set_result(self.get_nowait())
+        else:
+            if self._takers is None:
+                self._takers = []
+            self._takers.append(taker)
+        return taker
 
     def task_done(self) -> None:
         if self._unfinished <= 0:
