@@ -44,10 +44,17 @@ class PostgresBackend:
         ts_query = func.websearch_to_tsquery(
             literal_column("'simple'::regconfig"), bindparam("match", query.match_text())
         )
-        stmt = select(SearchEntry.id, SearchEntry.at, func.ts_rank_cd(tsv, ts_query)).where(
+        stmt = select(SearchEntry.id, SearchEntry.at, tsv.label("tsv")).where(
             *where, tsv.op("@@")(ts_query)
         )
         if before is not None:
             stmt = stmt.where(SearchEntry.id < before)
-        rows = await session.execute(stmt.order_by(SearchEntry.id.desc()).offset(skip).limit(limit))
+        # Ranked after the LIMIT: a plan that collects the matches and sorts them by id would
+        # otherwise rank every match, not only the ones returned.
+        found = stmt.order_by(SearchEntry.id.desc()).offset(skip).limit(limit).subquery("found")
+        rows = await session.execute(
+            select(found.c.id, found.c.at, func.ts_rank_cd(found.c.tsv, ts_query)).order_by(
+                found.c.id.desc()
+            )
+        )
         return [Candidate(id, at, float(score)) for id, at, score in rows]
