@@ -225,15 +225,14 @@ class SearchService:
             kinds=p.kinds(),
         )
         async with self._db.read() as session:
-            rows, total = await repo.run(
-                session, self._backend, filters, parsed.match_text(), p.offset, p.limit
-            )
-            sessions = await _sessions(session, {e.session_id for e, _ in rows})
-            names = await names_of(session, {e.author_id for e, _ in rows if e.author_id})
-        hits = [_hit(e, score, parsed.words, sessions, names) for e, score in rows]
+            found = await repo.run(session, self._backend, filters, parsed, p.offset, p.limit)
+            sessions = await _sessions(session, {e.session_id for e, _ in found.rows})
+            names = await names_of(session, {e.author_id for e, _ in found.rows if e.author_id})
+        hits = [_hit(e, score, parsed.words, sessions, names) for e, score in found.rows]
         return {
             "hits": hits,
-            "total": total,
+            "total": found.total,
+            "total_exact": found.exact,
             "offset": p.offset,
             "limit": p.limit,
             "terms": [list(phrase) for phrase in parsed.phrases],

@@ -20,13 +20,13 @@ from sqlalchemy import (
     UniqueConstraint,
     and_,
     delete,
-    func,
     or_,
     select,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from salon.searchtext import ParsedQuery
 from salon.store.models import Base, BigId, Membership, Room, UTCDateTime, utcnow
 
 KINDS = ("question", "answer", "chat", "document", "session")
@@ -115,48 +115,93 @@ class Filters:
     kinds: tuple[str, ...] = KINDS
 
 
-def filtered(f: Filters) -> Select[Any]:
-    stmt = select(SearchEntry).where(
-        SearchEntry.room_id.in_(visible_rooms(f.user_id)), SearchEntry.kind.in_(f.kinds)
-    )
+def conditions(f: Filters) -> list[ColumnElement[bool]]:
+    """What an entry must be, besides matching the words, to be found by this search."""
+    where: list[ColumnElement[bool]] = [
+        SearchEntry.room_id.in_(visible_rooms(f.user_id)),
+        SearchEntry.kind.in_(f.kinds),
+    ]
     if f.room:
-        stmt = stmt.where(SearchEntry.room_id == f.room)
+        where.append(SearchEntry.room_id == f.room)
     if f.tag:
-        stmt = stmt.where(like_member(SearchEntry.tags, f.tag.casefold()))
+        where.append(like_member(SearchEntry.tags, f.tag.casefold()))
     if f.expert:
-        stmt = stmt.where(like_member(SearchEntry.people, f.expert))
+        where.append(like_member(SearchEntry.people, f.expert))
     if f.since:
-        stmt = stmt.where(SearchEntry.at >= f.since)
+        where.append(SearchEntry.at >= f.since)
     if f.until:
-        stmt = stmt.where(SearchEntry.at <= f.until)
+        where.append(SearchEntry.at <= f.until)
     if f.answered:
-        stmt = stmt.where(SearchEntry.answered.is_(True))
-    return stmt
+        where.append(SearchEntry.answered.is_(True))
+    return where
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    id: int
+    at: datetime
+    score: float  # higher is better
 
 
 class Backend(Protocol):
-    """Adds the full-text match to a filtered query and says how to rank it (higher = better)."""
+    async def newest(
+        self,
+        session: AsyncSession,
+        where: Sequence[ColumnElement[bool]],
+        query: ParsedQuery,
+        limit: int,
+        before: int | None = None,
+        skip: int = 0,
+    ) -> list[Candidate]:
+        """Up to ``limit`` entries meeting ``where`` and matching ``query``, newest (highest id)
+        first, below id ``before``, after skipping ``skip``. Reads about as many matches as it
+        returns, however many there are. When fewer than ``limit`` come back from the newest
+        on, they are all the matches and their scores rank them exactly; otherwise the scores
+        need only rank the returned entries among themselves."""
+        ...
 
-    def match(
-        self, stmt: Select[Any], match_text: str
-    ) -> tuple[Select[Any], ColumnElement[float]]: ...
+
+# Counting and ranking every match of a very common word costs a second on a million
+# messages (issue 8), so a search looks at no more than this many matches, newest first.
+WINDOW = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    rows: list[tuple[SearchEntry, float]]
+    # All the matches when exact; else the window's size, and there are more.
+    total: int
+    exact: bool
+
+
+def _best_first(c: Candidate) -> tuple[float, float, int]:
+    return (-c.score, -c.at.timestamp(), c.id)
 
 
 async def run(
     session: AsyncSession,
     backend: Backend,
     f: Filters,
-    match_text: str,
+    query: ParsedQuery,
     offset: int,
     limit: int,
-) -> tuple[list[tuple[SearchEntry, float]], int]:
-    stmt, score = backend.match(filtered(f), match_text)
-    total = await session.scalar(select(func.count()).select_from(stmt.subquery()))
-    ranked = (
-        stmt.add_columns(score.label("score"))
-        .order_by(score.desc(), SearchEntry.at.desc(), SearchEntry.id)
-        .offset(offset)
-        .limit(limit)
-    )
-    rows = await session.execute(ranked)
-    return [(entry, float(value)) for entry, value in rows], int(total or 0)
+    window: int = WINDOW,
+) -> Found:
+    """One page of the matches, best first. When at most ``window`` entries match, every one
+    is ranked. When more do, the newest ``window`` (by id: when they were first indexed) are
+    ranked and come first, and the older matches follow, newest first."""
+    where = conditions(f)
+    found = await backend.newest(session, where, query, window + 1)
+    exact = len(found) <= window
+    newest = found[:window]
+    page = sorted(newest, key=_best_first)[offset : offset + limit]
+    if not exact and offset + limit > window:
+        skip = max(0, offset - window)
+        wanted = offset + limit - window - skip
+        page += await backend.newest(session, where, query, wanted, newest[-1].id, skip)
+    ids = [c.id for c in page]
+    entries = {
+        e.id: e for e in await session.scalars(select(SearchEntry).where(SearchEntry.id.in_(ids)))
+    }
+    rows = [(entries[c.id], c.score) for c in page if c.id in entries]
+    return Found(rows, len(newest), exact)

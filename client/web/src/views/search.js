@@ -99,13 +99,15 @@ export function searchView({ query }) {
     status.className = "muted";
     try {
       const page = await get("/search", { ...p, limit: PAGE });
-      status.textContent = page.total ? `${page.total} result${page.total === 1 ? "" : "s"}` : "Nothing found. Try fewer or other words.";
+      // Over 1,000 matches the server stops counting (total_exact false): "1,000+ results".
+      const count = page.total_exact === false ? `${page.total.toLocaleString("en")}+` : String(page.total);
+      status.textContent = page.total ? `${count} result${page.total === 1 ? "" : "s"}` : "Nothing found. Try fewer or other words.";
       mount(results, page.hits.map(hit));
       const offset = page.offset || 0;
       mount(
         pager,
         offset > 0 ? h("button", { type: "button", text: "Previous", onclick: () => submit(Math.max(0, offset - PAGE)) }) : null,
-        offset + page.hits.length < page.total ? h("button", { type: "button", text: "Next", onclick: () => submit(offset + PAGE) }) : null,
+        offset + page.hits.length < page.total || (page.total_exact === false && page.hits.length === PAGE) ? h("button", { type: "button", text: "Next", onclick: () => submit(offset + PAGE) }) : null,
       );
     } catch (error) {
       if (error.details?.missing_endpoint) return mount(results, unavailable("Archive search"));
