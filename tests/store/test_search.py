@@ -187,3 +187,43 @@ async def test_window_scores_order_single_words_as_fts5_bm25_does(tmp_path: Path
         assert sorted(ours, key=lambda i: -ours[i]) == sorted(bm25, key=lambda i: -bm25[i])
     finally:
         await db.stop()
+
+
+async def test_postgres_chooses_the_plan_from_word_statistics_and_both_find_the_same(
+    tmp_path: Path,
+) -> None:
+    require_service("postgres")
+    with postgres_database() as url:
+        await asyncio.to_thread(upgrade, url)
+        database = Database(url)
+        await database.start()
+        try:
+            async with database.unit() as s:
+                s.add(User(id="host", name="Host"))
+                await s.flush()
+                s.add(Room(id="open", title="Open", created_by="host"))
+            # "common" in every entry, "pair" and "rare" together in few.
+            bodies = ["common filler"] * 300 + ["common pair rare"] * 12
+            await index(database, *[("open", "chat", "", body) for body in bodies])
+            async with database.unit() as s:
+                await s.execute(text("ANALYZE search_entries"))
+            backend = PostgresBackend()
+            async with database.read() as s:
+                assert not await backend.gin_first(s, parse_query("common"), 6)
+                assert await backend.gin_first(s, parse_query("pair rare"), 6)
+            for q in ("common", "pair rare", "common rare"):
+                async with database.read() as s:
+                    chosen = await repo.run(s, backend, READER, parse_query(q), 0, 50, WINDOW)
+                async with database.read() as s:  # the planner's own choice, for comparison
+                    await s.execute(text("SET LOCAL enable_bitmapscan = off"))
+                    walked = await repo.run(s, SqlOnly(), READER, parse_query(q), 0, 50, WINDOW)
+                assert refs(chosen) == refs(walked) and chosen.total == walked.total
+        finally:
+            await database.stop()
+
+
+class SqlOnly(PostgresBackend):
+    """The PostgreSQL backend without Salon's plan choice."""
+
+    async def gin_first(self, *args: object) -> bool:
+        return False
