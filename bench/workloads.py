@@ -222,7 +222,15 @@ async def joins(server: Server, opts: Options, progress: Callable[[str], None]) 
     async with Fleet(opts.gen_cpus, opts.log) as fleet:
         await fleet.add([doc_worker(server, namespace, writers=opts.typists)])
         seeded = await fleet.seed(opts.doc_bytes)
-        progress(f"seeded {seeded['bytes'] / 1000:.0f} kB from {seeded['ops']} trace operations")
+        progress(
+            f"seeded {seeded['bytes'] / 1000:.0f} kB from {seeded['ops']} trace operations; "
+            f"the server hands out {seeded['stored'] / 1000:.0f} kB"
+        )
+        if seeded["stored"] < 0.9 * seeded["bytes"]:
+            raise ServerUnavailable(
+                f"seeding failed: the server kept {seeded['stored']} of {seeded['bytes']} bytes: "
+                "joins would sync a different document than the peer's"
+            )
         await fleet.add(
             [
                 doc_worker(server, namespace, receivers=opts.join_readers),

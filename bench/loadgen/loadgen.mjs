@@ -535,8 +535,17 @@ function buildTrace (targetBytes) {
 
 async function seed (cmd) {
   const { update, ops, chars } = buildTrace(cmd.targetBytes ?? 160_000)
-  const { socket } = await connect()
-  socket.emit('sync-update', update)
+  const doc = new Y.Doc()
+  Y.applyUpdate(doc, update)
+  // The document arrives the way a provider with offline content syncs it: as the reply to
+  // the server's sync-step-1. (A live 'sync-update' must be the sender's own edit: Salon
+  // refuses one carrying four other Yjs clients' changes, the peer accepts it.)
+  const { socket } = await connect((s) => {
+    s.off('sync-step-1')
+    s.on('sync-step-1', (sv, ack) => {
+      if (typeof ack === 'function') ack(Y.encodeStateAsUpdate(doc, new Uint8Array(sv)))
+    })
+  })
   let stored = 0
   for (let i = 0; i < 100 && stored < update.byteLength * 0.9; i++) {
     await sleep(100)

@@ -12,7 +12,7 @@ import pytest
 
 from bench import report
 from bench.loadgen import Fleet, combine, node_modules_present
-from bench.servers import BENCH_DIR, Peer
+from bench.servers import BENCH_DIR, Peer, Salon
 from bench.workloads import doc_worker, sustained
 
 
@@ -74,3 +74,21 @@ async def test_loadgen_delivers_every_edit_against_the_peer(tmp_path: Path) -> N
     report.write_markdown(results, out, report.write_chart(results, out.with_suffix(".png")))
     text = out.read_text()
     assert "Document fan-out" in text and "unavailable: not on main" in text
+
+
+@pytest.mark.node
+@pytest.mark.parametrize("server_class", [Peer, Salon])
+async def test_the_joins_document_is_seeded_whole_on_both_servers(
+    tmp_path: Path, server_class: type[Peer] | type[Salon]
+) -> None:
+    # The joins workload is only a comparison if both servers hand out the same document:
+    # Salon refuses a live edit carrying other Yjs clients' changes, so the trace must arrive
+    # through the sync handshake, as a provider's offline content does.
+    require_node_modules()
+    with server_class(None, tmp_path) as server:
+        namespace = server.doc_namespace("seeded")
+        async with Fleet(None, tmp_path / "loadgen.log") as fleet:
+            await fleet.add([doc_worker(server, namespace, receivers=1)], within=60)
+            seeded = await fleet.seed(20_000)
+    assert seeded["bytes"] >= 20_000
+    assert seeded["stored"] >= 0.9 * seeded["bytes"]
