@@ -16,7 +16,8 @@ from typing import Any
 
 class LightQueue:
     """Unbounded FIFO with ``asyncio.Queue``'s methods: put/get (also ``_nowait``), qsize,
-    empty, task_done and join. Waiters are woken in order; a cancelled getter loses nothing."""
+    empty, task_done and join. Waiters are woken in order; a cancelled getter loses nothing.
+    ``take`` is a frame-free ``get`` for a single consumer (uvicorn's receive)."""
 
     __slots__ = ("_finished", "_getters", "_items", "_takers", "_unfinished")
 

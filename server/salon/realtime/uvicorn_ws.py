@@ -3,8 +3,8 @@
 Behaviour is uvicorn's; only containers change: the receive queue and the writability event
 are ``lightqueue`` types (no deques while idle), ``receive`` returns a future rather than a
 coroutine, and the handshake's request and response objects (header tables of ~2.5 KiB) are
-let go once the response is sent. ``salon serve``
-uses it for ``SALON_WS_IMPL=auto`` and ``websockets-sansio``.
+let go once the response is sent. ``salon serve`` uses it for ``SALON_WS_IMPL=auto`` and
+``websockets-sansio``.
 """
 
 from __future__ import annotations
