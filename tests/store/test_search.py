@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -56,6 +57,22 @@ async def db(url: str) -> AsyncIterator[Database]:
         s.add(Membership(room_id="closed", user_id="host", role="host"))
     yield database
     await database.stop()
+
+
+@asynccontextmanager
+async def open_room_archive(url: str) -> AsyncIterator[Database]:
+    """A migrated archive with one public room, "open", for tests that index their own."""
+    await asyncio.to_thread(upgrade, url)
+    database = Database(url)
+    await database.start()
+    try:
+        async with database.unit() as s:
+            s.add(User(id="host", name="Host"))
+            await s.flush()
+            s.add(Room(id="open", title="Open", created_by="host"))
+        yield database
+    finally:
+        await database.stop()
 
 
 def backend_of(db: Database) -> Backend:
@@ -154,15 +171,7 @@ async def test_filters_and_visibility_apply_before_the_window(db: Database) -> N
 async def test_window_scores_order_single_words_as_fts5_bm25_does(tmp_path: Path) -> None:
     """With one word, rarity is a constant factor: over the same entries, the window's scores
     must put them in bm25's order."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'salon.db'}"
-    await asyncio.to_thread(upgrade, url)
-    db = Database(url)
-    await db.start()
-    try:
-        async with db.unit() as s:
-            s.add(User(id="host", name="Host"))
-            await s.flush()
-            s.add(Room(id="open", title="Open", created_by="host"))
+    async with open_room_archive(f"sqlite+aiosqlite:///{tmp_path / 'salon.db'}") as db:
         bodies = ["cert", "cert cert rotate", "rotate the cert now please", "cert " * 5, "x " * 30]
         await index(
             db,
@@ -185,8 +194,6 @@ async def test_window_scores_order_single_words_as_fts5_bm25_does(tmp_path: Path
             )
         )
         assert sorted(ours, key=lambda i: -ours[i]) == sorted(bm25, key=lambda i: -bm25[i])
-    finally:
-        await db.stop()
 
 
 async def test_postgres_chooses_the_plan_from_word_statistics_and_both_find_the_same(
@@ -194,14 +201,7 @@ async def test_postgres_chooses_the_plan_from_word_statistics_and_both_find_the_
 ) -> None:
     require_service("postgres")
     with postgres_database() as url:
-        await asyncio.to_thread(upgrade, url)
-        database = Database(url)
-        await database.start()
-        try:
-            async with database.unit() as s:
-                s.add(User(id="host", name="Host"))
-                await s.flush()
-                s.add(Room(id="open", title="Open", created_by="host"))
+        async with open_room_archive(url) as database:
             # "common" in every entry, "pair" and "rare" together in few.
             bodies = ["common filler"] * 300 + ["common pair rare"] * 12
             await index(database, *[("open", "chat", "", body) for body in bodies])
@@ -218,8 +218,6 @@ async def test_postgres_chooses_the_plan_from_word_statistics_and_both_find_the_
                     await s.execute(text("SET LOCAL enable_bitmapscan = off"))
                     walked = await repo.run(s, SqlOnly(), READER, parse_query(q), 0, 50, WINDOW)
                 assert refs(chosen) == refs(walked) and chosen.total == walked.total
-        finally:
-            await database.stop()
 
 
 class SqlOnly(PostgresBackend):
