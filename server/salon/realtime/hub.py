@@ -58,19 +58,14 @@ class SalonServer(socketio.AsyncServer):  # type: ignore[misc]
         # python-socketio logs a packet it cannot decode and keeps the socket open, with no
         # way to answer it. A client that sends garbage is broken or hostile: close that
         # socket only. Errors of the handlers themselves are not the packet's fault.
-        if isinstance(data, str) and eio_sid not in self._binary_packet:
-            try:
-                self.packet_class(encoded_packet=data)
-            except Exception as exc:
-                await self._close_undecodable(eio_sid, exc)
-                return
         try:
             await super()._handle_eio_message(eio_sid, data)
-        except ValueError as exc:  # unexpected binary or unknown packet types
+        except ValueError as exc:  # undecodable, unexpected binary or unknown packet types
             await self._close_undecodable(eio_sid, exc)
 
     async def _close_undecodable(self, eio_sid: str, exc: Exception) -> None:
-        log.warning("closing %s: undecodable packet (%s)", eio_sid, type(exc).__name__)
+        cause = exc.__cause__ if isinstance(exc, UndecodablePacket) else exc
+        log.warning("closing %s: undecodable packet (%s)", eio_sid, type(cause).__name__)
         self._binary_packet.pop(eio_sid, None)
         await self.eio.disconnect(eio_sid)
 
@@ -138,11 +133,23 @@ class RedisDelivery(socketio.AsyncRedisManager, LocalDelivery):  # type: ignore[
     """Redis fan-out across nodes; local delivery as ``LocalDelivery``."""
 
 
+class UndecodablePacket(ValueError):
+    """A packet that does not decode, whatever the decoder raised (see ``OrjsonPacket``)."""
+
+
 class OrjsonPacket(socketio.packet.Packet):  # type: ignore[misc]
     """Packets of this server only: ``json=`` on the server would swap the codec of every
-    Socket.IO client and server in the process (a class attribute of the shared Packet)."""
+    Socket.IO client and server in the process (a class attribute of the shared Packet).
+    Decoding failures of any kind surface as ``UndecodablePacket``, so the server tells them
+    from handler errors without decoding each packet twice."""
 
     json = jsonlib
+
+    def decode(self, encoded_packet: Any) -> Any:
+        try:
+            return super().decode(encoded_packet)
+        except Exception as exc:
+            raise UndecodablePacket(str(exc)[:200]) from exc
 
 
 def create_server(settings: Settings) -> socketio.AsyncServer:
