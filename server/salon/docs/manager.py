@@ -178,7 +178,7 @@ class DocManager:
                 self.replication.awareness(room.document_id, local)
 
     async def _send(self, room: DocRoom, out: Outgoing) -> None:
-        namespaces = {c.namespace for c in room.clients.values()}
+        namespaces = list(room.namespaces)
         if out.updates:
             await self._send_updates(room, out.updates, namespaces)
         if out.awareness_local and self.replication is not None:
@@ -194,7 +194,7 @@ class DocManager:
             room.awareness.forget_removed()
 
     async def _send_updates(
-        self, room: DocRoom, updates: list[tuple[str | None, bytes]], namespaces: set[str]
+        self, room: DocRoom, updates: list[tuple[str | None, bytes]], namespaces: list[str]
     ) -> None:
         senders = {sender for sender, _ in updates if sender is not None}
         merged = _merge([u for _, u in updates])

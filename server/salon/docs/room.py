@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -78,6 +79,9 @@ class DocRoom:
         self.doc = doc
         self.limits = limits
         self.clients: dict[str, Client] = {}
+        # Namespaces the clients are on, with how many each (one, in practice): a flush
+        # reads them instead of walking every client.
+        self.namespaces: Counter[str] = Counter()
         self.awareness = awareness.AwarenessTable()
         self.size = len(doc.get_update())
         self.last_active = time.monotonic()
@@ -96,16 +100,27 @@ class DocRoom:
     # --- clients ---------------------------------------------------------------------------
 
     def join(self, client: Client) -> None:
+        previous = self.clients.get(client.sid)
+        if previous is not None:
+            self._forget_namespace(previous.namespace)
         self.clients[client.sid] = client
+        self.namespaces[client.namespace] += 1
         self.last_active = time.monotonic()
 
     def leave(self, sid: str) -> None:
-        if self.clients.pop(sid, None) is None:
+        client = self.clients.pop(sid, None)
+        if client is None:
             return
+        self._forget_namespace(client.namespace)
         removed = self.awareness.remove_owner(sid)
         if removed:
             self._queue_awareness(None, removed)
         self.last_active = time.monotonic()
+
+    def _forget_namespace(self, namespace: str) -> None:
+        self.namespaces[namespace] -= 1
+        if self.namespaces[namespace] <= 0:
+            del self.namespaces[namespace]
 
     # --- sync ------------------------------------------------------------------------------
 
