@@ -4,17 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from salon_client.calls import CallsServer
 
-class ReplayMixin:
-    """Needs ``call`` (Socket.IO with ack) and ``request`` (REST) from SalonClient."""
 
-    async def call(self, event: str, payload: Any) -> dict[str, Any]:
-        raise NotImplementedError
-
-    async def request(
-        self, method: str, path: str, json: Any = None, **params: Any
-    ) -> dict[str, Any]:
-        raise NotImplementedError
+class ReplayMixin(CallsServer):
+    """Replays over SalonClient's call and request."""
 
     async def replay_open(
         self,

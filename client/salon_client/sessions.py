@@ -6,20 +6,14 @@ from typing import Any
 
 import aiohttp
 
+from salon_client.calls import CallsServer
 
-class SessionsMixin:
-    """Needs ``call`` (Socket.IO with ack) and ``request`` (REST) from SalonClient."""
+
+class SessionsMixin(CallsServer):
+    """Sessions, Q&A, search, recognition and exports over SalonClient's call and request."""
 
     url: str
     token: str | None
-
-    async def call(self, event: str, payload: Any) -> dict[str, Any]:
-        raise NotImplementedError
-
-    async def request(
-        self, method: str, path: str, json: Any = None, **params: Any
-    ) -> dict[str, Any]:
-        raise NotImplementedError
 
     # -- sessions --------------------------------------------------------------------------
 
