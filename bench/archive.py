@@ -33,14 +33,13 @@ from pathlib import Path
 from sqlalchemy import func, insert, select, text
 
 from salon.app import build_services
-from salon.auth import Identity
-from salon.config import Settings
-from salon.search import SearchQuery
-from salon.searchtext import index_terms
+from salon.core.auth import Identity
+from salon.core.config import Settings
+from salon.search.service import SearchQuery
+from salon.search.text import index_terms
 from salon.services import Services
 from salon.store.migrate import upgrade
-from salon.store.models import Membership, Room
-from salon.store.search import SearchEntry
+from salon.store.models import Membership, Room, SearchEntry
 from tests.support.services import PG_HOST, PG_PORT, PG_USER, _admin
 
 SYLLABLES = [

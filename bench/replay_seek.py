@@ -28,14 +28,22 @@ from typing import Any
 import httpx
 import pycrdt
 
-from salon.auth import Identity, mint_token
-from salon.config import Settings
-from salon.docs.persist import SNAPSHOTS_KEPT
+from salon.core.auth import Identity, mint_token
+from salon.core.config import Settings
+from salon.documents.persist import SNAPSHOTS_KEPT
+from salon.documents.repository import prune_snapshots
 from salon.store.db import Database
-from salon.store.documents import DocSnapshot, Document, DocUpdate, prune_snapshots
 from salon.store.migrate import upgrade
-from salon.store.models import ChatMessage, Room, User
-from salon.store.sessions import SessionRecord, TimelineEvent
+from salon.store.models import (
+    ChatMessage,
+    DocSnapshot,
+    Document,
+    DocUpdate,
+    Room,
+    SessionRecord,
+    TimelineEvent,
+    User,
+)
 
 SECRET = "bench-secret-" * 4
 HOURS = 2

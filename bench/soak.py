@@ -26,7 +26,7 @@ from pathlib import Path
 
 import httpx
 
-from salon.auth import mint_token
+from salon.core.auth import mint_token
 from salon_client import SalonClient
 from salon_client.document import DocumentClient
 

@@ -8,8 +8,8 @@ from pathlib import Path
 from starlette.routing import Route
 
 from salon.app import build_services
-from salon.config import Settings
-from salon.errors import CODES
+from salon.core.config import Settings
+from salon.core.errors import CODES
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()

@@ -17,19 +17,19 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from salon import api, realtime
 from salon import web as web_client
-from salon.auth import TokenAuthority
 from salon.bus import create_bus
-from salon.chat import ChatService
-from salon.config import Settings
-from salon.docs.service import DocumentService
+from salon.chat.service import ChatService
+from salon.core.auth import TokenAuthority
+from salon.core.config import Settings
+from salon.core.metrics import Metrics
+from salon.documents.service import DocumentService
 from salon.knowledge import install as install_knowledge
-from salon.metrics import Metrics
-from salon.presence import PresenceService
 from salon.realtime.hub import Hub, create_server
-from salon.recorder import TimelineTap
-from salon.replay import ReplayService
-from salon.rooms import RoomService
+from salon.replay.service import ReplayService
+from salon.rooms.presence import PresenceService
+from salon.rooms.service import RoomService
 from salon.services import Services
+from salon.sessions.recorder import TimelineTap
 from salon.store.db import Database
 
 log = logging.getLogger("salon.app")

@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from salon import __version__
-from salon.config import Settings
+from salon.core.config import Settings
 
 SERVE_FLAGS = list(Settings.model_fields)
 
@@ -139,7 +139,7 @@ def replay(args: argparse.Namespace) -> None:
 def ws_protocol(impl: str) -> Any:
     """uvicorn's default WebSocket protocol with Salon's lighter per-connection state."""
     if impl in ("auto", "websockets-sansio"):
-        from salon.realtime.uvicorn_ws import SalonWebSocketProtocol
+        from salon.realtime.fastpath.uvicorn_ws import SalonWebSocketProtocol
 
         return SalonWebSocketProtocol
     return impl
@@ -148,8 +148,8 @@ def ws_protocol(impl: str) -> Any:
 def serve(settings: Settings) -> None:
     import uvicorn
 
-    from salon import logs
     from salon.app import create_app
+    from salon.core import logs
     from salon.store.migrate import upgrade
 
     logs.setup(settings.log_level, settings.log_json)
@@ -192,7 +192,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     elif args.command == "replay":
         replay(args)
     elif args.command == "token":
-        from salon.auth import mint_token
+        from salon.core.auth import mint_token
 
         settings = settings_from(args, ["data_dir", "secret"])
         print(mint_token(settings.signing_secret(), args.user, args.name, args.ttl))

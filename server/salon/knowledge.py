@@ -6,20 +6,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from salon.docs.service import DocumentService
-from salon.documents_port import DocumentsAdapter
-from salon.experts import ExpertService
-from salon.exports import ExportService
-from salon.live import LiveSessions
-from salon.notifications import NotificationService
-from salon.notifier import Notifier
-from salon.qa import QAService
-from salon.ratelimit import RateLimiter
-from salon.recorder import Recorder
-from salon.search import SearchService
+from salon.core.admission import RateLimiter
+from salon.core.notifier import Notifier
+from salon.documents.notes import DocumentsAdapter
+from salon.documents.service import DocumentService
+from salon.qa.experts import ExpertService
+from salon.qa.notifications import NotificationService
+from salon.qa.service import QAService
+from salon.search.service import SearchService
 from salon.services import Services
-from salon.sessions import DocumentsPort, SessionService
-from salon.timeline import Timeline
+from salon.sessions.exports import ExportService
+from salon.sessions.live import LiveSessions
+from salon.sessions.recorder import Recorder
+from salon.sessions.service import DocumentsPort, SessionService
+from salon.sessions.timeline import Timeline
 
 
 @dataclass(frozen=True, slots=True)

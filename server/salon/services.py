@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from salon.auth import TokenAuthority
 from salon.bus import Bus
-from salon.chat import ChatService
-from salon.config import Settings
-from salon.metrics import Metrics
-from salon.presence import PresenceService
-from salon.rooms import RoomService
+from salon.chat.service import ChatService
+from salon.core.auth import TokenAuthority
+from salon.core.config import Settings
+from salon.core.metrics import Metrics
+from salon.rooms.presence import PresenceService
+from salon.rooms.service import RoomService
 from salon.store.db import Database
 
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from salon.store import documents as repo
+from salon.documents import repository as repo
 from salon.store.db import Database
-from salon.store.documents import DocSnapshot, Document, DocUpdate
 from salon.store.migrate import upgrade
-from salon.store.models import Room, User, utcnow
+from salon.store.models import DocSnapshot, Document, DocUpdate, Room, User, utcnow
 
 
 async def test_old_snapshots_are_thinned_not_dropped(tmp_path: Path) -> None:

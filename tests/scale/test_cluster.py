@@ -9,7 +9,7 @@ import httpx
 
 from salon_client import SalonClient
 from salon_client.document import DocumentClient
-from tests.docs.helpers import eventually
+from tests.documents.helpers import eventually
 from tests.support.clients import new_room, user_id
 from tests.support.cluster import Proxy, cluster
 from tests.support.servers import ServerProcess

@@ -303,7 +303,7 @@ def test_every_event_and_endpoint_is_in_the_matrix(tmp_path: Path) -> None:
 
     from salon import api
     from salon.app import build_services
-    from salon.config import Settings
+    from salon.core.config import Settings
 
     services, hub = build_services(Settings(data_dir=tmp_path, secret="x" * 40))
     names = {r.name.split(" (")[0] for r in RULES} | UNGUARDED

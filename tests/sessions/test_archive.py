@@ -15,16 +15,17 @@ import socketio
 from sqlalchemy import select
 
 from salon.app import build_services, stop
-from salon.auth import Identity
-from salon.config import Settings
-from salon.errors import SalonError
+from salon.core.auth import Identity
+from salon.core.config import Settings
+from salon.core.errors import SalonError
+from salon.documents.repository import get_document
 from salon.knowledge import Knowledge, knowledge_of
-from salon.qa_view import QuestionList
-from salon.search import SearchQuery
+from salon.qa.view import QuestionList
+from salon.search.service import SearchQuery
 from salon.services import Services
-from salon.sessions import SessionCreate
-from salon.store.documents import DocUpdate, get_document
+from salon.sessions.service import SessionCreate
 from salon.store.migrate import upgrade
+from salon.store.models import DocUpdate
 from tests.support.services import postgres_database
 
 HOST = Identity("host-archive", "Hanna Host")

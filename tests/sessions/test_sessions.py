@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from salon.timeline import state_at
+from salon.sessions.timeline import state_at
 from salon_client import SalonClientError
 from tests.support.clients import connected, new_room, user_id
 from tests.support.servers import ServerProcess

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from salon.timeline import state_at
+from salon.sessions.timeline import state_at
 from salon_client import SalonClient, SalonClientError
 from tests.support.clients import connected, new_room, user_id
 from tests.support.servers import ServerProcess
@@ -116,8 +116,8 @@ async def test_one_live_session_per_room(server: ServerProcess) -> None:
 def test_views_and_state_hide_what_a_reader_may_not_see() -> None:
     from datetime import UTC, datetime
 
-    from salon.store.sessions import TimelineEvent
-    from salon.timeline import view
+    from salon.sessions.timeline import view
+    from salon.store.models import TimelineEvent
 
     def event(seq: int, kind: str, data: dict[str, Any], **meta: Any) -> TimelineEvent:
         at = datetime(2026, 1, 1, tzinfo=UTC)

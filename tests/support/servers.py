@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from salon.auth import mint_token
+from salon.core.auth import mint_token
 
 SECRET = "salon-test-secret-which-is-long-enough-for-hs256"
 

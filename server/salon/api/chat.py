@@ -10,7 +10,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from salon.api.common import body, endpoint, identity, ok, path, query
-from salon.payloads import ClientId, Payload
+from salon.core.payloads import ClientId, Payload
 from salon.services import Services
 
 

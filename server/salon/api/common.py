@@ -11,9 +11,9 @@ from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
 
-from salon.auth import Identity
-from salon.errors import SalonError
-from salon.payloads import parse, parse_query
+from salon.core.auth import Identity
+from salon.core.errors import SalonError
+from salon.core.payloads import parse, parse_query
 from salon.services import Services
 
 log = logging.getLogger("salon.api")

@@ -10,12 +10,12 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from salon.api.common import body, endpoint, identity, ok, path
-from salon.docs.history import FORMATS, History, parse_time
-from salon.docs.service import DocumentService
-from salon.errors import SalonError
-from salon.payloads import Payload
+from salon.core.errors import SalonError
+from salon.core.payloads import Payload
+from salon.documents.history import FORMATS, History, parse_time
+from salon.documents.service import DocumentService
 from salon.services import Services
-from salon.store.documents import Document
+from salon.store.models import Document
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Time = Annotated[str, StringConstraints(min_length=1, max_length=64)] | int

@@ -7,8 +7,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from salon.api.common import endpoint, identity, ok, path, query
-from salon.experts import LeaderboardQuery
 from salon.knowledge import knowledge_of
+from salon.qa.experts import LeaderboardQuery
 from salon.services import Services
 
 

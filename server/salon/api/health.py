@@ -8,7 +8,7 @@ from starlette.routing import Route
 
 from salon import PROTOCOL_VERSION, __version__
 from salon.api.common import JSON, ok
-from salon.metrics import CONTENT_TYPE
+from salon.core.metrics import CONTENT_TYPE
 from salon.services import Services
 
 

@@ -9,10 +9,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from salon.api.common import body, endpoint, identity, ok, path, query
-from salon.errors import SalonError
+from salon.core.errors import SalonError
+from salon.core.payloads import Payload
 from salon.knowledge import knowledge_of
-from salon.payloads import Payload
-from salon.qa_view import Accept, AnswerCreate, Ask, Vote
+from salon.qa.view import Accept, AnswerCreate, Ask, Vote
 from salon.services import Services
 
 

@@ -12,8 +12,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from salon.api.common import endpoint, identity, ok, path, query
-from salon.payloads import Payload
-from salon.replay import ReplayService
+from salon.core.payloads import Payload
+from salon.replay.service import ReplayService
 from salon.services import Services
 
 

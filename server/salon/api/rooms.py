@@ -10,8 +10,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from salon.api.common import body, endpoint, identity, ok, path, query
-from salon.payloads import Payload, RoleGrant, RoomCreate, RoomUpdate
-from salon.rooms import room_dict
+from salon.core.payloads import Payload
+from salon.rooms.payloads import RoleGrant, RoomCreate, RoomUpdate
+from salon.rooms.service import room_dict
 from salon.services import Services
 
 

@@ -8,7 +8,7 @@ from starlette.routing import Route
 
 from salon.api.common import endpoint, identity, ok, query
 from salon.knowledge import knowledge_of
-from salon.search import SearchQuery
+from salon.search.service import SearchQuery
 from salon.services import Services
 
 

@@ -11,11 +11,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from salon.api.common import body, endpoint, identity, ok, path, query
+from salon.core.payloads import Payload
 from salon.knowledge import knowledge_of
-from salon.payloads import Payload
-from salon.rooms import at_least
+from salon.rooms.service import at_least
 from salon.services import Services
-from salon.sessions import SessionCreate, SessionUpdate
+from salon.sessions.service import SessionCreate, SessionUpdate
 
 P = TypeVar("P", bound=BaseModel)
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from salon.errors import SalonError
-from salon.payloads import ChatEdit, ChatHistory, ChatReact, ChatRef, ChatSend
+from salon.chat.payloads import ChatEdit, ChatHistory, ChatReact, ChatRef, ChatSend
+from salon.core.errors import SalonError
 from salon.realtime.hub import Ack, Client, Hub
 from salon.services import Services
 

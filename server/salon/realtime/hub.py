@@ -13,13 +13,14 @@ import socketio
 from pydantic import BaseModel
 
 from salon import PROTOCOL_VERSION
-from salon.auth import Identity
-from salon.config import Settings
-from salon.errors import SalonError
-from salon.metrics import Metrics
-from salon.payloads import parse
-from salon.ratelimit import Throttle
-from salon.realtime import engineio_ws, jsonlib
+from salon.core.admission import Throttle
+from salon.core.auth import Identity
+from salon.core.config import Settings
+from salon.core.errors import SalonError
+from salon.core.metrics import Metrics
+from salon.core.payloads import parse
+from salon.realtime import jsonlib
+from salon.realtime.fastpath import engineio_ws
 
 log = logging.getLogger("salon.realtime")
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from salon.knowledge import knowledge_of
-from salon.qa_view import (
+from salon.qa.view import (
     Accept,
     AnswerCreate,
     AnswerEdit,

@@ -8,11 +8,11 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from salon.errors import SalonError
-from salon.payloads import Id, Payload
+from salon.core.errors import SalonError
+from salon.core.payloads import Id, Payload
 from salon.realtime.hub import Ack, Client, Hub
-from salon.replay import ReplayService
-from salon.replay_player import ReplayPlayer
+from salon.replay.player import ReplayPlayer
+from salon.replay.service import ReplayService
 from salon.services import Services
 
 MAX_REPLAYS_PER_SOCKET = 4

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from salon.errors import SalonError
-from salon.payloads import Join, PresenceChange, RoomRef
+from salon.core.errors import SalonError
 from salon.realtime.hub import Ack, Client, Hub, room_channel
-from salon.rooms import room_dict
+from salon.rooms.payloads import Join, PresenceChange, RoomRef
+from salon.rooms.service import room_dict
 from salon.services import Services
 
 HISTORY_ON_JOIN = 50

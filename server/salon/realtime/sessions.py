@@ -7,12 +7,12 @@ from typing import Annotated
 
 from pydantic import Field
 
+from salon.core.payloads import Id, Payload
 from salon.knowledge import knowledge_of
-from salon.payloads import Id, Payload
 from salon.realtime.hub import Ack, Client, Hub
-from salon.rooms import at_least
+from salon.rooms.service import at_least
 from salon.services import Services
-from salon.sessions import SessionCreate, SessionRef, SessionUpdate
+from salon.sessions.service import SessionCreate, SessionRef, SessionUpdate
 
 log = logging.getLogger("salon.realtime.sessions")
 

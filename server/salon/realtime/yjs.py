@@ -15,10 +15,10 @@ from typing import Any
 
 import socketio
 
-from salon.docs.room import Author, Client, DocRoom
-from salon.docs.service import DocumentService
-from salon.errors import SalonError
-from salon.ratelimit import Throttle
+from salon.core.admission import Throttle
+from salon.core.errors import SalonError
+from salon.documents.room import Author, Client, DocRoom
+from salon.documents.service import DocumentService
 from salon.realtime.hub import Hub, SalonServer, check_protocol, client_address
 from salon.services import Services
 

@@ -10,10 +10,6 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 # Every module that defines tables, so autogenerate compares against the whole schema.
-from salon.store import documents as _documents  # noqa: F401
-from salon.store import qa as _qa  # noqa: F401
-from salon.store import search as _search  # noqa: F401
-from salon.store import sessions as _sessions  # noqa: F401
 from salon.store.models import Base
 
 target_metadata = Base.metadata

@@ -9,7 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from salon.store import search_pg, search_sqlite
+from salon.search import postgres as search_pg
+from salon.search import sqlite as search_sqlite
 
 revision = "0003"
 down_revision = "0002"

@@ -1,0 +1,216 @@
+"""Room chat: idempotent sends, per-room sequence numbers, edits, tombstoned deletes, reactions."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from salon.chat import repository as repo
+from salon.core.admission import RateLimiter
+from salon.core.auth import Identity
+from salon.core.config import Settings
+from salon.core.errors import SalonError, forbidden, not_found
+from salon.core.notifier import Notifier
+from salon.rooms.service import RoomService, at_least
+from salon.store.db import Database
+from salon.store.models import ChatMessage, ChatReaction, utcnow
+from salon.store.users import names_of
+
+SessionResolver = Callable[[str], Awaitable[str | None]]
+Recorder = Callable[[str, str | None, str, dict[str, Any]], Awaitable[None]]
+
+
+async def _no_session(room_id: str) -> str | None:
+    return None
+
+
+async def _no_record(room_id: str, session_id: str | None, kind: str, data: dict[str, Any]) -> None:
+    return None
+
+
+def message_dict(
+    m: ChatMessage, name: str, reactions: dict[str, list[str]] | None = None
+) -> dict[str, Any]:
+    deleted = m.deleted_at is not None
+    return {
+        "id": m.id,
+        "room_id": m.room_id,
+        "seq": m.seq,
+        "session_id": m.session_id,
+        "client_id": m.client_id,
+        "user_id": m.user_id,
+        "name": name,
+        "body": "" if deleted else m.body,
+        "created_at": m.created_at.isoformat(),
+        "edited_at": m.edited_at.isoformat() if m.edited_at else None,
+        "deleted": deleted,
+        "reactions": {} if deleted else (reactions or {}),
+    }
+
+
+class ChatService:
+    def __init__(
+        self, settings: Settings, db: Database, rooms: RoomService, notifier: Notifier
+    ) -> None:
+        self._settings = settings
+        self._db = db
+        self._rooms = rooms
+        self._notifier = notifier
+        self._limiter = RateLimiter(settings.chat_rate, settings.chat_burst, "chat messages")
+        self._reaction_limiter = RateLimiter(
+            settings.chat_rate * 2, settings.chat_burst * 2, "reactions"
+        )
+        # Set by the sessions service: which live session a message belongs to, and the timeline.
+        self.current_session: SessionResolver = _no_session
+        self.record: Recorder = _no_record
+
+    def _check_body(self, body: str) -> str:
+        body = unicodedata.normalize("NFC", body).strip()
+        if not body:
+            raise SalonError("bad_request", "the message is empty")
+        if len(body) > self._settings.chat_max_length:
+            raise SalonError(
+                "too_large", f"messages are at most {self._settings.chat_max_length} characters"
+            )
+        return body
+
+    async def _writable(self, room_id: str, who: Identity, needed: str, action: str) -> str:
+        role = await self._rooms.require(room_id, who, needed, action)
+        if await self._rooms.is_archived(room_id):
+            raise SalonError("room_archived", "this room is archived")
+        return role
+
+    async def send(
+        self, room_id: str, who: Identity, client_id: str, body: str
+    ) -> tuple[dict[str, Any], bool]:
+        """Store and broadcast; a retried ``client_id`` returns the stored one (True = new)."""
+        body = self._check_body(body)
+        await self._writable(room_id, who, "participant", "sending chat messages")
+        # A retry (same client id) fails the unique constraint below and returns the stored
+        # message, so the common path needs no lookup; a retry is never rate limited.
+        try:
+            self._limiter.check((room_id, who.user_id))
+        except SalonError:
+            existing = await self._find_existing(room_id, who.user_id, client_id)
+            if existing is None:
+                raise
+            return existing, False
+        session_id = await self.current_session(room_id)
+        try:
+            async with self._db.unit() as session:
+                seq = await repo.next_chat_seq(session, room_id)
+                message = ChatMessage(
+                    room_id=room_id,
+                    seq=seq,
+                    session_id=session_id,
+                    user_id=who.user_id,
+                    client_id=client_id,
+                    body=body,
+                )
+                session.add(message)
+        except IntegrityError:
+            # A retry, or the same client id racing in from another socket: the first won.
+            existing = await self._find_existing(room_id, who.user_id, client_id)
+            if existing is None:
+                raise
+            return existing, False
+        data = message_dict(message, who.name)
+        await self._notifier.room_event(room_id, "chat:message", data)
+        await self.record(room_id, session_id, "chat.message", data)
+        return data, True
+
+    async def _find_existing(
+        self, room_id: str, user_id: str, client_id: str
+    ) -> dict[str, Any] | None:
+        async with self._db.read() as session:
+            message = await repo.find_by_client_id(session, room_id, user_id, client_id)
+            if message is None:
+                return None
+            return (await self._render(session, [message]))[0]
+
+    async def edit(self, room_id: str, who: Identity, message_id: int, body: str) -> dict[str, Any]:
+        body = self._check_body(body)
+        await self._writable(room_id, who, "viewer", "editing messages")
+        self._limiter.check((room_id, who.user_id))
+        async with self._db.unit() as session:
+            message = await self._live_message(session, room_id, message_id)
+            if message.user_id != who.user_id:
+                raise forbidden("editing someone else's message")
+            if message.body != body:
+                message.body, message.edited_at = body, utcnow()
+            data = (await self._render(session, [message]))[0]
+        await self._notifier.room_event(room_id, "chat:updated", data)
+        await self.record(room_id, message.session_id, "chat.edit", data)
+        return data
+
+    async def delete(self, room_id: str, who: Identity, message_id: int) -> dict[str, Any]:
+        role = await self._writable(room_id, who, "viewer", "deleting messages")
+        async with self._db.unit() as session:
+            message = await repo.get_message(session, room_id, message_id)
+            if message is None:
+                raise not_found("message")
+            if message.user_id != who.user_id and not at_least(role, "host"):
+                raise forbidden("deleting someone else's message")
+            if message.deleted_at is None:
+                message.deleted_at, message.deleted_by = utcnow(), who.user_id
+            data = (await self._render(session, [message]))[0]
+        event = {
+            "room_id": room_id,
+            "id": message_id,
+            "seq": message.seq,
+            "deleted_by": who.user_id,
+        }
+        await self._notifier.room_event(room_id, "chat:deleted", event)
+        await self.record(room_id, message.session_id, "chat.delete", event)
+        return data
+
+    async def react(
+        self, room_id: str, who: Identity, message_id: int, emoji: str, on: bool
+    ) -> dict[str, Any]:
+        if any(ch.isspace() for ch in emoji) or not emoji.isprintable():
+            raise SalonError("bad_request", "emoji must be one printable symbol")
+        await self._writable(room_id, who, "participant", "reacting")
+        self._reaction_limiter.check((room_id, who.user_id))
+        async with self._db.unit() as session:
+            message = await self._live_message(session, room_id, message_id)
+            current = await repo.get_reaction(session, message_id, who.user_id, emoji)
+            if on and current is None:
+                session.add(ChatReaction(message_id=message_id, user_id=who.user_id, emoji=emoji))
+            elif not on and current is not None:
+                await session.delete(current)
+            await session.flush()
+            reactions = (await repo.reactions_for(session, [message_id])).get(message_id, {})
+        event = {"room_id": room_id, "id": message_id, "seq": message.seq, "reactions": reactions}
+        await self._notifier.room_event(room_id, "chat:reactions", event)
+        await self.record(room_id, message.session_id, "chat.reactions", event)
+        return event
+
+    async def history(
+        self, room_id: str, who: Identity, before: int | None, after: int | None, limit: int
+    ) -> dict[str, Any]:
+        await self._rooms.require(room_id, who, "viewer", "reading chat")
+        async with self._db.read() as session:
+            rows = await repo.page(session, room_id, before, after, limit)
+            messages = await self._render(session, rows)
+        has_more = len(rows) == limit
+        return {
+            "messages": messages,
+            "next_before": messages[0]["seq"] if messages and after is None and has_more else None,
+            "next_after": messages[-1]["seq"]
+            if messages and after is not None and has_more
+            else None,
+        }
+
+    async def _live_message(self, session: Any, room_id: str, message_id: int) -> ChatMessage:
+        message = await repo.get_message(session, room_id, message_id)
+        if message is None or message.deleted_at is not None:
+            raise not_found("message")
+        return message
+
+    async def _render(self, session: Any, rows: Any) -> list[dict[str, Any]]:
+        names = await names_of(session, {m.user_id for m in rows})
+        reactions = await repo.reactions_for(session, [m.id for m in rows])
+        return [message_dict(m, names.get(m.user_id, m.user_id), reactions.get(m.id)) for m in rows]

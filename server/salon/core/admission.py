@@ -1,0 +1,95 @@
+"""Token buckets keyed by anything hashable: a rate, a burst, and a clear error when empty."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Hashable
+
+from salon.core.errors import SalonError
+
+
+class RateLimiter:
+    def __init__(self, rate: float, burst: int, what: str, max_keys: int = 100_000) -> None:
+        self.rate = rate
+        self.burst = float(burst)
+        self.what = what
+        self._buckets: dict[Hashable, tuple[float, float]] = {}
+        self._max_keys = max_keys
+
+    def check(self, key: Hashable, cost: float = 1.0) -> None:
+        """Spend ``cost`` tokens or raise ``rate_limited`` with the wait in seconds."""
+        now = time.monotonic()
+        tokens, stamp = self._buckets.get(key, (self.burst, now))
+        tokens = min(self.burst, tokens + (now - stamp) * self.rate)
+        if tokens < cost:
+            retry = (cost - tokens) / self.rate if self.rate > 0 else 60.0
+            raise SalonError(
+                "rate_limited", f"too many {self.what}; slow down", retry_after=round(retry, 2)
+            )
+        if len(self._buckets) >= self._max_keys and key not in self._buckets:
+            self._forget_full_buckets(now)
+        self._buckets[key] = (tokens - cost, now)
+
+    def _forget_full_buckets(self, now: float) -> None:
+        # A bucket that has refilled carries no information; dropping it keeps memory bounded.
+        refill = self.burst / self.rate if self.rate > 0 else 0.0
+        self._buckets = {k: v for k, v in self._buckets.items() if now - v[1] < refill}
+
+
+class Throttle:
+    """A rate limit that bans: a key refused ``strikes`` times within ``window`` seconds is
+    refused outright for ``ban`` seconds (Hocuspocus' throttle works the same way)."""
+
+    def __init__(
+        self,
+        rate: float,
+        burst: int,
+        what: str,
+        strikes: int = 10,
+        window: float = 60.0,
+        ban: float = 300.0,
+    ) -> None:
+        self.limiter = RateLimiter(rate, burst, what)
+        self.strikes = strikes
+        self.window = window
+        self.ban = ban
+        self._strikes: dict[Hashable, list[float]] = {}
+        self._banned: dict[Hashable, float] = {}
+
+    def banned(self, key: Hashable) -> float:
+        """Seconds left on a ban, or 0."""
+        until = self._banned.get(key)
+        if until is None:
+            return 0.0
+        left = until - time.monotonic()
+        if left <= 0:
+            del self._banned[key]
+            return 0.0
+        return left
+
+    def check(self, key: Hashable) -> None:
+        left = self.banned(key)
+        if left:
+            raise SalonError(
+                "rate_limited",
+                f"too many {self.limiter.what}; temporarily banned",
+                retry_after=round(left, 1),
+                banned=True,
+            )
+        try:
+            self.limiter.check(key)
+        except SalonError:
+            self._strike(key)
+            raise
+
+    def _strike(self, key: Hashable) -> None:
+        now = time.monotonic()
+        recent = [t for t in self._strikes.get(key, []) if now - t < self.window]
+        recent.append(now)
+        if len(recent) >= self.strikes:
+            self._banned[key] = now + self.ban
+            self._strikes.pop(key, None)
+        else:
+            self._strikes[key] = recent
+        if len(self._strikes) > 100_000:
+            self._strikes.clear()

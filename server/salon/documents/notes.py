@@ -1,0 +1,46 @@
+"""The DocumentsPort that sessions and Q&A use, over the documents feature (salon.docs):
+final texts for the archive, answered questions appended to the notes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pycrdt
+from sqlalchemy.exc import IntegrityError
+
+from salon.documents import repository as repo
+from salon.documents.limits import check_name
+from salon.documents.room import Author
+from salon.documents.service import DocumentService
+from salon.sessions.live import LiveSessions
+
+
+class DocumentsAdapter:
+    def __init__(self, documents: DocumentService, live: LiveSessions) -> None:
+        self._documents = documents
+        self._live = live
+
+    async def list_docs(self, room_id: str) -> list[str]:
+        async with self._documents.db.read() as session:
+            return [d.name for d in await repo.list_documents(session, room_id)]
+
+    async def text_of(self, room_id: str, doc_name: str) -> str:
+        """The live text (including edits not yet in the archive's log)."""
+        document = await self._documents.get(room_id, doc_name)
+        room = await self._documents.manager.open(document.id, room_id)
+        text: Any = room.doc.get(self._documents.limits.text_field, type=pycrdt.Text)
+        return str(text)
+
+    async def append_text(self, room_id: str, doc_name: str, text: str, author: str) -> None:
+        """Append as an edit by ``author`` in the live session; the notes are made if missing."""
+        doc_name = check_name(doc_name)
+        async with self._documents.db.read() as session:
+            exists = await repo.get_document(session, room_id, doc_name) is not None
+        if not exists:
+            try:
+                async with self._documents.db.unit() as session:
+                    await repo.add_document(session, room_id, doc_name, author)
+            except IntegrityError:
+                pass  # made by someone else a moment ago
+        who = Author(author, self._live.of(room_id))
+        await self._documents.append_text(room_id, doc_name, text, who)

@@ -1,0 +1,289 @@
+"""Who is in which room right now, as one list across every node.
+
+Each node owns the people whose sockets it holds ("local") and tells the others over the bus;
+it keeps the others' reports ("remote") to answer for the whole room. Several sockets of one
+user count as one person; a dropped user lingers for a grace period so a quick reconnect (to
+any node) causes no leave/join flicker; a node that stops sending heartbeats is presumed dead
+and its people leave after the same grace.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from salon.bus import Bus
+from salon.core.metrics import Metrics
+from salon.core.notifier import Notifier
+from salon.store.models import utcnow
+
+log = logging.getLogger("salon.presence")
+CHANNEL = "presence"
+Entry = dict[str, Any]
+
+
+@dataclass(slots=True)
+class Presence:
+    user_id: str
+    name: str
+    role: str
+    since: str
+    is_guest: bool = False
+    hand_raised: bool = False
+    changed: float = field(default_factory=time.time)
+    sockets: set[str] = field(default_factory=set)
+    leaving: asyncio.TimerHandle | None = None
+
+    def to_dict(self) -> Entry:
+        return {
+            "user_id": self.user_id,
+            "name": self.name,
+            "role": self.role,
+            "since": self.since,
+            "guest": self.is_guest,
+            "hand_raised": self.hand_raised,
+        }
+
+
+class PresenceService:
+    def __init__(self, notifier: Notifier, bus: Bus, grace: float, metrics: Metrics) -> None:
+        self._metrics = metrics
+        self._notifier = notifier
+        self._bus = bus
+        self._node = bus.node_id
+        self._grace = grace
+        self._heartbeat = max(1.0, min(5.0, grace / 3 if grace > 0 else 5.0))
+        self._local: dict[str, dict[str, Presence]] = {}
+        # node id -> room id -> user id -> (entry, changed)
+        self._remote: dict[str, dict[str, dict[str, tuple[Entry, float]]]] = {}
+        self._seen: dict[str, float] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._loop_task: asyncio.Task[None] | None = None
+
+    # -- queries ---------------------------------------------------------------------------
+
+    def list(self, room_id: str) -> list[Entry]:
+        merged: dict[str, tuple[Entry, float]] = {}
+        for rooms in self._remote.values():
+            for user_id, (entry, changed) in rooms.get(room_id, {}).items():
+                self._keep_newest(merged, user_id, entry, changed)
+        for person in self._local.get(room_id, {}).values():
+            self._keep_newest(merged, person.user_id, person.to_dict(), person.changed)
+        people = [entry for entry, _ in merged.values()]
+        return sorted(people, key=lambda p: (p["since"], p["user_id"]))
+
+    @staticmethod
+    def _keep_newest(
+        merged: dict[str, tuple[Entry, float]], user_id: str, entry: Entry, changed: float
+    ) -> None:
+        known = merged.get(user_id)
+        if known is None:
+            merged[user_id] = (entry, changed)
+            return
+        since = min(known[0]["since"], entry["since"])
+        winner = (entry, changed) if changed >= known[1] else known
+        merged[user_id] = ({**winner[0], "since": since}, winner[1])
+
+    def count(self, room_id: str) -> int:
+        return len(self.list(room_id))
+
+    def _present_elsewhere(self, room_id: str, user_id: str) -> bool:
+        return any(user_id in rooms.get(room_id, {}) for rooms in self._remote.values())
+
+    def rooms_of_this_node(self) -> int:
+        return len(self._local)
+
+    # -- local changes ---------------------------------------------------------------------
+
+    async def join(
+        self, room_id: str, sid: str, user_id: str, name: str, role: str, is_guest: bool
+    ) -> None:
+        people = self._local.setdefault(room_id, {})
+        person = people.get(user_id)
+        if person is None:
+            person = Presence(user_id, name, role, utcnow().isoformat(), is_guest)
+            person.sockets.add(sid)
+            known = self._present_elsewhere(room_id, user_id)
+            people[user_id] = person
+            await self._announce(room_id, person)
+            if not known:
+                await self._notifier.room_event(room_id, "presence:joined", person.to_dict())
+            return
+        person.sockets.add(sid)
+        if person.leaving is not None:
+            person.leaving.cancel()
+            person.leaving = None
+        if (person.name, person.role) != (name, role):
+            await self._change(room_id, person, name=name, role=role)
+
+    async def leave(self, room_id: str, sid: str, user_id: str, *, dropped: bool) -> None:
+        """A socket left; the person leaves with their last socket (after the grace if dropped)."""
+        person = self._local.get(room_id, {}).get(user_id)
+        if person is None:
+            return
+        person.sockets.discard(sid)
+        if person.sockets:
+            return
+        if dropped and self._grace > 0:
+            loop = asyncio.get_running_loop()
+            person.leaving = loop.call_later(self._grace, self._expire, room_id, user_id)
+            return
+        await self._remove_local(room_id, user_id)
+
+    async def remove_user(self, room_id: str, user_id: str) -> None:
+        await self._remove_local(room_id, user_id)
+
+    async def update(self, room_id: str, user_id: str, **changes: Any) -> Entry | None:
+        person = self._local.get(room_id, {}).get(user_id)
+        if person is None:
+            return None
+        await self._change(room_id, person, **changes)
+        return person.to_dict()
+
+    async def _change(self, room_id: str, person: Presence, **changes: Any) -> None:
+        if all(getattr(person, name) == value for name, value in changes.items()):
+            return
+        for name, value in changes.items():
+            setattr(person, name, value)
+        person.changed = time.time()
+        await self._announce(room_id, person)
+        await self._notifier.room_event(room_id, "presence:updated", person.to_dict())
+
+    def _expire(self, room_id: str, user_id: str) -> None:
+        person = self._local.get(room_id, {}).get(user_id)
+        if person is not None and not person.sockets:
+            self._spawn(self._remove_local(room_id, user_id))
+
+    async def _remove_local(self, room_id: str, user_id: str) -> None:
+        people = self._local.get(room_id)
+        if not people or user_id not in people:
+            return
+        person = people.pop(user_id)
+        if person.leaving is not None:
+            person.leaving.cancel()
+        if not people:
+            del self._local[room_id]
+        await self._publish({"type": "remove", "room": room_id, "user": user_id})
+        if not self._present_elsewhere(room_id, user_id):
+            await self._broadcast_left(room_id, user_id)
+
+    async def _broadcast_left(self, room_id: str, user_id: str) -> None:
+        try:
+            await self._notifier.room_event(room_id, "presence:left", {"user_id": user_id})
+        except Exception:
+            log.exception("presence:left broadcast failed")
+
+    # -- the other nodes -------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._bus.subscribe(CHANNEL, self._on_message)
+        self._bus.on_reconnect(self._resync)
+        await self._publish({"type": "hello"})
+        self._loop_task = asyncio.create_task(self._heartbeats(), name="presence-heartbeat")
+
+    async def stop(self) -> None:
+        for people in self._local.values():
+            for person in people.values():
+                if person.leaving is not None:
+                    person.leaving.cancel()
+        tasks = [*self._tasks, *([self._loop_task] if self._loop_task else [])]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _announce(self, room_id: str, person: Presence) -> None:
+        await self._publish(
+            {
+                "type": "upsert",
+                "room": room_id,
+                "entry": person.to_dict(),
+                "changed": person.changed,
+            }
+        )
+
+    async def _publish(self, message: dict[str, Any]) -> None:
+        message["node"] = self._node
+        try:
+            await self._bus.publish(CHANNEL, orjson.dumps(message))
+        except Exception:
+            # The bus is down: this node keeps serving its own clients; the others catch up
+            # from the snapshot this node sends when the bus returns (see _heartbeats).
+            log.warning("presence: bus publish failed", exc_info=True)
+
+    async def _on_message(self, raw: bytes) -> None:
+        message = orjson.loads(raw)
+        node = message.get("node")
+        if node == self._node:
+            return
+        first_contact = node not in self._seen
+        self._seen[node] = time.monotonic()
+        kind = message["type"]
+        if kind == "heartbeat":
+            self._metrics.bus_lag.set(max(0.0, time.time() - float(message["ts"])))
+        rooms = self._remote.setdefault(node, {})
+        if kind == "upsert":
+            entry = message["entry"]
+            rooms.setdefault(message["room"], {})[entry["user_id"]] = (entry, message["changed"])
+        elif kind == "remove":
+            rooms.get(message["room"], {}).pop(message["user"], None)
+        elif kind == "snapshot":
+            self._remote[node] = {
+                room: {e["user_id"]: (e, c) for e, c in people}
+                for room, people in message["rooms"].items()
+            }
+        if kind == "hello" or (first_contact and kind != "snapshot"):
+            await self._send_snapshot()
+
+    async def _resync(self) -> None:
+        await self._publish({"type": "hello"})
+        await self._send_snapshot()
+
+    async def _send_snapshot(self) -> None:
+        rooms = {
+            room: [(p.to_dict(), p.changed) for p in people.values()]
+            for room, people in self._local.items()
+        }
+        await self._publish({"type": "snapshot", "rooms": rooms})
+
+    async def _heartbeats(self) -> None:
+        while True:
+            try:
+                await asyncio.sleep(self._heartbeat)
+                await self._publish({"type": "heartbeat", "ts": time.time()})
+                await self._forget_dead_nodes()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("presence heartbeat failed")
+
+    async def _forget_dead_nodes(self) -> None:
+        deadline = time.monotonic() - (self._grace + 3 * self._heartbeat)
+        dead = [node for node, seen in self._seen.items() if seen < deadline]
+        for node in dead:
+            del self._seen[node]
+            rooms = self._remote.pop(node, {})
+            log.warning("node %s stopped answering; its people leave presence", node)
+            if not self._leads_cleanup():
+                continue
+            for room_id, people in rooms.items():
+                for user_id in people:
+                    present_here = user_id in self._local.get(room_id, {})
+                    if not present_here and not self._present_elsewhere(room_id, user_id):
+                        await self._broadcast_left(room_id, user_id)
+
+    def _leads_cleanup(self) -> bool:
+        # Exactly one survivor announces a dead node's leavers: the lowest node id alive.
+        return self._node <= min(self._seen, default=self._node)
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
