@@ -183,7 +183,7 @@ async def seek_in_process(db: Database, session_id: str, seeks: int) -> list[flo
     settings = Settings(database_url=db.url, secret=SECRET, data_dir=Path(tempfile.mkdtemp()))
     services, _ = build_services(settings)
     await services.db.start()
-    replay = services.extra["replay"]
+    replay = services.replay
     source = await replay.open(Identity("host", "Host"), session_id)
     rng = random.Random(1)
     times = []

@@ -1,13 +1,16 @@
-"""create_app(settings): the Starlette REST app and the Socket.IO server as one ASGI app.
-The lifespan owns every long-lived resource and stops them in reverse order."""
+"""The composition root: ``build_services`` constructs every service with its collaborators,
+``running`` owns their lifecycle, ``create_app`` puts REST and Socket.IO into one ASGI app.
+
+Construction order is the start order; stopping runs in reverse (an ``AsyncExitStack``), so a
+part is always stopped before the parts it was built on."""
 
 from __future__ import annotations
 
 import logging
 import secrets
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Any
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any, TypeVar
 
 import socketio
 from starlette.applications import Starlette
@@ -19,17 +22,26 @@ from salon import api, realtime
 from salon import web as web_client
 from salon.bus import create_bus
 from salon.chat.service import ChatService
+from salon.core.admission import RateLimiter
 from salon.core.auth import TokenAuthority
 from salon.core.config import Settings
 from salon.core.metrics import Metrics
+from salon.documents.notes import DocumentsAdapter
 from salon.documents.service import DocumentService
-from salon.knowledge import install as install_knowledge
+from salon.qa.experts import ExpertService
+from salon.qa.notifications import NotificationService
+from salon.qa.service import QAService
 from salon.realtime.hub import Hub, create_server
 from salon.replay.service import ReplayService
 from salon.rooms.presence import PresenceService
 from salon.rooms.service import RoomService
-from salon.services import Services
-from salon.sessions.recorder import TimelineTap
+from salon.search.service import SearchService
+from salon.services import Lifecycle, Services
+from salon.sessions.exports import ExportService
+from salon.sessions.live import LiveSessions
+from salon.sessions.recorder import Recorder, TimelineTap
+from salon.sessions.service import SessionService
+from salon.sessions.timeline import Timeline
 from salon.store.db import Database
 
 log = logging.getLogger("salon.app")
@@ -39,6 +51,8 @@ SECURITY_HEADERS = [
     (b"referrer-policy", b"no-referrer"),
     (b"x-frame-options", b"DENY"),
 ]
+
+P = TypeVar("P", bound=Lifecycle)
 
 
 class SecurityHeaders:
@@ -61,28 +75,86 @@ class SecurityHeaders:
 
 
 def build_services(settings: Settings) -> tuple[Services, Hub]:
+    """Every service of one node, each given what it needs; nothing is wired afterwards."""
+    parts: list[Lifecycle] = []
+
+    def owned(part: P) -> P:
+        parts.append(part)
+        return part
+
     node_id = settings.node_id or secrets.token_hex(4)
-    db = Database(settings.resolved_database_url())
-    bus = create_bus(settings.redis_url, node_id)
-    auth = TokenAuthority(settings)
     metrics = Metrics()
+    db = owned(Database(settings.resolved_database_url()))
+    bus = owned(create_bus(settings.redis_url, node_id))
+    auth = TokenAuthority(settings)
     hub = Hub(create_server(settings), auth.from_handshake, metrics, settings)
-    rooms = RoomService(settings, db, bus)
-    # Presence events of live sessions go on their timeline (the tap finds the recorder lazily).
-    tap = TimelineTap(hub, lambda: services.extra.get("recorder"))
-    presence = PresenceService(tap, bus, settings.presence_grace, metrics)
+    live = owned(LiveSessions(db, bus))
+    timeline = Timeline(db)
+    recorder = Recorder(db, timeline)
+    rooms = owned(RoomService(settings, db, bus))
+    rooms.on_member_change(recorder.on_member_change)
+    # Presence events of live sessions go on their timeline.
+    presence = owned(
+        PresenceService(TimelineTap(hub, recorder), bus, settings.presence_grace, metrics)
+    )
     chat = ChatService(settings, db, rooms, hub)
-    services = Services(settings, db, bus, auth, rooms, presence, chat, node_id, metrics)
+    chat.current_session = live.current
+    chat.record = recorder.on_chat
+    documents = owned(DocumentService.build(settings, db, rooms, bus, live.of))
+    notes = DocumentsAdapter(documents, live)
+    notifications = NotificationService(db, hub)
+    sessions = SessionService(db, rooms, hub, timeline, presence, notes, live)
+    # Questions, votes and answers share one bucket per person and room, sized like chat.
+    qa_limiter = RateLimiter(
+        settings.chat_rate, settings.chat_burst, "questions, votes and answers"
+    )
+    qa = QAService(db, rooms, hub, notifications, notes, qa_limiter)
+    services = Services(
+        settings=settings,
+        node_id=node_id,
+        metrics=metrics,
+        db=db,
+        bus=bus,
+        auth=auth,
+        rooms=rooms,
+        presence=presence,
+        chat=chat,
+        documents=documents,
+        live=live,
+        timeline=timeline,
+        sessions=sessions,
+        qa=qa,
+        notifications=notifications,
+        search=SearchService(db),
+        experts=ExpertService(db),
+        exports=ExportService(db, sessions, qa, timeline),
+        replay=ReplayService(db, sessions, documents.limits.text_field),
+        parts=tuple(parts),
+    )
     metrics.track(metrics.connections, lambda: len(hub.clients))
     metrics.track(metrics.rooms, presence.rooms_of_this_node)
-    documents = DocumentService.build(settings, db, rooms, bus)  # issue 3: collaborative documents
-    services.extra["documents"] = documents
-    services.lifecycle.append(documents)
-    knowledge = install_knowledge(services, hub)  # issue 4: sessions, Q&A, search, recognition
-    # issue 5: replay of ended sessions
-    services.extra["replay"] = ReplayService(db, knowledge.sessions, documents.limits.text_field)
     realtime.register_all(hub, services)
     return services, hub
+
+
+@asynccontextmanager
+async def running(services: Services) -> AsyncIterator[Services]:
+    """Start every part in construction order; on exit stop them in reverse, each even when
+    another failed to stop (a node must still flush its document log)."""
+    async with AsyncExitStack() as stack:
+        for part in services.parts:
+            await part.start()
+            stack.push_async_callback(_stop, part)
+        log.info("node %s ready", services.node_id)
+        yield services
+    log.info("node %s stopped", services.node_id)
+
+
+async def _stop(part: Lifecycle) -> None:
+    try:
+        await part.stop()
+    except Exception:
+        log.exception("stopping %s failed", type(part).__name__)
 
 
 def create_app(settings: Settings) -> Any:
@@ -90,17 +162,8 @@ def create_app(settings: Settings) -> Any:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await services.db.start()
-        await services.bus.start()
-        await services.rooms.start()
-        await services.presence.start()
-        for part in services.lifecycle:
-            await part.start()
-        log.info("node %s ready", services.node_id)
-        try:
+        async with running(services):
             yield
-        finally:
-            await stop(services)
 
     web = Starlette(
         # The web client's catch-all route comes last so every API route wins.
@@ -118,14 +181,3 @@ def create_app(settings: Settings) -> Any:
     )
     web.state.services = services
     return socketio.ASGIApp(hub.sio, other_asgi_app=web, socketio_path="socket.io")
-
-
-async def stop(services: Services) -> None:
-    """Flush and close in reverse start order; one failing part does not stop the others."""
-    parts: list[Any] = [*reversed(services.lifecycle), services.presence, services.bus, services.db]
-    for part in parts:
-        try:
-            await part.stop()
-        except Exception:
-            log.exception("stopping %s failed", type(part).__name__)
-    log.info("node %s stopped", services.node_id)

@@ -14,15 +14,16 @@ import pytest
 import socketio
 from sqlalchemy import select
 
-from salon.app import build_services, stop
+from salon.app import build_services, running
 from salon.core.auth import Identity
 from salon.core.config import Settings
 from salon.core.errors import SalonError
+from salon.documents.notes import DocumentsAdapter
 from salon.documents.repository import get_document
-from salon.knowledge import Knowledge, knowledge_of
 from salon.qa.view import QuestionList
 from salon.search.service import SearchQuery
 from salon.services import Services
+from salon.sessions.recorder import Recorder
 from salon.sessions.service import SessionCreate
 from salon.store.migrate import upgrade
 from salon.store.models import DocUpdate
@@ -50,21 +51,15 @@ async def node(database_url: str, tmp_path: Path) -> AsyncIterator[Services]:
     # put the client default back afterwards so other tests' clients are unaffected.
     codecs = (socketio.packet.Packet.json, engineio.packet.Packet.json)
     services, _hub = build_services(settings)
-    await services.db.start()
-    await services.bus.start()
-    await services.rooms.start()
-    await services.presence.start()
-    for part in services.lifecycle:
-        await part.start()
     try:
-        yield services
+        async with running(services):
+            yield services
     finally:
-        await stop(services)
         socketio.packet.Packet.json, engineio.packet.Packet.json = codecs
 
 
-async def live_session(services: Services) -> tuple[Knowledge, str, str]:
-    k = knowledge_of(services)
+async def live_session(services: Services) -> tuple[Services, str, str]:
+    k = services
     for who in (HOST, ERIN, BOB):
         await services.rooms.ensure_user(who)
     room = await services.rooms.create(HOST, {"title": "Archive room"})
@@ -76,7 +71,7 @@ async def live_session(services: Services) -> tuple[Knowledge, str, str]:
 
 async def test_answers_go_to_the_notes_and_final_notes_are_archived(node: Services) -> None:
     k, room, sid = await live_session(node)
-    port = node.extra["documents_port"]
+    port = DocumentsAdapter(node.documents, node.live)
     await port.append_text(room, "notes", "Agenda: certificates.\n", HOST.user_id)
     q = await k.qa.ask(BOB, room, "Where do the staging certs live?", anonymous=True)
     await k.qa.answer(ERIN, q["id"], "In the vault, under pki/staging.")
@@ -91,7 +86,7 @@ async def test_answers_go_to_the_notes_and_final_notes_are_archived(node: Servic
     assert "Bob" not in notes  # the asker was anonymous
 
     # Edits during the session are stamped with it in the document log.
-    documents = node.extra["documents"]
+    documents = node.documents
     await documents.flush()
     async with node.db.read() as session:
         document = await get_document(session, room, "notes")
@@ -119,15 +114,16 @@ async def test_answers_go_to_the_notes_and_final_notes_are_archived(node: Servic
 
 async def test_timeline_recorder_for_other_features(node: Services) -> None:
     k, room, sid = await live_session(node)
-    timeline = node.extra["timeline"]
+    timeline = node.timeline
     assert await timeline.current_session(room) == sid
     seq = await timeline.record(room, None, "doc.update", {"doc": "notes", "update_ids": [1, 2]})
     again = await timeline.record(room, sid, "doc.update", {"doc": "notes", "update_ids": [3]})
     assert seq is not None and again == seq + 1
     # The same role change heard by two nodes is written once.
     await node.rooms.set_role(room, HOST, BOB.user_id, "expert")
-    await k.recorder.on_member_change(room, BOB.user_id, "expert")
-    await k.recorder.on_member_change(room, BOB.user_id, "expert")
+    recorder = Recorder(node.db, node.timeline)  # each node's recorder hears the change
+    await recorder.on_member_change(room, BOB.user_id, "expert")
+    await recorder.on_member_change(room, BOB.user_id, "expert")
     await k.sessions.end(HOST, sid)
     assert await timeline.current_session(room) is None
     assert await timeline.record(room, None, "doc.update", {"doc": "notes"}) is None

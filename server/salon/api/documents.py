@@ -13,7 +13,6 @@ from salon.api.common import body, endpoint, identity, ok, path
 from salon.core.errors import SalonError
 from salon.core.payloads import Payload
 from salon.documents.history import FORMATS, History, parse_time
-from salon.documents.service import DocumentService
 from salon.services import Services
 from salon.store.models import Document
 
@@ -46,7 +45,7 @@ def document_dict(document: Document) -> dict[str, Any]:
 
 
 def routes(s: Services) -> list[Route]:
-    documents: DocumentService = s.extra["documents"]
+    documents = s.documents
     history = History(documents)
 
     @endpoint

@@ -7,13 +7,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from salon.api.common import endpoint, identity, ok, path, query
-from salon.knowledge import knowledge_of
 from salon.qa.experts import LeaderboardQuery
 from salon.services import Services
 
 
 def routes(s: Services) -> list[Route]:
-    experts = knowledge_of(s).experts
+    experts = s.experts
 
     @endpoint
     async def profile(request: Request) -> Response:

@@ -11,7 +11,6 @@ from starlette.routing import Route
 from salon.api.common import body, endpoint, identity, ok, path, query
 from salon.core.errors import SalonError
 from salon.core.payloads import Payload
-from salon.knowledge import knowledge_of
 from salon.qa.view import Accept, AnswerCreate, Ask, Vote
 from salon.services import Services
 
@@ -28,7 +27,7 @@ def question_id(request: Request) -> int:
 
 
 def routes(s: Services) -> list[Route]:
-    qa = knowledge_of(s).qa
+    qa = s.qa
 
     @endpoint
     async def list_questions(request: Request) -> Response:

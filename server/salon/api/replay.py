@@ -13,7 +13,6 @@ from starlette.routing import Route
 
 from salon.api.common import endpoint, identity, ok, path, query
 from salon.core.payloads import Payload
-from salon.replay.service import ReplayService
 from salon.services import Services
 
 
@@ -33,7 +32,7 @@ def encoded(state: dict[str, Any]) -> dict[str, Any]:
 
 
 def routes(s: Services) -> list[Route]:
-    service: ReplayService = s.extra["replay"]
+    service = s.replay
 
     @endpoint
     async def outline(request: Request) -> Response:

@@ -7,17 +7,15 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from salon.api.common import endpoint, identity, ok, query
-from salon.knowledge import knowledge_of
 from salon.search.service import SearchQuery
 from salon.services import Services
 
 
 def routes(s: Services) -> list[Route]:
-    k = knowledge_of(s)
 
     @endpoint
     async def search(request: Request) -> Response:
         who = identity(request, s)
-        return ok(**await k.search.search(who, query(request, SearchQuery)))
+        return ok(**await s.search.search(who, query(request, SearchQuery)))
 
     return [Route("/api/v1/search", search, methods=["GET"])]

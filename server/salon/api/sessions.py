@@ -12,7 +12,6 @@ from starlette.routing import Route
 
 from salon.api.common import body, endpoint, identity, ok, path, query
 from salon.core.payloads import Payload
-from salon.knowledge import knowledge_of
 from salon.rooms.service import at_least
 from salon.services import Services
 from salon.sessions.service import SessionCreate, SessionUpdate
@@ -34,50 +33,49 @@ class AckBody(Payload):
 
 
 def routes(s: Services) -> list[Route]:
-    k = knowledge_of(s)
 
     @endpoint
     async def schedule(request: Request) -> Response:
         who = identity(request, s)
         p = await body(request, SessionCreate, s, room_id=path(request, "room_id"))
-        return ok(201, session=await k.sessions.schedule(who, p))
+        return ok(201, session=await s.sessions.schedule(who, p))
 
     @endpoint
     async def in_room(request: Request) -> Response:
         who = identity(request, s)
-        return ok(sessions=await k.sessions.in_room(who, path(request, "room_id")))
+        return ok(sessions=await s.sessions.in_room(who, path(request, "room_id")))
 
     @endpoint
     async def current(request: Request) -> Response:
         who = identity(request, s)
-        return ok(session=await k.sessions.current(who, path(request, "room_id")))
+        return ok(session=await s.sessions.current(who, path(request, "room_id")))
 
     @endpoint
     async def get(request: Request) -> Response:
-        return ok(session=await k.sessions.get(identity(request, s), path(request, "session_id")))
+        return ok(session=await s.sessions.get(identity(request, s), path(request, "session_id")))
 
     @endpoint
     async def update(request: Request) -> Response:
         who = identity(request, s)
         p = await body(request, SessionUpdate, s, session_id=path(request, "session_id"))
-        return ok(session=await k.sessions.update(who, p))
+        return ok(session=await s.sessions.update(who, p))
 
     @endpoint
     async def start(request: Request) -> Response:
         who = identity(request, s)
-        return ok(session=await k.sessions.start(who, path(request, "session_id")))
+        return ok(session=await s.sessions.start(who, path(request, "session_id")))
 
     @endpoint
     async def end(request: Request) -> Response:
         who = identity(request, s)
-        return ok(session=await k.sessions.end(who, path(request, "session_id")))
+        return ok(session=await s.sessions.end(who, path(request, "session_id")))
 
     @endpoint
     async def timeline(request: Request) -> Response:
         who = identity(request, s)
         p = query(request, TimelineQuery)
-        rec, role = await k.sessions.role_in(who, path(request, "session_id"))
-        events, after = await k.timeline.page(
+        rec, role = await s.sessions.role_in(who, path(request, "session_id"))
+        events, after = await s.timeline.page(
             rec.id, who.user_id, at_least(role, "host"), p.after, p.limit
         )
         return ok(events=events, next_after=after)
@@ -88,20 +86,20 @@ def routes(s: Services) -> list[Route]:
         p = query(request, ExportQuery)
         session_id = path(request, "session_id")
         if p.format == "json":
-            return ok(export=await k.exports.record(who, session_id))
-        text = await k.exports.markdown(who, session_id)
+            return ok(export=await s.exports.record(who, session_id))
+        text = await s.exports.markdown(who, session_id)
         return Response(text, media_type="text/markdown; charset=utf-8")
 
     @endpoint
     async def notifications(request: Request) -> Response:
         who = identity(request, s)
-        return ok(notifications=await k.notifications.pending(who.user_id))
+        return ok(notifications=await s.notifications.pending(who.user_id))
 
     @endpoint
     async def ack(request: Request) -> Response:
         who = identity(request, s)
         p = await body(request, AckBody, s)
-        return ok(acknowledged=await k.notifications.ack(who.user_id, list(p.ids)))
+        return ok(acknowledged=await s.notifications.ack(who.user_id, list(p.ids)))
 
     one = "/api/v1/sessions/{session_id}"
     return [

@@ -50,14 +50,19 @@ class Replication(Protocol):
 
 
 class DocManager:
-    def __init__(self, db: Database, limits: DocLimits) -> None:
+    def __init__(
+        self,
+        db: Database,
+        limits: DocLimits,
+        session_of: Callable[[str], str | None] = lambda room_id: None,
+    ) -> None:
         self.db = db
         self.limits = limits
         self.writer = UpdateWriter(db, limits.write_batch_ms, limits.snapshot_every)
         self.transport: Transport | None = None
         self.replication: Replication | None = None
-        # The live session of a room, if any (set by the sessions feature); stamped on the log.
-        self.session_of: Callable[[str], str | None] | None = None
+        # The live session of a room, if any (from the sessions feature); stamped on the log.
+        self.session_of = session_of
         self.rooms: dict[str, DocRoom] = {}
         self._loading: dict[str, asyncio.Future[DocRoom]] = {}
         self._dirty: dict[DocRoom, None] = {}
@@ -124,7 +129,7 @@ class DocManager:
         return room
 
     def _applied(self, room: DocRoom, update: bytes, author: Author) -> None:
-        if author.session_id is None and self.session_of is not None:
+        if author.session_id is None:
             author = Author(author.user_id, self.session_of(room.room_id))
         self.writer.append(room.document_id, update, author)
         if self.replication is not None:

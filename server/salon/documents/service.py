@@ -60,10 +60,15 @@ class DocumentService:
 
     @classmethod
     def build(
-        cls, settings: Settings, db: Database, rooms: RoleSource, bus: Bus
+        cls,
+        settings: Settings,
+        db: Database,
+        rooms: RoleSource,
+        bus: Bus,
+        session_of: Callable[[str], str | None],
     ) -> DocumentService:
         limits = DocLimits.from_settings(settings)
-        manager = DocManager(db, limits)
+        manager = DocManager(db, limits, session_of)
         # One node needs no replication; the in-process bus would only echo to ourselves.
         replicator = None if isinstance(bus, MemoryBus) else DocReplicator(bus, manager)
         return cls(db, rooms, manager, limits, replicator)

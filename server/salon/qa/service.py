@@ -25,7 +25,7 @@ from salon.qa.record import Change, Mutation, Publisher, about, archive, archive
 from salon.qa.view import notes_text, render, sort_questions
 from salon.rooms.service import RoomService, at_least
 from salon.sessions import repository as sessions_repo
-from salon.sessions.service import DocumentsLookup
+from salon.sessions.service import DocumentsPort
 from salon.sessions.timeline import redact_question
 from salon.store.db import Database
 from salon.store.models import (
@@ -56,7 +56,7 @@ class QAService:
         rooms: RoomService,
         notifier: Notifier,
         notifications: NotificationService,
-        documents: DocumentsLookup,
+        documents: DocumentsPort,
         limiter: RateLimiter,
     ) -> None:
         self._db = db
@@ -280,9 +280,7 @@ class QAService:
         self, who: Identity, session_id: str, question_ids: list[int] | None, doc: str
     ) -> list[int]:
         """Append answered questions (all of the session's by default) to a room document."""
-        port = self._documents()
-        if port is None:
-            raise SalonError("unavailable", "documents are not available on this server")
+        port = self._documents
         async with self._db.read() as s:
             rec = await sessions_repo.get(s, session_id)
         if rec is None:

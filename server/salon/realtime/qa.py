@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from salon.knowledge import knowledge_of
 from salon.qa.view import (
     Accept,
     AnswerCreate,
@@ -23,7 +22,7 @@ from salon.services import Services
 
 
 def register(hub: Hub, s: Services) -> None:
-    qa = knowledge_of(s).qa
+    qa = s.qa
 
     async def ask(c: Client, p: Ask) -> Ack:
         return {"question": await qa.ask(c.identity, p.room_id, p.body, p.anonymous)}

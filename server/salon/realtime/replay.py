@@ -12,7 +12,6 @@ from salon.core.errors import SalonError
 from salon.core.payloads import Id, Payload
 from salon.realtime.hub import Ack, Client, Hub
 from salon.replay.player import ReplayPlayer
-from salon.replay.service import ReplayService
 from salon.services import Services
 
 MAX_REPLAYS_PER_SOCKET = 4
@@ -45,7 +44,7 @@ class ReplaySpeed(Payload):
 
 
 def register(hub: Hub, s: Services) -> None:
-    service: ReplayService = s.extra["replay"]
+    service = s.replay
     players: dict[str, dict[str, ReplayPlayer]] = {}
 
     def player(client: Client, replay_id: str) -> ReplayPlayer:

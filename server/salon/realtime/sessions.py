@@ -8,7 +8,6 @@ from typing import Annotated
 from pydantic import Field
 
 from salon.core.payloads import Id, Payload
-from salon.knowledge import knowledge_of
 from salon.realtime.hub import Ack, Client, Hub
 from salon.rooms.service import at_least
 from salon.services import Services
@@ -32,49 +31,48 @@ class TimelinePage(Payload):
 
 
 def register(hub: Hub, s: Services) -> None:
-    k = knowledge_of(s)
 
     async def connected(client: Client) -> None:
         # Whatever happened while this person was away (answers, dismissals) arrives now;
         # if that fails the connection still stands, and the next connect tries again.
         try:
-            await k.notifications.deliver(client.identity.user_id)
+            await s.notifications.deliver(client.identity.user_id)
         except Exception:
             log.exception("delivering notifications to %s failed", client.identity.user_id)
 
     async def schedule(client: Client, p: SessionCreate) -> Ack:
-        return {"session": await k.sessions.schedule(client.identity, p)}
+        return {"session": await s.sessions.schedule(client.identity, p)}
 
     async def update(client: Client, p: SessionUpdate) -> Ack:
-        return {"session": await k.sessions.update(client.identity, p)}
+        return {"session": await s.sessions.update(client.identity, p)}
 
     async def start(client: Client, p: SessionRef) -> Ack:
-        return {"session": await k.sessions.start(client.identity, p.session_id)}
+        return {"session": await s.sessions.start(client.identity, p.session_id)}
 
     async def end(client: Client, p: SessionRef) -> Ack:
-        return {"session": await k.sessions.end(client.identity, p.session_id)}
+        return {"session": await s.sessions.end(client.identity, p.session_id)}
 
     async def get(client: Client, p: SessionRef) -> Ack:
-        return {"session": await k.sessions.get(client.identity, p.session_id)}
+        return {"session": await s.sessions.get(client.identity, p.session_id)}
 
     async def in_room(client: Client, p: RoomSessions) -> Ack:
-        return {"sessions": await k.sessions.in_room(client.identity, p.room_id)}
+        return {"sessions": await s.sessions.in_room(client.identity, p.room_id)}
 
     async def current(client: Client, p: RoomSessions) -> Ack:
-        live = await k.sessions.current(client.identity, p.room_id)
-        questions = await k.qa.questions(client.identity, live["id"], "votes") if live else []
+        live = await s.sessions.current(client.identity, p.room_id)
+        questions = await s.qa.questions(client.identity, live["id"], "votes") if live else []
         return {"session": live, "questions": questions}
 
     async def timeline(client: Client, p: TimelinePage) -> Ack:
-        rec, role = await k.sessions.role_in(client.identity, p.session_id)
+        rec, role = await s.sessions.role_in(client.identity, p.session_id)
         host = at_least(role, "host")
-        events, after = await k.timeline.page(
+        events, after = await s.timeline.page(
             rec.id, client.identity.user_id, host, p.after, p.limit
         )
         return {"events": events, "next_after": after}
 
     async def ack(client: Client, p: NotificationAck) -> Ack:
-        return {"acknowledged": await k.notifications.ack(client.identity.user_id, list(p.ids))}
+        return {"acknowledged": await s.notifications.ack(client.identity.user_id, list(p.ids))}
 
     hub.on_connect.append(connected)
     hub.handle("session:schedule", SessionCreate, schedule)

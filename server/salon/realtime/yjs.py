@@ -62,7 +62,7 @@ def parse_namespace(namespace: str) -> tuple[str, str]:
 
 
 def documents_of(s: Services) -> DocumentService:
-    documents: DocumentService = s.extra["documents"]
+    documents = s.documents
     return documents
 
 

@@ -70,6 +70,9 @@ class RoomService:
         self._bus.subscribe(MEMBERS_CHANNEL, self._on_member_message)
         self._bus.on_reconnect(self._forget_roles)
 
+    async def stop(self) -> None:
+        return None
+
     async def _forget_roles(self) -> None:
         # Changes published while the bus was down never reached us.
         self._roles.clear()

@@ -5,7 +5,6 @@ been stored and broadcast, so a failure here is logged and never fails the user'
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from salon.core.notifier import Notifier
@@ -97,15 +96,13 @@ class Recorder:
 class TimelineTap:
     """A Notifier that forwards room events and lets the recorder keep the presence ones."""
 
-    def __init__(self, inner: Notifier, recorder: Callable[[], Recorder | None]) -> None:
+    def __init__(self, inner: Notifier, recorder: Recorder) -> None:
         self._inner = inner
         self._recorder = recorder
 
     async def room_event(self, room_id: str, event: str, payload: dict[str, Any]) -> None:
         await self._inner.room_event(room_id, event, payload)
-        recorder = self._recorder()
-        if recorder is not None:
-            await recorder.on_room_event(room_id, event, payload)
+        await self._recorder.on_room_event(room_id, event, payload)
 
     async def user_event(self, user_id: str, event: str, payload: dict[str, Any]) -> None:
         await self._inner.user_event(user_id, event, payload)

@@ -7,7 +7,6 @@ writes its own events). Documents reach sessions only through the DocumentsPort 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any, Protocol
 
@@ -42,7 +41,7 @@ When = Annotated[datetime, Strict(False)]
 
 
 class DocumentsPort(Protocol):
-    """What sessions need from the documents feature (``services.extra["documents"]``)."""
+    """What sessions and Q&A need from the documents feature (salon.documents.notes)."""
 
     async def list_docs(self, room_id: str) -> list[str]:
         """Names of the room's documents."""
@@ -52,9 +51,6 @@ class DocumentsPort(Protocol):
 
     async def append_text(self, room_id: str, doc_name: str, text: str, author: str) -> None:
         """Append a paragraph to a document, as an edit by ``author`` (a user id)."""
-
-
-DocumentsLookup = Callable[[], DocumentsPort | None]
 
 
 class SessionCreate(Payload):
@@ -115,7 +111,7 @@ class SessionService:
         notifier: Notifier,
         timeline: Timeline,
         presence: PresenceService,
-        documents: DocumentsLookup,
+        documents: DocumentsPort,
         live: LiveSessions,
     ) -> None:
         self._db = db
@@ -237,9 +233,7 @@ class SessionService:
         return data
 
     async def _final_documents(self, room_id: str) -> dict[str, str]:
-        port = self._documents()
-        if port is None:
-            return {}
+        port = self._documents
         try:
             return {
                 name: await port.text_of(room_id, name) for name in await port.list_docs(room_id)

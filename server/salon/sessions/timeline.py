@@ -53,7 +53,7 @@ def view(event: TimelineEvent, viewer: str | None, is_host: bool) -> dict[str, A
 
 
 class Timeline:
-    """Appends events; exposed to other features as ``services.extra["timeline"]``."""
+    """Appends events; other features get it as a constructor argument."""
 
     def __init__(self, db: Database) -> None:
         self._db = db
