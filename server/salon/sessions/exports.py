@@ -6,10 +6,9 @@ anonymous to non-hosts, dismissed and pending questions appear for hosts only.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from salon.core.auth import Identity
-from salon.qa.service import QAService
 from salon.rooms.service import at_least
 from salon.sessions import repository as repo
 from salon.sessions.service import SessionService
@@ -29,9 +28,17 @@ def _quote(text: str) -> str:
     return "\n".join("> " + line for line in _escape(text).splitlines() or [""])
 
 
+class QuestionsPort(Protocol):
+    """What exports need from Q&A (``salon.qa.service.QAService``): the questions of a session
+    as the caller may see them. A port keeps sessions below qa in the dependency order."""
+
+    async def questions(self, who: Identity, session_id: str, sort: str) -> list[dict[str, Any]]:
+        """The session's questions, rendered for ``who``, in ``sort`` order."""
+
+
 class ExportService:
     def __init__(
-        self, db: Database, sessions: SessionService, qa: QAService, timeline: Timeline
+        self, db: Database, sessions: SessionService, qa: QuestionsPort, timeline: Timeline
     ) -> None:
         self._db = db
         self._sessions = sessions
