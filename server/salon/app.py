@@ -66,7 +66,7 @@ def build_services(settings: Settings) -> tuple[Services, Hub]:
     bus = create_bus(settings.redis_url, node_id)
     auth = TokenAuthority(settings)
     metrics = Metrics()
-    hub = Hub(create_server(settings), auth.from_handshake, metrics, settings)
+    hub = Hub(create_server(settings, bus), auth.from_handshake, metrics, settings)
     rooms = RoomService(settings, db, bus)
     # Presence events of live sessions go on their timeline (the tap finds the recorder lazily).
     tap = TimelineTap(hub, lambda: services.extra.get("recorder"))
