@@ -47,9 +47,10 @@ class Bus(ABC):
                 log.exception("bus handler for %s failed", channel)
 
     @property
-    @abstractmethod
     def shared(self) -> bool:
-        """True when other nodes hear what this one publishes (False: this process only)."""
+        """True when other nodes hear what this one publishes. A backend says so; one that
+        does not is taken to reach this process only."""
+        return False
 
     @abstractmethod
     async def publish(self, channel: str, message: bytes) -> None: ...
