@@ -87,7 +87,7 @@ def build_services(settings: Settings) -> tuple[Services, Hub]:
     db = owned(Database(settings.resolved_database_url()))
     bus = owned(create_bus(settings.redis_url, node_id))
     auth = TokenAuthority(settings)
-    hub = Hub(create_server(settings), auth.from_handshake, metrics, settings)
+    hub = Hub(create_server(settings, bus), auth.from_handshake, metrics, settings)
     live = owned(LiveSessions(db, bus))
     timeline = Timeline(db)
     recorder = Recorder(db, timeline)

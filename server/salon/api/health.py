@@ -18,8 +18,8 @@ def routes(s: Services) -> list[Route]:
 
     async def readyz(request: Request) -> Response:
         checks = {"database": await s.db.ping()}
-        if s.settings.redis_url:
-            checks["redis"] = await s.bus.ping()
+        if s.bus.shared:  # the one channel to the other nodes (e.g. "redis")
+            checks[s.bus.name] = await s.bus.ping()
         ready = all(checks.values())
         return JSON({"ok": ready, "checks": checks}, status_code=200 if ready else 503)
 

@@ -13,7 +13,12 @@ Handler = Callable[[bytes], Awaitable[None]]
 
 
 class Bus(ABC):
-    """Publish bytes on a channel; every node (this one included) hands them to its subscribers."""
+    """Publish bytes on a channel; every node (this one included) hands them to its subscribers.
+
+    Code asks a bus what it can do (``shared``), never which backend it is."""
+
+    #: What the readiness check calls this bus (``/readyz`` reports ``checks[name]``).
+    name = "bus"
 
     def __init__(self, node_id: str) -> None:
         self.node_id = node_id
@@ -41,6 +46,12 @@ class Bus(ABC):
             except Exception:
                 log.exception("bus handler for %s failed", channel)
 
+    @property
+    def shared(self) -> bool:
+        """True when other nodes hear what this one publishes. A backend says so; one that
+        does not is taken to reach this process only."""
+        return False
+
     @abstractmethod
     async def publish(self, channel: str, message: bytes) -> None: ...
 
@@ -51,4 +62,5 @@ class Bus(ABC):
         return None
 
     async def ping(self) -> bool:
+        """Readiness: can this node reach the other nodes right now?"""
         return True

@@ -6,5 +6,11 @@ from salon.bus.base import Bus
 
 
 class MemoryBus(Bus):
+    name = "memory"
+
+    @property
+    def shared(self) -> bool:
+        return False
+
     async def publish(self, channel: str, message: bytes) -> None:
         await self.dispatch(channel, message)

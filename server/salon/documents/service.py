@@ -12,7 +12,7 @@ from typing import Any, Protocol
 import pycrdt
 from sqlalchemy.exc import IntegrityError
 
-from salon.bus import Bus, MemoryBus
+from salon.bus import Bus
 from salon.core.auth import Identity
 from salon.core.config import Settings
 from salon.core.errors import SalonError, forbidden, not_found
@@ -69,8 +69,8 @@ class DocumentService:
     ) -> DocumentService:
         limits = DocLimits.from_settings(settings)
         manager = DocManager(db, limits, session_of)
-        # One node needs no replication; the in-process bus would only echo to ourselves.
-        replicator = None if isinstance(bus, MemoryBus) else DocReplicator(bus, manager)
+        # One node needs no replication; an unshared bus would only echo to ourselves.
+        replicator = DocReplicator(bus, manager) if bus.shared else None
         return cls(db, rooms, manager, limits, replicator)
 
     async def start(self) -> None:

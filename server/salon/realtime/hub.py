@@ -13,6 +13,7 @@ import socketio
 from pydantic import BaseModel
 
 from salon import PROTOCOL_VERSION
+from salon.bus import Bus
 from salon.core.admission import Throttle
 from salon.core.auth import Identity
 from salon.core.config import Settings
@@ -21,6 +22,7 @@ from salon.core.metrics import Metrics
 from salon.core.payloads import parse
 from salon.realtime import jsonlib
 from salon.realtime.fastpath import engineio_ws
+from salon.realtime.pubsub import BusManager
 
 log = logging.getLogger("salon.realtime")
 
@@ -130,8 +132,9 @@ class LocalDelivery(socketio.AsyncManager):  # type: ignore[misc]
         await self.server.deliver(recipients, namespace, [event, *args])
 
 
-class RedisDelivery(socketio.AsyncRedisManager, LocalDelivery):  # type: ignore[misc]
-    """Redis fan-out across nodes; local delivery as ``LocalDelivery``."""
+class SharedDelivery(BusManager, LocalDelivery):
+    """Room emits cross nodes over the shared bus; this node's part as ``LocalDelivery``
+    (python-socketio's pub/sub manager hands it the local part of every emit)."""
 
 
 class UndecodablePacket(ValueError):
@@ -153,15 +156,10 @@ class OrjsonPacket(socketio.packet.Packet):  # type: ignore[misc]
             raise UndecodablePacket(str(exc)[:200]) from exc
 
 
-def create_server(settings: Settings) -> socketio.AsyncServer:
+def create_server(settings: Settings, bus: Bus) -> socketio.AsyncServer:
     engineio_ws.install()
-    manager: socketio.AsyncManager = LocalDelivery()
-    if settings.redis_url:
-        manager = RedisDelivery(
-            settings.redis_url,
-            channel="salon-socketio",
-            redis_options={"socket_connect_timeout": 2.0, "socket_timeout": 5.0},
-        )
+    # An unshared bus would only echo each emit back to this node: deliver locally, no round trip.
+    manager = SharedDelivery(bus) if bus.shared else LocalDelivery()
     return SalonServer(
         async_mode="asgi",
         namespaces="*",
