@@ -19,7 +19,7 @@ from salon.core.config import Settings
 from salon.core.errors import SalonError
 from salon.core.metrics import Metrics
 from salon.core.payloads import parse
-from salon.realtime import jsonlib
+from salon.realtime import fastpath, jsonlib
 from salon.realtime.fastpath import engineio_ws
 
 log = logging.getLogger("salon.realtime")
@@ -154,7 +154,7 @@ class OrjsonPacket(socketio.packet.Packet):  # type: ignore[misc]
 
 
 def create_server(settings: Settings) -> socketio.AsyncServer:
-    engineio_ws.install()
+    fastpath.install()
     manager: socketio.AsyncManager = LocalDelivery()
     if settings.redis_url:
         manager = RedisDelivery(
