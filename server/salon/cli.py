@@ -137,11 +137,12 @@ def replay(args: argparse.Namespace) -> None:
 
 
 def ws_protocol(impl: str) -> Any:
-    """uvicorn's default WebSocket protocol with Salon's lighter per-connection state."""
+    """uvicorn's default WebSocket protocol with Salon's lighter per-connection state, or
+    uvicorn's own (``impl``) when the fast path's guard finds untested libraries."""
     if impl in ("auto", "websockets-sansio"):
-        from salon.realtime.fastpath.uvicorn_ws import SalonWebSocketProtocol
+        from salon.realtime import fastpath
 
-        return SalonWebSocketProtocol
+        return fastpath.websocket_protocol() or impl
     return impl
 
 

@@ -20,7 +20,7 @@ from salon.core.config import Settings
 from salon.core.errors import SalonError
 from salon.core.metrics import Metrics
 from salon.core.payloads import parse
-from salon.realtime import jsonlib
+from salon.realtime import fastpath, jsonlib
 from salon.realtime.fastpath import engineio_ws
 from salon.realtime.pubsub import BusManager
 
@@ -157,7 +157,7 @@ class OrjsonPacket(socketio.packet.Packet):  # type: ignore[misc]
 
 
 def create_server(settings: Settings, bus: Bus) -> socketio.AsyncServer:
-    engineio_ws.install()
+    fastpath.install()
     # An unshared bus would only echo each emit back to this node: deliver locally, no round trip.
     manager = SharedDelivery(bus) if bus.shared else LocalDelivery()
     return SalonServer(

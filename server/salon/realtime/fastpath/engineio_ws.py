@@ -16,9 +16,11 @@ Per idle connection this also saves memory (measured with tracemalloc): no write
 heartbeat is a timer instead of a task sleeping between pings, queues allocate nothing while
 empty (``lightqueue``), and the reader waits without two tasks per received packet.
 
-This patches python-engineio classes: re-check it when upgrading python-engineio or uvicorn
-(``tests/realtime/fastpath/test_engineio_ws.py`` covers the paths: back-pressure and order,
-heartbeats, dead peers; every other test runs over it).
+This patches python-engineio classes, and only through ``salon.realtime.fastpath.install()``,
+which first checks the library versions and upstream sources (``guard``, ``upstream``). Until
+then, or if that check fails, ``EngineServer`` and ``deliver`` behave as the stock library
+(``tests/realtime/fastpath/test_engineio_ws.py`` covers the fast paths: back-pressure and
+order, heartbeats, dead peers; every other test runs over it).
 """
 
 from __future__ import annotations
@@ -33,13 +35,22 @@ from typing import Any
 import engineio
 from engineio import async_socket, exceptions, packet
 from engineio.async_drivers import asgi as asgi_driver
-from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 from salon.realtime.fastpath.lightqueue import LightQueue
 
-_library_send = async_socket.AsyncSocket.send
-_library_check_ping_timeout = async_socket.AsyncSocket.check_ping_timeout
 _TEXT, _BINARY = 0x81, 0x82  # FIN + opcode
+
+
+class Patches:
+    """What ``install`` took from the libraries. Nothing is read from them at import time, so
+    this module imports even when an upgrade moved what the patches need (the guard then
+    reports it and the stock path runs)."""
+
+    installed = False
+    library_send: Any = None
+    library_check_ping_timeout: Any = None
+    direct_protocol: Any = None  # uvicorn's sans-I/O protocol class
+    websocket_class: Any = None  # engine.io's ASGI WebSocket, keeping its environ
 
 
 class SendCounts:
@@ -50,6 +61,7 @@ class SendCounts:
 
 
 counts = SendCounts()
+patches = Patches()
 
 
 def frame(data: str | bytes) -> bytes:
@@ -75,7 +87,7 @@ def direct_target(ws: Any) -> Any:
     """uvicorn's protocol behind engine.io's ASGI WebSocket wrapper, if it can be written to
     directly: the sans-I/O implementation with no extension (compression) negotiated."""
     proto = getattr(getattr(ws, "asgi_send", None), "__self__", None)
-    if not isinstance(proto, WebSocketsSansIOProtocol):
+    if patches.direct_protocol is None or not isinstance(proto, patches.direct_protocol):
         return None
     if proto.conn.extensions:
         return None
@@ -101,16 +113,23 @@ def try_write(sock: Any, data: bytes) -> bool:
 
 async def deliver(sockets: Iterable[Any], packets: list[packet.Packet]) -> None:
     """Send the same engine.io packets to many sockets: framed once, written directly where
-    possible, queued in order where not."""
+    possible, queued in order where not (always, while the fast path is not installed)."""
+    if not patches.installed:
+        for sock in sockets:
+            await _send_each(sock, packets)
+        return
     data = frames(packets)
     for sock in sockets:
-        if try_write(sock, data):
-            continue
-        for pkt in packets:
-            try:
-                await sock.send(pkt)
-            except Exception:  # that socket is closing; the others still get theirs
-                break
+        if not try_write(sock, data):
+            await _send_each(sock, packets)
+
+
+async def _send_each(sock: Any, packets: list[packet.Packet]) -> None:
+    for pkt in packets:
+        try:
+            await sock.send(pkt)
+        except Exception:  # that socket is closing; the others still get theirs
+            break
 
 
 async def send(self: Any, pkt: packet.Packet) -> None:
@@ -118,7 +137,7 @@ async def send(self: Any, pkt: packet.Packet) -> None:
     if self.salon_direct is not None and try_write(self, frame(pkt.encode())):
         return
     counts.queued += 1
-    await _library_send(self, pkt)
+    await patches.library_send(self, pkt)
     if self.salon_ws is not None and self.salon_writer is None:
         self.salon_writer = asyncio.ensure_future(_writer(self, self.salon_ws))
 
@@ -282,7 +301,7 @@ async def websocket_handler(self: Any, ws: Any) -> None:
 async def check_ping_timeout(self: Any) -> bool:
     """The library's check; a peer found silent also gets its WebSocket closed (the reader
     waits without a timeout of its own)."""
-    alive: bool = await _library_check_ping_timeout(self)
+    alive: bool = await patches.library_check_ping_timeout(self)
     if not alive and self.salon_ws is not None:
         await self.salon_ws.close()
     return alive
@@ -308,35 +327,42 @@ def _forget_headers(environ: dict[str, Any] | None) -> None:
         scope["headers"] = []
 
 
-class _AsgiWebSocket(asgi_driver.WebSocket):  # type: ignore[misc]
-    """engine.io's ASGI WebSocket wrapper, keeping the environ it was opened with."""
+def _asgi_websocket_class() -> Any:
+    """engine.io's ASGI WebSocket wrapper, keeping the environ it was opened with (made at
+    install: the library class is checked to exist first)."""
 
-    async def __call__(self, environ: dict[str, Any]) -> Any:
-        # The library's body, not a call to it: one coroutine frame less per connection.
-        self.environ = environ
-        self.asgi_receive = environ["asgi.receive"]
-        self.asgi_send = environ["asgi.send"]
-        await self.asgi_send({"type": "websocket.accept"})
-        await self.handler(self)
-        return ""
+    class AsgiWebSocket(asgi_driver.WebSocket):  # type: ignore[misc]
+        async def __call__(self, environ: dict[str, Any]) -> Any:
+            # The library's body, not a call to it: one coroutine frame less per connection.
+            self.environ = environ
+            self.asgi_receive = environ["asgi.receive"]
+            self.asgi_send = environ["asgi.send"]
+            await self.asgi_send({"type": "websocket.accept"})
+            await self.handler(self)
+            return ""
+
+    return AsgiWebSocket
 
 
 class EngineServer(engineio.AsyncServer):  # type: ignore[misc]
     """engine.io's server with per-socket queues that hold no memory while empty, and an ASGI
-    driver that makes no garbage per request and keeps the environ of WebSockets."""
+    driver that makes no garbage per request and keeps the environ of WebSockets; the stock
+    server while the fast path is not installed."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         driver: dict[str, Any] = self._async  # type: ignore[has-type]
-        if driver.get("websocket") is asgi_driver.WebSocket:
+        if patches.installed and driver.get("websocket") is asgi_driver.WebSocket:
             self._async = {
                 **driver,
                 "translate_request": translate_request,
-                "websocket": _AsgiWebSocket,
+                "websocket": patches.websocket_class,
             }
 
-    def create_queue(self, *args: Any, **kwargs: Any) -> LightQueue:
-        return LightQueue()
+    def create_queue(self, *args: Any, **kwargs: Any) -> Any:
+        if patches.installed:
+            return LightQueue()
+        return super().create_queue(*args, **kwargs)
 
 
 class _Body:
@@ -425,7 +451,17 @@ async def translate_request(scope: Any, receive: Any, send: Any) -> dict[str, An
 
 
 def install() -> None:
+    """Patch engine.io's sockets. Call only through ``salon.realtime.fastpath.install()``,
+    which checks first that everything used here exists and is unchanged."""
+    from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+
+    if patches.installed:
+        return
     cls = async_socket.AsyncSocket
+    patches.library_send = cls.send
+    patches.library_check_ping_timeout = cls.check_ping_timeout
+    patches.direct_protocol = WebSocketsSansIOProtocol
+    patches.websocket_class = _asgi_websocket_class()
     cls.salon_ws = None  # engine.io's ASGI WebSocket, once the socket runs over one
     cls.salon_direct = None  # uvicorn protocol written to directly, while that is safe
     cls.salon_writer = None  # the task sending queued packets, while there are any
@@ -434,3 +470,4 @@ def install() -> None:
     cls.schedule_ping = schedule_ping
     cls.check_ping_timeout = check_ping_timeout
     cls._websocket_handler = websocket_handler
+    patches.installed = True
