@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from bench import report
+from bench import machine, report
 from bench.loadgen import Fleet, combine, node_modules_present
-from bench.servers import BENCH_DIR, Peer, Salon
-from bench.workloads import doc_worker, sustained
+from bench.run import parse_args, server_names
+from bench.servers import BASELINE_SOURCE, BENCH_DIR, SALON_SOURCE, Baseline, Peer, Salon
+from bench.workloads import WORKLOADS, doc_worker, sustained
 
 
 def require_node_modules() -> None:
@@ -92,3 +93,49 @@ async def test_the_joins_document_is_seeded_whole_on_both_servers(
             seeded = await fleet.seed(20_000)
     assert seeded["bytes"] >= 20_000
     assert seeded["stored"] >= 0.9 * seeded["bytes"]
+
+
+def fake_checkout(root: Path) -> Path:
+    (root / "server" / "salon").mkdir(parents=True)
+    (root / "server" / "salon" / "__main__.py").write_text("")
+    return root
+
+
+def test_baseline_source_adds_a_baseline_server_beside_salon(tmp_path: Path) -> None:
+    old = str(fake_checkout(tmp_path / "old"))
+    assert server_names(parse_args([])) == ["salon", "peer"]
+    assert server_names(parse_args(["--baseline-source", old])) == ["salon", "baseline", "peer"]
+    args = parse_args(["--only", "salon", "--only", "baseline", "--baseline-source", old])
+    assert server_names(args) == ["salon", "baseline"]
+    with pytest.raises(SystemExit):
+        parse_args(["--only", "baseline"])  # a baseline needs a checkout to run
+    with pytest.raises(SystemExit):
+        parse_args(["--baseline-source", str(tmp_path / "not-a-checkout")])
+    for _, supported in WORKLOADS.values():
+        assert "baseline" in supported if "salon" in supported else "baseline" not in supported
+
+
+def test_the_baseline_runs_its_checkout_with_salons_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = fake_checkout(tmp_path / "old")
+    monkeypatch.setattr(BASELINE_SOURCE, "value", str(old))
+    monkeypatch.setattr(SALON_SOURCE, "value", None)
+    baseline, salon = Baseline(None, tmp_path), Salon(None, tmp_path)
+    try:
+        base_env, salon_env = baseline.env(), salon.env()
+        assert base_env["PYTHONPATH"].split(os.pathsep)[0] == str(old.resolve() / "server")
+        assert salon_env.get("PYTHONPATH") == os.environ.get("PYTHONPATH")
+        same = set(base_env) - {"PYTHONPATH", "SALON_SECRET"}
+        assert {k: base_env[k] for k in same} == {k: salon_env.get(k) for k in same}
+
+        def shape(server: Salon) -> list[str]:  # the command without its port and data dir
+            return [
+                a for a in server.command() if a not in (str(server.port), str(server.data_dir))
+            ]
+
+        assert shape(baseline) == shape(salon)
+    finally:
+        baseline.stop()
+        salon.stop()
+    assert "baseline_source" in machine.conditions(str(tmp_path), str(old))
