@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -139,3 +140,43 @@ def test_the_baseline_runs_its_checkout_with_salons_settings(
         baseline.stop()
         salon.stop()
     assert "baseline_source" in machine.conditions(str(tmp_path), str(old))
+
+
+def fanout_result(sustained_rate: int | None, p50: float, p99: float) -> dict[str, Any]:
+    steps = [
+        {"rate": 50, "delivered": 1.0, "p50_ms": p50, "p99_ms": p99, "server_cpu": 0.2,
+         "gen_cpu_sum": 0.1, "gen_cpu_max": 0.1, "disconnects": 0, "errors": {}},
+        {"rate": 1000, "skipped": "a lower rate already saturated the server"},
+    ]  # fmt: skip
+    return {"status": "ok", "runs": {"100": {"steps": steps, "sustained": sustained_rate}}}
+
+
+def test_the_report_puts_the_baseline_beside_salon(tmp_path: Path) -> None:
+    results = {
+        "conditions": {
+            "date": "-", "nproc": 1, "cpu": "-", "python": "-", "node": "-", "os": "-",
+            "loadavg_at_start": "-", "packages": {}, "salon_source": "/new (abc1234 HEAD)",
+            "baseline_source": "/old (fa22ce2)",
+        },
+        "options": {
+            "command": "test", "duration": 2.0, "drain": 1.0, "server_cpus": None,
+            "gen_cpus": None, "notes": "",
+        },
+        "workloads": {
+            "1": {"salon": fanout_result(50, 2.0, 8.0), "baseline": fanout_result(50, 4.0, 10.0)},
+        },
+    }  # fmt: skip
+    out = tmp_path / "benchmarks.md"
+    report.write_markdown(results, out, None)
+    text = out.read_text()
+    assert "Summary — Salon beside the baseline" in text
+    assert "Summary — Salon beside the peer" not in text  # no peer ran: no empty peer table
+    assert "salon beside baseline, 100 receivers" in text
+    assert "| 50 | 100.00% / 100.00% | 2.0 | 4.0 | 0.50x | 8.0 | 10.0 | 0.80x |" in text
+    assert "salon 50, baseline 50, salon/baseline 1.00x" in text
+    assert "Baseline under test: /old (fa22ce2)" in text
+
+    del results["workloads"]["1"]["baseline"], results["conditions"]["baseline_source"]
+    report.write_markdown(results, out, None)
+    text = out.read_text()
+    assert "baseline" not in text.lower() and "Summary — Salon beside the peer" in text
