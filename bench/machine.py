@@ -41,7 +41,14 @@ def git_commit(directory: str) -> str:
     result = subprocess.run(
         ["git", "-C", directory, "log", "-1", "--format=%h %D"], capture_output=True, text=True
     )
-    return result.stdout.strip() or "unknown"
+    changes = subprocess.run(
+        ["git", "-C", directory, "status", "--porcelain", "--untracked-files=no"],
+        capture_output=True,
+        text=True,
+    )
+    # A commit names the code measured only if the checkout has nothing uncommitted.
+    dirty = ", with uncommitted changes" if changes.stdout.strip() else ""
+    return (result.stdout.strip() or "unknown") + dirty
 
 
 def conditions(salon_source: str, baseline_source: str | None = None) -> dict[str, Any]:
