@@ -41,13 +41,24 @@ def git_commit(directory: str) -> str:
     result = subprocess.run(
         ["git", "-C", directory, "log", "-1", "--format=%h %D"], capture_output=True, text=True
     )
-    return result.stdout.strip() or "unknown"
+    changes = subprocess.run(
+        ["git", "-C", directory, "status", "--porcelain", "--untracked-files=no"],
+        capture_output=True,
+        text=True,
+    )
+    # A commit names the code measured only if the checkout has nothing uncommitted.
+    dirty = ", with uncommitted changes" if changes.stdout.strip() else ""
+    return (result.stdout.strip() or "unknown") + dirty
 
 
-def conditions(salon_source: str) -> dict[str, Any]:
+def conditions(salon_source: str, baseline_source: str | None = None) -> dict[str, Any]:
     load1, load5, _ = os.getloadavg()
+    baseline = {}
+    if baseline_source is not None:
+        baseline["baseline_source"] = f"{baseline_source} ({git_commit(baseline_source)})"
     return {
         "salon_source": f"{salon_source} ({git_commit(salon_source)})",
+        **baseline,
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "nproc": os.cpu_count() or 1,
         "cpu": cpu_model(),

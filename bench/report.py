@@ -8,24 +8,15 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from bench.cells import ms as _ms
+from bench.cells import num as _num
+from bench.cells import pct as _pct
+from bench.cells import ratio as _ratio
+from bench.comparison import BASELINE, baseline_sections
 from bench.servers import BENCH_LIMITS
 from bench.workloads import LATENCY_TARGET_MS, TITLES
 
 SERVERS = ("salon", "peer")
-
-
-def _ms(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1f}"
-
-
-def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{value:.0%}"
-
-
-def _ratio(salon: float | None, peer: float | None) -> str:
-    if salon is None or peer is None or peer == 0:
-        return "-"
-    return f"{salon / peer:.2f}x"
 
 
 def step_rows(steps: list[dict[str, Any]]) -> list[list[str]]:
@@ -81,18 +72,28 @@ def sections(results: dict[str, Any]) -> list[tuple[str, list[str], list[list[st
             out.extend(_sections_of(number, title, name, result))
             if "profile" in result:
                 out.append(profile_section(title, name, result["profile"]))
+    front: list[tuple[str, list[str], list[list[str]], str]] = []
     summary = summary_rows(results)
-    if summary:
-        out.insert(
-            0,
+    if summary and (not has_baseline(results) or _ran(results, "peer")):
+        front.append(
             (
                 "Summary — Salon beside the peer",
                 ["measure", "salon", "peer", "salon/peer", "target"],
                 summary,
                 "",
-            ),
+            )
         )
-    return out
+    if has_baseline(results):
+        front.extend(baseline_sections(results))
+    return front + out
+
+
+def _ran(results: dict[str, Any], name: str) -> bool:
+    return any(name in per_server for per_server in results["workloads"].values())
+
+
+def has_baseline(results: dict[str, Any]) -> bool:
+    return _ran(results, BASELINE)
 
 
 def _sections_of(number: int, title: str, name: str, result: dict[str, Any]) -> list[Any]:
@@ -260,10 +261,6 @@ def summary_rows(results: dict[str, Any]) -> list[list[str]]:
     return rows
 
 
-def _num(value: float | None) -> str:
-    return "-" if value is None else f"{value:g}"
-
-
 def print_tables(results: dict[str, Any], console: Console) -> None:
     for title, header, rows, note in sections(results):
         table = Table(title=title, caption=note or None, title_justify="left")
@@ -283,6 +280,7 @@ def conditions_lines(results: dict[str, Any]) -> list[str]:
         f"load average at start {c['loadavg_at_start']}",
         f"- Python {c['python']}, Node {c['node']}; {packages}",
         f"- Salon under test: {c.get('salon_source', 'installed package')}",
+        *([f"- Baseline under test: {c['baseline_source']}"] if "baseline_source" in c else []),
         f"- Pinning: server on CPU {o['server_cpus'] or 'any'}, "
         f"load generators on CPU {o['gen_cpus'] or 'any'}",
         f"- Each step: {o['duration']:g} s of load after an unmeasured warm-up, then "
@@ -298,7 +296,12 @@ def conditions_lines(results: dict[str, Any]) -> list[str]:
         "one address and one user ("
         + ", ".join(f"{k}={v}" for k, v in BENCH_LIMITS.items())
         + "); "
-        "the peer is the npm y-socket.io server (bench/peer), no persistence",
+        + (
+            "the baseline is started with the same settings from its own checkout; "
+            if "baseline_source" in c
+            else ""
+        )
+        + "the peer is the npm y-socket.io server (bench/peer), no persistence",
     ]
 
 
@@ -356,7 +359,7 @@ def write_chart(results: dict[str, Any], path: Path) -> Path | None:
     fig, (lat, dlv) = plt.subplots(1, 2, figsize=(11, 4.2))
     for label, steps in series:
         rates = [s["rate"] for s in steps]
-        style = "-o" if label.startswith("salon") else "--s"
+        style = {"salon": "-o", BASELINE: ":^"}.get(label.split(",")[0], "--s")
         lat.plot(rates, [s["p99_ms"] or float("nan") for s in steps], style, label=label)
         dlv.plot(rates, [100 * s["delivered"] for s in steps], style, label=label)
     lat.axhline(LATENCY_TARGET_MS, color="grey", linewidth=0.8, linestyle=":")

@@ -20,8 +20,17 @@ from rich.console import Console
 from bench import machine, report
 from bench.loadgen import LOADGEN_DIR, Fleet, LoadgenError
 from bench.profile import Recorder
-from bench.servers import BENCH_DIR, REPO_DIR, SALON_SOURCE, SERVERS, Server, ServerUnavailable
-from bench.workloads import TITLES, WORKLOADS, Options, doc_worker, run_workload
+from bench.servers import (
+    BASELINE_SOURCE,
+    BENCH_DIR,
+    REPO_DIR,
+    SALON_SOURCE,
+    SERVERS,
+    Server,
+    ServerUnavailable,
+    checkout_problem,
+)
+from bench.workloads import SALONS, TITLES, WORKLOADS, Options, doc_worker, run_workload
 
 console = Console(stderr=True)
 
@@ -69,6 +78,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "e.g. a branch's worktree; default: the installed salon package",
     )
     parser.add_argument(
+        "--baseline-source",
+        type=Path,
+        metavar="DIR",
+        help="also run Salon from this checkout as the server 'baseline' (e.g. a worktree of "
+        "the base commit), started like 'salon', on every workload Salon runs",
+    )
+    parser.add_argument(
         "--profile",
         type=Path,
         metavar="DIR",
@@ -78,7 +94,23 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=REPO_DIR / "docs" / "benchmarks.md")
     parser.add_argument("--json", type=Path, help="also write the raw results here")
     parser.add_argument("--notes", default="", help="a line about the conditions, for the report")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.baseline_source is not None:
+        problem = checkout_problem(args.baseline_source)
+        if problem is not None:
+            parser.error(f"--baseline-source: {problem}")
+    elif args.only and "baseline" in args.only:
+        parser.error("--only baseline needs --baseline-source DIR")
+    return args
+
+
+def server_names(args: argparse.Namespace) -> list[str]:
+    """The servers of this run, in order: salon, then the baseline if given, then the peer."""
+    if args.only:
+        return list(dict.fromkeys(args.only))
+    if args.baseline_source is not None:
+        return ["salon", "baseline", "peer"]
+    return ["salon", "peer"]
 
 
 def options_from(args: argparse.Namespace, log_dir: Path) -> Options:
@@ -127,7 +159,7 @@ async def probe_documents(server: Server, opts: Options) -> None:
 async def run_all(
     args: argparse.Namespace, opts: Options, server_cpus: str | None
 ) -> dict[str, Any]:
-    names = args.only or ["salon", "peer"]
+    names = server_names(args)
     numbers = args.workload or sorted(WORKLOADS)
     results: dict[str, Any] = {"workloads": {}}
     documents_ok: dict[str, str | None] = {}
@@ -166,8 +198,8 @@ async def run_on(
             if documents_ok[name] is not None:
                 return {"status": "unavailable", "reason": documents_ok[name]}
         recorder = None
-        if PROFILE_DIR.value is not None and name == "salon":
-            out = Path(PROFILE_DIR.value) / f"salon-workload{number}.txt"
+        if PROFILE_DIR.value is not None and name in SALONS:
+            out = Path(PROFILE_DIR.value) / f"{name}-workload{number}.txt"
             recorder = Recorder(server.pid, out, opts.gen_cpus)
         try:
             result = await run_workload(
@@ -194,10 +226,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     opts = options_from(args, log_dir)
     if args.salon_source is not None:
         SALON_SOURCE.value = str(args.salon_source)
+    if args.baseline_source is not None:
+        BASELINE_SOURCE.value = str(args.baseline_source)
     if args.profile is not None:
         PROFILE_DIR.value = str(args.profile.resolve())
     server_cpus, opts.gen_cpus = cpu_split(not args.no_pin)
-    conditions = machine.conditions(str(args.salon_source or REPO_DIR))
+    baseline = str(args.baseline_source) if "baseline" in server_names(args) else None
+    conditions = machine.conditions(str(args.salon_source or REPO_DIR), baseline)
     results = asyncio.run(run_all(args, opts, server_cpus))
     results["conditions"] = conditions
     results["options"] = {

@@ -1,4 +1,5 @@
-"""The servers under test: Salon (``python -m salon serve``) and the y-socket.io peer (Node).
+"""The servers under test: Salon (``python -m salon serve``), the y-socket.io peer (Node), and
+optionally a baseline: Salon again, from another checkout (``--baseline-source``).
 
 Each is started fresh per workload on a free 127.0.0.1 port, optionally pinned to one CPU,
 and stopped with SIGTERM (then SIGKILL) when the workload ends.
@@ -213,6 +214,14 @@ class _Setting:
 
 
 SALON_SOURCE = _Setting()  # --salon-source: a Salon checkout to run instead of the installed one
+BASELINE_SOURCE = _Setting()  # --baseline-source: the checkout the "baseline" server runs from
+
+
+def checkout_problem(directory: Path) -> str | None:
+    """Why ``directory`` cannot be run as a Salon checkout, or None when it can."""
+    if not (directory / "server" / "salon" / "__main__.py").is_file():
+        return f"{directory} is not a Salon checkout (no server/salon/__main__.py)"
+    return None
 
 
 class Salon(Server):
@@ -241,11 +250,16 @@ class Salon(Server):
             str(self.data_dir),
         ]
 
+    def source(self) -> str | None:
+        """The checkout to run; None runs the installed salon package."""
+        return SALON_SOURCE.value
+
     def env(self) -> dict[str, str]:
         env = dict(os.environ)
-        if SALON_SOURCE.value is not None:
+        source = self.source()
+        if source is not None:
             # Benchmark another checkout (a branch's worktree) with this environment.
-            server = str(Path(SALON_SOURCE.value).resolve() / "server")
+            server = str(Path(source).resolve() / "server")
             env["PYTHONPATH"] = os.pathsep.join(filter(None, [server, env.get("PYTHONPATH")]))
         env["SALON_SECRET"] = self.secret
         env.setdefault("SALON_LOG_LEVEL", "warning")
@@ -314,4 +328,16 @@ class Salon(Server):
         return ids, [self.token(u) for u in range(users)]
 
 
-SERVERS: dict[str, type[Server]] = {"peer": Peer, "salon": Salon}
+class Baseline(Salon):
+    """Salon from the ``--baseline-source`` checkout (e.g. the base commit of a branch), started
+    exactly as ``salon`` is, so one run measures a change against what it changed."""
+
+    name = "baseline"
+
+    def source(self) -> str | None:
+        if BASELINE_SOURCE.value is None:
+            raise ServerUnavailable("the baseline needs --baseline-source DIR")
+        return BASELINE_SOURCE.value
+
+
+SERVERS: dict[str, type[Server]] = {"baseline": Baseline, "peer": Peer, "salon": Salon}

@@ -318,13 +318,16 @@ async def archive(server: Server, opts: Options, progress: Callable[[str], None]
 
 Workload = Callable[[Server, Options, Callable[[str], None]], Awaitable[dict[str, Any]]]
 
+# The baseline is Salon from another checkout: it runs wherever Salon does.
+SALONS = ("salon", "baseline")
+
 WORKLOADS: dict[int, tuple[Workload, tuple[str, ...]]] = {
-    1: (fanout, ("salon", "peer")),
-    2: (many_writers, ("salon", "peer")),
-    3: (chat, ("salon",)),
-    4: (joins, ("salon", "peer")),
-    5: (memory, ("salon", "peer")),
-    6: (archive, ("salon",)),
+    1: (fanout, (*SALONS, "peer")),
+    2: (many_writers, (*SALONS, "peer")),
+    3: (chat, SALONS),
+    4: (joins, (*SALONS, "peer")),
+    5: (memory, (*SALONS, "peer")),
+    6: (archive, SALONS),
 }
 
 

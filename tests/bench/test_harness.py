@@ -7,13 +7,15 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from bench import report
+from bench import machine, report
 from bench.loadgen import Fleet, combine, node_modules_present
-from bench.servers import BENCH_DIR, Peer, Salon
-from bench.workloads import doc_worker, sustained
+from bench.run import parse_args, server_names
+from bench.servers import BASELINE_SOURCE, BENCH_DIR, SALON_SOURCE, Baseline, Peer, Salon
+from bench.workloads import WORKLOADS, doc_worker, sustained
 
 
 def require_node_modules() -> None:
@@ -92,3 +94,89 @@ async def test_the_joins_document_is_seeded_whole_on_both_servers(
             seeded = await fleet.seed(20_000)
     assert seeded["bytes"] >= 20_000
     assert seeded["stored"] >= 0.9 * seeded["bytes"]
+
+
+def fake_checkout(root: Path) -> Path:
+    (root / "server" / "salon").mkdir(parents=True)
+    (root / "server" / "salon" / "__main__.py").write_text("")
+    return root
+
+
+def test_baseline_source_adds_a_baseline_server_beside_salon(tmp_path: Path) -> None:
+    old = str(fake_checkout(tmp_path / "old"))
+    assert server_names(parse_args([])) == ["salon", "peer"]
+    assert server_names(parse_args(["--baseline-source", old])) == ["salon", "baseline", "peer"]
+    args = parse_args(["--only", "salon", "--only", "baseline", "--baseline-source", old])
+    assert server_names(args) == ["salon", "baseline"]
+    with pytest.raises(SystemExit):
+        parse_args(["--only", "baseline"])  # a baseline needs a checkout to run
+    with pytest.raises(SystemExit):
+        parse_args(["--baseline-source", str(tmp_path / "not-a-checkout")])
+    for _, supported in WORKLOADS.values():
+        assert "baseline" in supported if "salon" in supported else "baseline" not in supported
+
+
+def test_the_baseline_runs_its_checkout_with_salons_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = fake_checkout(tmp_path / "old")
+    monkeypatch.setattr(BASELINE_SOURCE, "value", str(old))
+    monkeypatch.setattr(SALON_SOURCE, "value", None)
+    baseline, salon = Baseline(None, tmp_path), Salon(None, tmp_path)
+    try:
+        base_env, salon_env = baseline.env(), salon.env()
+        assert base_env["PYTHONPATH"].split(os.pathsep)[0] == str(old.resolve() / "server")
+        assert salon_env.get("PYTHONPATH") == os.environ.get("PYTHONPATH")
+        same = set(base_env) - {"PYTHONPATH", "SALON_SECRET"}
+        assert {k: base_env[k] for k in same} == {k: salon_env.get(k) for k in same}
+
+        def shape(server: Salon) -> list[str]:  # the command without its port and data dir
+            return [
+                a for a in server.command() if a not in (str(server.port), str(server.data_dir))
+            ]
+
+        assert shape(baseline) == shape(salon)
+    finally:
+        baseline.stop()
+        salon.stop()
+    assert "baseline_source" in machine.conditions(str(tmp_path), str(old))
+
+
+def fanout_result(sustained_rate: int | None, p50: float, p99: float) -> dict[str, Any]:
+    steps = [
+        {"rate": 50, "delivered": 1.0, "p50_ms": p50, "p99_ms": p99, "server_cpu": 0.2,
+         "gen_cpu_sum": 0.1, "gen_cpu_max": 0.1, "disconnects": 0, "errors": {}},
+        {"rate": 1000, "skipped": "a lower rate already saturated the server"},
+    ]  # fmt: skip
+    return {"status": "ok", "runs": {"100": {"steps": steps, "sustained": sustained_rate}}}
+
+
+def test_the_report_puts_the_baseline_beside_salon(tmp_path: Path) -> None:
+    results = {
+        "conditions": {
+            "date": "-", "nproc": 1, "cpu": "-", "python": "-", "node": "-", "os": "-",
+            "loadavg_at_start": "-", "packages": {}, "salon_source": "/new (abc1234 HEAD)",
+            "baseline_source": "/old (fa22ce2)",
+        },
+        "options": {
+            "command": "test", "duration": 2.0, "drain": 1.0, "server_cpus": None,
+            "gen_cpus": None, "notes": "",
+        },
+        "workloads": {
+            "1": {"salon": fanout_result(50, 2.0, 8.0), "baseline": fanout_result(50, 4.0, 10.0)},
+        },
+    }  # fmt: skip
+    out = tmp_path / "benchmarks.md"
+    report.write_markdown(results, out, None)
+    text = out.read_text()
+    assert "Summary — Salon beside the baseline" in text
+    assert "Summary — Salon beside the peer" not in text  # no peer ran: no empty peer table
+    assert "salon beside baseline, 100 receivers" in text
+    assert "| 50 | 100.00% / 100.00% | 2.0 | 4.0 | 0.50x | 8.0 | 10.0 | 0.80x |" in text
+    assert "salon 50, baseline 50, salon/baseline 1.00x" in text
+    assert "Baseline under test: /old (fa22ce2)" in text
+
+    del results["workloads"]["1"]["baseline"], results["conditions"]["baseline_source"]
+    report.write_markdown(results, out, None)
+    text = out.read_text()
+    assert "baseline" not in text.lower() and "Summary — Salon beside the peer" in text
