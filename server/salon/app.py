@@ -31,6 +31,7 @@ from salon.documents.service import DocumentService
 from salon.qa.experts import ExpertService
 from salon.qa.notifications import NotificationService
 from salon.qa.service import QAService
+from salon.realtime import fastpath
 from salon.realtime.hub import Hub, create_server
 from salon.replay.service import ReplayService
 from salon.rooms.presence import PresenceService
@@ -133,6 +134,7 @@ def build_services(settings: Settings) -> tuple[Services, Hub]:
     )
     metrics.track(metrics.connections, lambda: len(hub.clients))
     metrics.track(metrics.rooms, presence.rooms_of_this_node)
+    metrics.track(metrics.fastpath_active, lambda: float(fastpath.active()))
     realtime.register_all(hub, services)
     return services, hub
 

@@ -9,20 +9,6 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
-class _ProcessFacts:
-    """Facts of the whole process rather than of one app: the fast path patches library
-    classes process-wide, so salon.realtime.fastpath reports here whether it is active."""
-
-    fastpath_active = 0.0
-
-
-_facts = _ProcessFacts()
-
-
-def report_fastpath(active: bool) -> None:
-    _facts.fastpath_active = 1.0 if active else 0.0
-
-
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
@@ -74,7 +60,6 @@ class Metrics:
             "(a library version or source differed from the tested ones; see the log)",
             registry=r,
         )
-        self.fastpath_active.set_function(lambda: _facts.fastpath_active)
 
     def track(self, gauge: Gauge, read: Callable[[], float]) -> None:
         gauge.set_function(read)

@@ -14,17 +14,18 @@ stock_poll = async_socket.AsyncSocket.poll
 logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
 fastpath._process = fastpath.FastPath(lambda: ["uvicorn 0.99.0 is outside the tested range"],
                                       lambda: 1 / 0)
+import tempfile
+from salon.app import build_services
 from salon.cli import ws_protocol
 from salon.core.config import Settings
-from salon.core.metrics import Metrics
-from salon.realtime.hub import create_server
 assert ws_protocol("auto") == "auto" and ws_protocol("websockets-sansio") == "websockets-sansio"
-sio = create_server(Settings())
+services, hub = build_services(Settings(data_dir=tempfile.mkdtemp(), secret="x" * 40))
+sio = hub.sio
 assert async_socket.AsyncSocket.poll is stock_poll
 assert not hasattr(async_socket.AsyncSocket, "salon_direct")
 assert isinstance(sio.eio.create_queue(), asyncio.Queue)
 assert not fastpath.active()
-assert b"salon_fastpath_active 0.0" in Metrics().render()
+assert b"salon_fastpath_active 0.0" in services.metrics.render()
 print("stock")
 """
 

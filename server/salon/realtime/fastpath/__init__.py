@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from salon.core import metrics
 from salon.realtime.fastpath import guard
 
 log = logging.getLogger("salon.realtime.fastpath")
@@ -55,9 +54,7 @@ _process = FastPath(guard.check, _patch_libraries)
 def install() -> bool:
     """Check, and patch if everything is as tested; True if the fast path is active. Idempotent:
     the first call decides for the process (the patches are of library classes)."""
-    active = _process.install()
-    metrics.report_fastpath(active)
-    return active
+    return _process.install()
 
 
 def active() -> bool:
