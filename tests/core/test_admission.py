@@ -6,6 +6,9 @@ import asyncio
 
 import pytest
 
+from salon.core.admission import Admission
+from salon.core.config import Settings
+from salon.core.errors import SalonError
 from salon_client import SalonClient, SalonClientError
 from tests.support.clients import connected, new_room, user_id
 from tests.support.servers import ServerProcess
@@ -79,3 +82,44 @@ async def test_documents_per_user_are_capped(own_server: ServerProcess) -> None:
         assert err.value.code == "limit_reached" and err.value.status == 429
         await a.request("DELETE", f"/api/v1/rooms/{room}/documents/one")
         await a.request("POST", f"/api/v1/rooms/{room}/documents", {"name": "three"})
+
+
+# --- the policy itself, without a server ------------------------------------------------------
+
+
+def policy(**settings: float) -> Settings:
+    return Settings(secret="x" * 40, ban_seconds=30, **settings)
+
+
+def test_messages_over_the_rate_are_refused_then_the_socket_is_banned_and_closed() -> None:
+    admission = Admission.for_events(policy(event_rate=0.001, event_burst=3))
+    assert [admission.message("s1") for _ in range(3)] == [None] * 3
+    refusals = [admission.message("s1") for _ in range(10)]  # ten strikes start a ban
+    assert all(r is not None and not r.disconnect for r in refusals)
+    assert refusals[0] is not None and refusals[0].error.code == "rate_limited"
+    assert refusals[0].error.message == "too many events; slow down"
+    banned = admission.message("s1")
+    assert banned is not None and banned.disconnect
+    assert banned.error.message == "too many events; temporarily banned"
+    assert banned.error.details["banned"] is True and 0 < banned.error.details["retry_after"] <= 30
+    assert admission.message("s2") is None  # per socket
+
+
+def test_document_messages_have_their_own_limits_and_wording() -> None:
+    admission = Admission.for_documents(policy(doc_event_rate=0.001, doc_event_burst=1))
+    assert admission.message("s1") is None
+    refusal = admission.message("s1")
+    assert refusal is not None and refusal.error.message == "too many document messages; slow down"
+
+
+def test_connection_attempts_are_counted_per_address_and_per_socket_kind() -> None:
+    settings = policy(connect_rate=0.001, connect_burst=2)
+    events, documents = Admission.for_events(settings), Admission.for_documents(settings)
+    events.connect("10.0.0.1")
+    events.connect("10.0.0.1")
+    with pytest.raises(SalonError) as err:
+        events.connect("10.0.0.1")
+    assert err.value.code == "rate_limited"
+    assert err.value.message == "too many connection attempts; slow down"
+    events.connect("10.0.0.2")
+    documents.connect("10.0.0.1")  # "/" and the document namespaces count separately

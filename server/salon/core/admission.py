@@ -1,10 +1,18 @@
-"""Token buckets keyed by anything hashable: a rate, a burst, and a clear error when empty."""
+"""Who may connect and who may keep sending: token buckets, bans, and the node's policy.
+
+``RateLimiter`` and ``Throttle`` are token buckets keyed by anything hashable. ``Admission``
+is the policy both socket kinds ("/" and the document namespaces) apply: connection attempts
+per client address, messages per socket, and a ban that closes a flooding socket. Handlers
+ask it and act (refuse the connection, answer the error, disconnect); they decide nothing.
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Hashable
+from dataclasses import dataclass
 
+from salon.core.config import Settings
 from salon.core.errors import SalonError
 
 
@@ -93,3 +101,64 @@ class Throttle:
             self._strikes[key] = recent
         if len(self._strikes) > 100_000:
             self._strikes.clear()
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A message that is not admitted: the error to answer, or a socket to close (banned)."""
+
+    error: SalonError
+    disconnect: bool
+
+
+class Admission:
+    """The limits of one kind of socket: connection attempts per address (every kind keeps
+    its own count, with the same settings) and messages per socket."""
+
+    def __init__(self, connects: Throttle, messages: Throttle) -> None:
+        self.connects = connects
+        self.messages = messages
+
+    @classmethod
+    def for_events(cls, settings: Settings) -> Admission:
+        """Salon's own protocol on "/"."""
+        messages = Throttle(
+            settings.event_rate, settings.event_burst, "events", ban=settings.ban_seconds
+        )
+        return cls(_connect_throttle(settings), messages)
+
+    @classmethod
+    def for_documents(cls, settings: Settings) -> Admission:
+        """The y-socket.io document namespaces."""
+        messages = Throttle(
+            settings.doc_event_rate,
+            settings.doc_event_burst,
+            "document messages",
+            ban=settings.ban_seconds,
+        )
+        return cls(_connect_throttle(settings), messages)
+
+    def connect(self, address: str) -> None:
+        """Count a connection attempt from ``address``; raise ``rate_limited`` if refused."""
+        self.connects.check(address)
+
+    def message(self, sid: str) -> Refusal | None:
+        """Count one message of socket ``sid``; None if it may go on.
+
+        Over the rate, the message is refused; refused often enough, the socket is banned
+        and the next message it sends closes it (its error carries ``banned``).
+        """
+        try:
+            self.messages.check(sid)
+        except SalonError as exc:
+            return Refusal(exc, disconnect=bool(exc.details.get("banned")))
+        return None
+
+
+def _connect_throttle(settings: Settings) -> Throttle:
+    return Throttle(
+        settings.connect_rate,
+        settings.connect_burst,
+        "connection attempts",
+        ban=settings.ban_seconds,
+    )

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from salon.core.errors import SalonError
+from salon.documents import varuint
 
 MAX_ENTRIES = 64
 # A provider speaks for one clientID (a few after reloads); more is a socket inflating the table.
@@ -37,18 +38,12 @@ class _Reader:
         self.pos = 0
 
     def var_uint(self) -> int:
-        value, shift = 0, 0
-        while True:
-            if self.pos >= len(self.data):
-                raise SalonError("bad_request", "truncated awareness update")
-            byte = self.data[self.pos]
-            self.pos += 1
-            value |= (byte & 0x7F) << shift
-            if byte < 0x80:
-                break
-            shift += 7
-            if shift > 56:
-                raise SalonError("bad_request", "awareness number out of range")
+        try:
+            value, self.pos = varuint.read(self.data, self.pos)
+        except varuint.Truncated:
+            raise SalonError("bad_request", "truncated awareness update") from None
+        except varuint.TooLong:
+            raise SalonError("bad_request", "awareness number out of range") from None
         return value
 
     def var_bytes(self, limit: int) -> bytes:
@@ -93,20 +88,16 @@ def decode_update(data: bytes) -> list[AwarenessEntry]:
     return entries
 
 
-def _var_uint(value: int) -> bytes:
-    out = bytearray()
-    while value > 0x7F:
-        out.append((value & 0x7F) | 0x80)
-        value >>= 7
-    out.append(value)
-    return bytes(out)
-
-
 def encode_update(entries: list[AwarenessEntry]) -> bytes:
-    parts = [_var_uint(len(entries))]
+    parts = [varuint.write(len(entries))]
     for entry in entries:
         raw = json.dumps(entry.state, separators=(",", ":"), ensure_ascii=False).encode()
-        parts += [_var_uint(entry.client_id), _var_uint(entry.clock), _var_uint(len(raw)), raw]
+        parts += [
+            varuint.write(entry.client_id),
+            varuint.write(entry.clock),
+            varuint.write(len(raw)),
+            raw,
+        ]
     return b"".join(parts)
 
 

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 import pycrdt
 
+from salon.core.loops import BatchLoop, Pace
 from salon.documents.limits import DocLimits
 from salon.documents.persist import UpdateWriter, load_state
 from salon.documents.room import Author, DocRoom, Outgoing
@@ -66,27 +67,32 @@ class DocManager:
         self.rooms: dict[str, DocRoom] = {}
         self._loading: dict[str, asyncio.Future[DocRoom]] = {}
         self._dirty: dict[DocRoom, None] = {}
-        self._wake = asyncio.Event()
-        self._tasks: list[asyncio.Task[None]] = []
+        self._flusher = BatchLoop(
+            "doc-flush",
+            self._flush_once,
+            limits.flush_ms / 1000,
+            pace=Pace.SPACED,
+            log=log,
+            failure="document fan-out failed",
+        )
+        self._wake = self._flusher.wake
+        self._idle_task: asyncio.Task[None] | None = None
 
     # --- lifecycle -------------------------------------------------------------------------
 
     async def start(self) -> None:
         await self.writer.start()
-        self._tasks = [
-            asyncio.create_task(self._flush_loop(), name="doc-flush"),
-            asyncio.create_task(self._idle_loop(), name="doc-idle"),
-        ]
+        self._flusher.start()
+        self._idle_task = asyncio.create_task(self._idle_loop(), name="doc-idle")
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
+        if self._idle_task is not None:
+            self._idle_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._tasks = []
+                await self._idle_task
+            self._idle_task = None
         with contextlib.suppress(Exception):
-            await self._flush_once()  # last edits still reach the other clients
+            await self._flusher.stop()  # last edits still reach the other clients
         for room in list(self.rooms.values()):
             room.close()
         self.rooms.clear()
@@ -151,26 +157,7 @@ class DocManager:
 
     def _mark_dirty(self, room: DocRoom) -> None:
         self._dirty[room] = None
-        self._wake.set()
-
-    async def _flush_loop(self) -> None:
-        loop = asyncio.get_running_loop()
-        window = self.limits.flush_ms / 1000
-        last = 0.0
-        while True:
-            await self._wake.wait()
-            # At most one flush per window: when idle, a lone keystroke goes out at once (after
-            # one yield, so what already arrived joins it); when busy, the rest of the window
-            # gathers the burst into one merged update per recipient.
-            await asyncio.sleep(max(0.0, window - (loop.time() - last)))
-            self._wake.clear()
-            try:
-                await self._flush_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("document fan-out failed")
-            last = loop.time()
+        self._wake()
 
     async def _flush_once(self) -> None:
         dirty, self._dirty = list(self._dirty), {}

@@ -1,15 +1,13 @@
-"""The DocumentsPort that sessions and Q&A use, over the documents feature (salon.docs):
-final texts for the archive, answered questions appended to the notes."""
+"""The DocumentsPort that sessions and Q&A use, over the documents feature: final texts for
+the archive, answered questions appended to the notes."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pycrdt
-from sqlalchemy.exc import IntegrityError
 
 from salon.documents import repository as repo
-from salon.documents.limits import check_name
 from salon.documents.room import Author
 from salon.documents.service import DocumentService
 from salon.sessions.live import LiveSessions
@@ -32,15 +30,11 @@ class DocumentsAdapter:
         return str(text)
 
     async def append_text(self, room_id: str, doc_name: str, text: str, author: str) -> None:
-        """Append as an edit by ``author`` in the live session; the notes are made if missing."""
-        doc_name = check_name(doc_name)
-        async with self._documents.db.read() as session:
-            exists = await repo.get_document(session, room_id, doc_name) is not None
-        if not exists:
-            try:
-                async with self._documents.db.unit() as session:
-                    await repo.add_document(session, room_id, doc_name, author)
-            except IntegrityError:
-                pass  # made by someone else a moment ago
+        """Append as an edit by ``author`` in the live session.
+
+        A missing document is created for ``author`` (the expert or host appending) and
+        counts against their document quota; at the quota the append fails with
+        ``limit_reached`` and nothing is written, which Q&A passes back to the caller.
+        """
         who = Author(author, self._live.of(room_id))
-        await self._documents.append_text(room_id, doc_name, text, who)
+        await self._documents.append_text(room_id, doc_name, text, who, create=True)

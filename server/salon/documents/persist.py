@@ -19,6 +19,7 @@ from typing import Any
 
 import pycrdt
 
+from salon.core.loops import BatchLoop
 from salon.documents import repository as repo
 from salon.documents.room import Author
 from salon.store.db import Database
@@ -92,10 +93,18 @@ class UpdateWriter:
         self._since_snapshot: Counter[str] = Counter()
         self._snapshotting: set[str] = set()
         self._snapshot_tasks: set[asyncio.Task[None]] = set()
-        self._wake = asyncio.Event()
         self._idle = asyncio.Event()
         self._idle.set()
-        self._task: asyncio.Task[None] | None = None
+        # One commit per window; a failed batch is kept and retried after a pause.
+        self._loop = BatchLoop(
+            "doc-update-writer",
+            self._write_all,
+            self.batch_s,
+            log=log,
+            failure="document log write failed; retrying",
+            retry_s=min(1.0, self.batch_s * 10),
+        )
+        self._wake = self._loop.wake
 
     # --- producer side (synchronous, called from the room's observer) ----------------------
 
@@ -103,7 +112,7 @@ class UpdateWriter:
         self._queue.append(_Pending(document_id, data, author, utcnow()))
         self._unwritten[document_id] += 1
         self._idle.clear()
-        self._wake.set()
+        self._wake()
 
     def lag(self) -> float:
         """Seconds the oldest accepted, uncommitted update has been waiting."""
@@ -122,38 +131,19 @@ class UpdateWriter:
     # --- lifecycle -------------------------------------------------------------------------
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="doc-update-writer")
+        self._loop.start()
 
     async def flush(self) -> None:
         """Wait until everything appended so far is committed."""
         await self._idle.wait()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-        await self._write_all()  # shutdown flush: nothing accepted is dropped
+        await self._loop.stop()  # shutdown flush: nothing accepted is dropped
         for task in list(self._snapshot_tasks):
             with contextlib.suppress(Exception):
                 await task
 
-    # --- the loop --------------------------------------------------------------------------
-
-    async def _run(self) -> None:
-        while True:
-            await self._wake.wait()
-            await asyncio.sleep(self.batch_s)  # let a batch gather: one commit per window
-            self._wake.clear()
-            try:
-                await self._write_all()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("document log write failed; retrying")
-                self._wake.set()
-                await asyncio.sleep(min(1.0, self.batch_s * 10))
+    # --- the batch (run by the loop) ------------------------------------------------------
 
     async def _write_all(self) -> None:
         if not self._queue:

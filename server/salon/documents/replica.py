@@ -26,6 +26,7 @@ from typing import Any
 import pycrdt
 
 from salon.bus import Bus
+from salon.core.loops import BatchLoop
 from salon.documents.manager import DocManager
 from salon.documents.persist import load_state
 from salon.documents.room import DocRoom
@@ -62,30 +63,36 @@ class DocReplicator:
         self.node_id = bus.node_id
         self.catch_up_s = catch_up_s
         self._outbox: dict[str, list[bytes]] = {}
-        self._wake = asyncio.Event()
+        # One bus message per document and fan-out window.
+        self._loop = BatchLoop(
+            "doc-replicate",
+            self._publish_all,
+            manager.limits.flush_ms / 1000,
+            log=log,
+            failure="document replication publish failed; peers will catch up",
+        )
+        self._wake = self._loop.wake
         self._tasks: set[asyncio.Task[None]] = set()
-        self._loop_task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         self.manager.replication = self
         self.bus.subscribe(CHANNEL, self._on_message)
         self.bus.on_reconnect(self._catch_up_all)
-        self._loop_task = asyncio.create_task(self._publish_loop(), name="doc-replicate")
+        self._loop.start()
 
     async def stop(self) -> None:
-        for task in [self._loop_task, *self._tasks]:
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+        for task in list(self._tasks):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         with contextlib.suppress(Exception):
-            await self._publish_all()  # the log has them anyway; this only saves a catch-up
+            await self._loop.stop()  # the log has them anyway; this only saves a catch-up
 
     # --- Replication (called synchronously by the manager) ---------------------------------
 
     def updated(self, document_id: str, update: bytes) -> None:
         self._outbox.setdefault(document_id, []).append(update)
-        self._wake.set()
+        self._wake()
 
     def loaded(self, room: DocRoom) -> None:
         self._spawn(self.bus.publish(CHANNEL, encode_frame(QUERY, self.node_id, room.document_id)))
@@ -99,18 +106,6 @@ class DocReplicator:
         self._spawn(self.bus.publish(CHANNEL, encode_frame(CLOSED, self.node_id, document_id)))
 
     # --- outbound --------------------------------------------------------------------------
-
-    async def _publish_loop(self) -> None:
-        while True:
-            await self._wake.wait()
-            await asyncio.sleep(self.manager.limits.flush_ms / 1000)  # one message per window
-            self._wake.clear()
-            try:
-                await self._publish_all()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("document replication publish failed; peers will catch up")
 
     async def _publish_all(self) -> None:
         outbox, self._outbox = self._outbox, {}

@@ -17,7 +17,7 @@ from typing import Any
 import pycrdt
 
 from salon.core.errors import SalonError
-from salon.documents import awareness
+from salon.documents import awareness, varuint
 from salon.documents.limits import DocLimits
 
 log = logging.getLogger(__name__)
@@ -306,27 +306,11 @@ def _has_structs(update: bytes) -> bool:
     return bool(update) and update[0] != 0
 
 
-def _varuints(data: bytes, count: int, pos: int = 0) -> tuple[list[int], int]:
-    """Read up to ``count`` varuints (fewer if the data ends); unreadable input is left for
-    pycrdt to refuse."""
-    values: list[int] = []
-    while len(values) < count and pos < len(data):
-        value, shift = 0, 0
-        while pos < len(data):
-            byte = data[pos]
-            pos += 1
-            value |= (byte & 0x7F) << shift
-            shift += 7
-            if byte < 0x80:
-                break
-        values.append(value)
-    return values, pos
-
-
 def _state_vector(sv: bytes) -> dict[int, int]:
-    (count,), pos = _varuints(sv, 1)
-    pairs, _ = _varuints(sv, 2 * count, pos)
-    return dict(zip(pairs[::2], pairs[1::2], strict=False))
+    # ``sv`` is our own doc's state vector, encoded by Yrs: always complete.
+    count, pos = varuint.read(sv)
+    pairs, _ = varuint.read_many(sv, 2 * count, pos)
+    return dict(zip(pairs[::2], pairs[1::2], strict=True))
 
 
 def _first_block(update: bytes) -> tuple[int, int] | None:
@@ -335,11 +319,15 @@ def _first_block(update: bytes) -> tuple[int, int] | None:
     Reads just the header: varuint client count, then the first block's struct count,
     clientID and clock. An update with structs of several clients is refused.
     """
-    values, _ = _varuints(update, 4)
-    if not values or values[0] == 0:
+    if not update:
         return None
-    if values[0] != 1:
-        raise SalonError("bad_request", "an edit carries the changes of exactly one Yjs client")
-    if len(values) < 4:
-        raise SalonError("bad_request", "malformed Yjs update")
-    return values[2], values[3]
+    try:
+        clients, pos = varuint.read(update)
+        if clients == 0:
+            return None
+        if clients != 1:
+            raise SalonError("bad_request", "an edit carries the changes of exactly one Yjs client")
+        (_, client_id, clock), _ = varuint.read_many(update, 3, pos)
+    except varuint.VarUintError as exc:
+        raise SalonError("bad_request", "malformed Yjs update") from exc
+    return client_id, clock

@@ -115,11 +115,34 @@ class DocumentService:
         await self.require_edit(room_id, who, "creating documents")
         name = check_name(name)
         try:
-            async with self.db.unit() as session:
-                await self._check_quota(session, who.user_id)
-                return await repo.add_document(session, room_id, name, who.user_id)
+            return await self._add(room_id, name, who.user_id)
         except IntegrityError as exc:
             raise SalonError("conflict", f"a document named {name!r} exists") from exc
+
+    async def create_if_missing(self, room_id: str, name: str, user_id: str | None) -> Document:
+        """The live document of that name, created for ``user_id`` if missing.
+
+        The one path by which documents appear besides ``create``: a first editor's
+        connection, and server-side writes such as answers appended to the session notes.
+        A created document counts against ``user_id``'s quota like one made through the API;
+        at the quota this raises ``limit_reached``, so the caller's action fails visibly.
+        ``user_id`` None: the server's own document, outside any quota. Races resolve to one row.
+        """
+        name = check_name(name)
+        async with self.db.read() as session:
+            existing = await repo.get_document(session, room_id, name)
+        if existing is not None:
+            return existing
+        try:
+            return await self._add(room_id, name, user_id)
+        except IntegrityError:
+            return await self.get(room_id, name)  # a concurrent first connection made it
+
+    async def _add(self, room_id: str, name: str, user_id: str | None) -> Document:
+        async with self.db.unit() as session:
+            if user_id is not None:
+                await self._check_quota(session, user_id)
+            return await repo.add_document(session, room_id, name, user_id or "salon")
 
     async def _check_quota(self, session: Any, user_id: str) -> None:
         if await repo.count_created_by(session, user_id) >= self.limits.documents_per_user:
@@ -159,22 +182,8 @@ class DocumentService:
         if document is None:
             if role not in EDIT_ROLES:
                 raise not_found("document")
-            document = await self._create_quietly(room_id, name, who.user_id)
+            document = await self.create_if_missing(room_id, name, who.user_id)
         return await self.manager.open(document.id, room_id)
-
-    async def _create_quietly(self, room_id: str, name: str, user_id: str | None) -> Document:
-        """The live document of that name, created if missing (races resolve to one row)."""
-        async with self.db.read() as session:
-            existing = await repo.get_document(session, room_id, name)
-        if existing is not None:
-            return existing
-        try:
-            async with self.db.unit() as session:
-                if user_id is not None:
-                    await self._check_quota(session, user_id)
-                return await repo.add_document(session, room_id, name, user_id or "salon")
-        except IntegrityError:
-            return await self.get(room_id, name)  # a concurrent first connection made it
 
     async def edit(
         self,
@@ -187,10 +196,11 @@ class DocumentService:
         """Change a document from the server, through the same path as a client update.
 
         ``create``: make the document first if the room has none of that name (e.g. the
-        session notes the first answered question is written into).
+        session notes the first answered question is written into), for ``author.user_id``
+        and within their quota (see ``create_if_missing``).
         """
         if create:
-            document = await self._create_quietly(room_id, check_name(name), author.user_id)
+            document = await self.create_if_missing(room_id, name, author.user_id)
         else:
             document = await self.get(room_id, name)
         room = await self.manager.open(document.id, room_id)

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from salon import PROTOCOL_VERSION
 from salon.bus import Bus
-from salon.core.admission import Throttle
+from salon.core.admission import Admission
 from salon.core.auth import Identity
 from salon.core.config import Settings
 from salon.core.errors import SalonError
@@ -186,15 +186,7 @@ class Hub:
         self.sio = sio
         self.metrics = metrics
         self.settings = settings
-        self._connects = Throttle(
-            settings.connect_rate,
-            settings.connect_burst,
-            "connection attempts",
-            ban=settings.ban_seconds,
-        )
-        self._events = Throttle(
-            settings.event_rate, settings.event_burst, "events", ban=settings.ban_seconds
-        )
+        self._admission = Admission.for_events(settings)
         self._authenticate = authenticate
         metrics.track(metrics.ws_direct, lambda: engineio_ws.counts.direct)
         metrics.track(metrics.ws_queued, lambda: engineio_ws.counts.queued)
@@ -225,7 +217,7 @@ class Hub:
 
     async def _connect(self, sid: str, environ: dict[str, Any], auth: Any) -> None:
         try:
-            self._connects.check(client_address(environ))
+            self._admission.connect(client_address(environ))
             check_protocol(auth)
             identity = self._authenticate(auth)
             self._check_connection_quota(identity)
@@ -283,15 +275,15 @@ class Hub:
 
     async def throttle(self, client: Client) -> None:
         """Every event counts against its socket; a socket that is banned gets disconnected."""
-        try:
-            self._events.check(client.sid)
-        except SalonError as exc:
-            if exc.details.get("banned"):
-                log.warning(
-                    "disconnecting %s (user %s): event flood", client.sid, client.identity.user_id
-                )
-                await self.sio.disconnect(client.sid)
-            raise
+        refusal = self._admission.message(client.sid)
+        if refusal is None:
+            return
+        if refusal.disconnect:
+            log.warning(
+                "disconnecting %s (user %s): event flood", client.sid, client.identity.user_id
+            )
+            await self.sio.disconnect(client.sid)
+        raise refusal.error
 
     # -- handler plumbing --------------------------------------------------------------------
 

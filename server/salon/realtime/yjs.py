@@ -15,7 +15,7 @@ from typing import Any
 
 import socketio
 
-from salon.core.admission import Throttle
+from salon.core.admission import Admission
 from salon.core.errors import SalonError
 from salon.documents.room import Author, Client, DocRoom
 from salon.documents.service import DocumentService
@@ -80,20 +80,7 @@ class YjsHandlers:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._last_resync: dict[str, float] = {}
         self._resync_due: set[str] = set()
-        settings = s.settings
-        # Document namespaces get the same per-address connection limit as "/".
-        self._connects = Throttle(
-            settings.connect_rate,
-            settings.connect_burst,
-            "connection attempts",
-            ban=settings.ban_seconds,
-        )
-        self._events = Throttle(
-            settings.doc_event_rate,
-            settings.doc_event_burst,
-            "document messages",
-            ban=settings.ban_seconds,
-        )
+        self._admission = Admission.for_documents(s.settings)
 
     def _track_metrics(self) -> None:
         metrics = self.s.metrics
@@ -118,7 +105,7 @@ class YjsHandlers:
 
     async def connect(self, namespace: str, sid: str, environ: Any, auth: Any = None) -> None:
         try:
-            self._connects.check(client_address(environ))
+            self._admission.connect(client_address(environ))
             room_id, name = parse_namespace(namespace)
             check_protocol(auth)
             who = self.s.auth.from_handshake(auth)
@@ -206,16 +193,15 @@ class YjsHandlers:
     def _admit(self, namespace: str, sid: str, event: str) -> bool:
         """Every message counts against its socket; a socket that keeps flooding is closed."""
         self.s.metrics.events.labels(event).inc()
-        try:
-            self._events.check(sid)
-        except SalonError as exc:
-            if exc.details.get("banned"):
-                log.warning("disconnecting %s on %s: message flood", sid, namespace)
-                self._spawn(self.sio.disconnect(sid, namespace=namespace, ignore_queue=True))
-            else:
-                self._report(namespace, sid, event, exc)
-            return False
-        return True
+        refusal = self._admission.message(sid)
+        if refusal is None:
+            return True
+        if refusal.disconnect:
+            log.warning("disconnecting %s on %s: message flood", sid, namespace)
+            self._spawn(self.sio.disconnect(sid, namespace=namespace, ignore_queue=True))
+        else:
+            self._report(namespace, sid, event, refusal.error)
+        return False
 
     async def sync_step_1(self, namespace: str, sid: str, state_vector: Any = None) -> Any:
         room = self.rooms_by_sid.get(sid)
