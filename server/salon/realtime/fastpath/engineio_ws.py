@@ -465,9 +465,14 @@ def install() -> None:
     cls.salon_ws = None  # engine.io's ASGI WebSocket, once the socket runs over one
     cls.salon_direct = None  # uvicorn protocol written to directly, while that is safe
     cls.salon_writer = None  # the task sending queued packets, while there are any
-    cls.poll = poll
-    cls.send = send
-    cls.schedule_ping = schedule_ping
-    cls.check_ping_timeout = check_ping_timeout
-    cls._websocket_handler = websocket_handler
+    for name, replacement in (
+        ("poll", poll),
+        ("send", send),
+        ("schedule_ping", schedule_ping),
+        ("check_ping_timeout", check_ping_timeout),
+        ("_websocket_handler", websocket_handler),
+    ):
+        # The guard and its tests hash the library's own code, also after patching.
+        setattr(replacement, "__salon_stock__", getattr(cls, name))  # noqa: B010
+        setattr(cls, name, replacement)
     patches.installed = True
