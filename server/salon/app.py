@@ -29,7 +29,9 @@ from salon.replay.service import ReplayService
 from salon.rooms.presence import PresenceService
 from salon.rooms.service import RoomService
 from salon.services import Services
-from salon.sessions.recorder import TimelineTap
+from salon.sessions.live import LiveSessions
+from salon.sessions.recorder import Recorder, TimelineTap
+from salon.sessions.timeline import Timeline
 from salon.store.db import Database
 
 log = logging.getLogger("salon.app")
@@ -67,18 +69,24 @@ def build_services(settings: Settings) -> tuple[Services, Hub]:
     auth = TokenAuthority(settings)
     metrics = Metrics()
     hub = Hub(create_server(settings), auth.from_handshake, metrics, settings)
+    # The archive's recording comes first: chat writes its timeline events and search
+    # entries through it, inside its own units of work.
+    live = LiveSessions(db, bus)
+    timeline = Timeline(db)
+    recorder = Recorder(db, timeline, live)
     rooms = RoomService(settings, db, bus)
-    # Presence events of live sessions go on their timeline (the tap finds the recorder lazily).
-    tap = TimelineTap(hub, lambda: services.extra.get("recorder"))
+    # Presence events of live sessions go on their timeline.
+    tap = TimelineTap(hub, recorder)
     presence = PresenceService(tap, bus, settings.presence_grace, metrics)
-    chat = ChatService(settings, db, rooms, hub)
+    chat = ChatService(settings, db, rooms, hub, recorder)
     services = Services(settings, db, bus, auth, rooms, presence, chat, node_id, metrics)
     metrics.track(metrics.connections, lambda: len(hub.clients))
     metrics.track(metrics.rooms, presence.rooms_of_this_node)
     documents = DocumentService.build(settings, db, rooms, bus)  # issue 3: collaborative documents
     services.extra["documents"] = documents
     services.lifecycle.append(documents)
-    knowledge = install_knowledge(services, hub)  # issue 4: sessions, Q&A, search, recognition
+    # issue 4: sessions, Q&A, search, recognition
+    knowledge = install_knowledge(services, hub, live, timeline, recorder)
     # issue 5: replay of ended sessions
     services.extra["replay"] = ReplayService(db, knowledge.sessions, documents.limits.text_field)
     realtime.register_all(hub, services)

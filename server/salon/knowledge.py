@@ -1,5 +1,5 @@
-"""Wires the knowledge features (sessions, timeline, Q&A, search, recognition, exports) into
-one node's services, and hooks them to chat, presence and role changes."""
+"""Wires the knowledge features (sessions, Q&A, search, recognition, exports) into one node's
+services, around the live-session map, timeline and recorder that chat was built with."""
 
 from __future__ import annotations
 
@@ -34,26 +34,29 @@ class Knowledge:
     notifications: NotificationService
 
 
-def install(services: Services, notifier: Notifier) -> Knowledge:
+def install(
+    services: Services,
+    notifier: Notifier,
+    live: LiveSessions,
+    timeline: Timeline,
+    recorder: Recorder,
+) -> Knowledge:
     """Build the features and register them in ``services.extra``:
     ``timeline`` (record/current_session, for other features to log events),
     ``documents_port`` (the DocumentsPort over ``documents``, when that feature is there),
-    ``recorder`` (found lazily by the presence TimelineTap) and ``knowledge`` (all of
-    them, for the transport layers)."""
+    ``recorder`` and ``knowledge`` (all of them, for the transport layers)."""
 
     def documents() -> DocumentsPort | None:
         port: Any = services.extra.get("documents_port")
         return port  # type: ignore[no-any-return]
 
     db = services.db
-    live = LiveSessions(db, services.bus)
     services.lifecycle.append(live)
     docs = services.extra.get("documents")
     if isinstance(docs, DocumentService):
         # The document log stamps each update with the room's live session from this map.
         docs.manager.session_of = live.of
         services.extra["documents_port"] = DocumentsAdapter(docs, live)
-    timeline = Timeline(db)
     notifications = NotificationService(db, notifier)
     sessions = SessionService(
         db, services.rooms, notifier, timeline, services.presence, documents, live
@@ -62,7 +65,6 @@ def install(services: Services, notifier: Notifier) -> Knowledge:
     # Questions, votes and answers share one bucket per person and room, sized like chat.
     limiter = RateLimiter(settings.chat_rate, settings.chat_burst, "questions, votes and answers")
     qa = QAService(db, services.rooms, notifier, notifications, documents, limiter)
-    recorder = Recorder(db, timeline)
     knowledge = Knowledge(
         timeline=timeline,
         recorder=recorder,
@@ -73,13 +75,6 @@ def install(services: Services, notifier: Notifier) -> Knowledge:
         exports=ExportService(db, sessions, qa, timeline),
         notifications=notifications,
     )
-
-    async def live_session(room_id: str) -> str | None:
-        # Kept current on every node over the bus; no query per chat message.
-        return live.of(room_id)
-
-    services.chat.current_session = live_session
-    services.chat.record = recorder.on_chat
     services.rooms.on_member_change(recorder.on_member_change)
     services.extra.update(timeline=timeline, recorder=recorder, knowledge=knowledge)
     return knowledge
