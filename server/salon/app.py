@@ -69,12 +69,12 @@ def build_services(settings: Settings) -> tuple[Services, Hub]:
     auth = TokenAuthority(settings)
     metrics = Metrics()
     hub = Hub(create_server(settings), auth.from_handshake, metrics, settings)
-    # The archive's recording comes first: chat writes its timeline events and search
-    # entries through it, inside its own units of work.
+    # The archive's recording comes first: rooms and chat write their timeline events and
+    # search entries through it, inside their own units of work.
     live = LiveSessions(db, bus)
     timeline = Timeline(db)
-    recorder = Recorder(db, timeline, live)
-    rooms = RoomService(settings, db, bus)
+    recorder = Recorder(timeline, live)
+    rooms = RoomService(settings, db, bus, recorder)
     # Presence events of live sessions go on their timeline.
     tap = TimelineTap(hub, recorder)
     presence = PresenceService(tap, bus, settings.presence_grace, metrics)

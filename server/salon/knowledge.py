@@ -1,5 +1,6 @@
 """Wires the knowledge features (sessions, Q&A, search, recognition, exports) into one node's
-services, around the live-session map, timeline and recorder that chat was built with."""
+services, around the live-session map, timeline and recorder that chat and rooms were built
+with."""
 
 from __future__ import annotations
 
@@ -75,7 +76,6 @@ def install(
         exports=ExportService(db, sessions, qa, timeline),
         notifications=notifications,
     )
-    services.rooms.on_member_change(recorder.on_member_change)
     services.extra.update(timeline=timeline, recorder=recorder, knowledge=knowledge)
     return knowledge
 

@@ -1,10 +1,9 @@
 """What happens in a room goes on the live session's timeline, with what derives from it.
 
-``Recorder`` is the sessions package's ``Recording``: chat hands it its open unit of work, so
-a chat change (with its redaction and search entry) commits with its timeline event or not
-at all. Role changes are still heard after their commit (``on_member_change``). Presence
-lives in memory, so a presence event is the only row it makes: ``TimelineTap`` writes it in
-a unit of its own after the broadcast."""
+``Recorder`` is the sessions package's ``Recording``: chat and rooms hand it their open unit
+of work, so a chat change (with its redaction and search entry) or a role change commits
+with its timeline event or not at all. Presence lives in memory, so a presence event is the
+only row it makes: ``TimelineTap`` writes it in a unit of its own after the broadcast."""
 
 from __future__ import annotations
 
@@ -14,14 +13,12 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.core.notifier import Notifier
-from salon.rooms import repository as rooms_repo
 from salon.search import repository as search_repo
 from salon.search.service import index_chat
 from salon.sessions import repository as repo
 from salon.sessions.live import LiveSessions
 from salon.sessions.service import person_data
 from salon.sessions.timeline import REDACTED, Timeline
-from salon.store.db import Database
 from salon.store.models import SessionRecord
 
 log = logging.getLogger("salon.recorder")
@@ -36,8 +33,7 @@ PRESENCE_KINDS = {
 class Recorder:
     """The timeline and the search index, written inside the caller's unit of work."""
 
-    def __init__(self, db: Database, timeline: Timeline, live: LiveSessions) -> None:
-        self._db = db
+    def __init__(self, timeline: Timeline, live: LiveSessions) -> None:
         self._timeline = timeline
         self._live = live
 
@@ -96,24 +92,6 @@ class Recorder:
         except Exception:
             # Presence is already applied and broadcast; its timeline row must not undo that.
             log.exception("recording %s in room %s failed", event, room_id)
-
-    async def on_member_change(self, room_id: str, user_id: str, role: str | None) -> None:
-        """Every node hears a role change; the dedupe key makes the timeline hold it once."""
-        try:
-            async with self._db.read() as session:
-                member = await rooms_repo.get_membership(session, room_id, user_id)
-            when = member and (member.removed_at or member.granted_at)
-            dedupe = f"role:{user_id}:{role}:{when.isoformat() if when else ''}"
-            await self._timeline.record(
-                room_id,
-                None,
-                "role.change",
-                {"user_id": user_id, "role": role},
-                actor=member.granted_by if member else None,
-                dedupe=dedupe,
-            )
-        except Exception:
-            log.exception("recording a role change in room %s failed", room_id)
 
 
 class TimelineTap:
