@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.chat import repository as repo
+from salon.chat.crashpoint import CrashPoint
 from salon.core.admission import RateLimiter
 from salon.core.auth import Identity
 from salon.core.config import Settings
@@ -53,12 +54,14 @@ class ChatService:
         rooms: RoomService,
         notifier: Notifier,
         recording: Recording,
+        crash_point: CrashPoint | None = None,
     ) -> None:
         self._settings = settings
         self._db = db
         self._rooms = rooms
         self._notifier = notifier
         self._recording = recording
+        self._crash = crash_point or CrashPoint()
         self._limiter = RateLimiter(settings.chat_rate, settings.chat_burst, "chat messages")
         self._reaction_limiter = RateLimiter(
             settings.chat_rate * 2, settings.chat_burst * 2, "reactions"
@@ -110,12 +113,14 @@ class ChatService:
                 await session.flush()  # a retried client id fails here, before any recording
                 data = message_dict(message, who.name)
                 await self._record(session, message, "chat.message", data, who.user_id)
+                self._crash.reached("chat.before_commit")
         except IntegrityError:
             # A retry, or the same client id racing in from another socket: the first won.
             existing = await self._find_existing(room_id, who.user_id, client_id)
             if existing is None:
                 raise
             return existing, False
+        self._crash.reached("chat.after_commit")
         await self._notifier.room_event(room_id, "chat:message", data)
         return data, True
 
