@@ -91,16 +91,15 @@ def build_services(settings: Settings) -> tuple[Services, Hub]:
     hub = Hub(create_server(settings, bus), auth.from_handshake, metrics, settings)
     live = owned(LiveSessions(db, bus))
     timeline = Timeline(db)
-    recorder = Recorder(db, timeline)
-    rooms = owned(RoomService(settings, db, bus))
-    rooms.on_member_change(recorder.on_member_change)
+    # The archive's recording comes first: rooms and chat write their timeline events and
+    # search entries through it, inside their own units of work.
+    recorder = Recorder(timeline, live)
+    rooms = owned(RoomService(settings, db, bus, recorder))
     # Presence events of live sessions go on their timeline.
     presence = owned(
         PresenceService(TimelineTap(hub, recorder), bus, settings.presence_grace, metrics)
     )
-    chat = ChatService(settings, db, rooms, hub)
-    chat.current_session = live.current
-    chat.record = recorder.on_chat
+    chat = ChatService(settings, db, rooms, hub, recorder)
     documents = owned(DocumentService.build(settings, db, rooms, bus, live.of))
     notes = DocumentsAdapter(documents, live)
     notifications = NotificationService(db, hub)

@@ -1,34 +1,29 @@
-"""Room chat: idempotent sends, per-room sequence numbers, edits, tombstoned deletes, reactions."""
+"""Room chat: idempotent sends, per-room sequence numbers, edits, tombstoned deletes, reactions.
+
+Every change commits in one unit of work with what the archive derives from it (the live
+session's timeline event, redactions, the search entry), and is broadcast only after that
+commit: an acknowledged message is durable with all of it, a failed one left nothing behind."""
 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.chat import repository as repo
+from salon.chat.crashpoint import CrashPoint
 from salon.core.admission import RateLimiter
 from salon.core.auth import Identity
 from salon.core.config import Settings
 from salon.core.errors import SalonError, forbidden, not_found
 from salon.core.notifier import Notifier
+from salon.core.recording import Recording
 from salon.rooms.service import RoomService, at_least
 from salon.store.db import Database
 from salon.store.models import ChatMessage, ChatReaction, utcnow
 from salon.store.users import names_of
-
-SessionResolver = Callable[[str], Awaitable[str | None]]
-Recorder = Callable[[str, str | None, str, dict[str, Any]], Awaitable[None]]
-
-
-async def _no_session(room_id: str) -> str | None:
-    return None
-
-
-async def _no_record(room_id: str, session_id: str | None, kind: str, data: dict[str, Any]) -> None:
-    return None
 
 
 def message_dict(
@@ -53,19 +48,24 @@ def message_dict(
 
 class ChatService:
     def __init__(
-        self, settings: Settings, db: Database, rooms: RoomService, notifier: Notifier
+        self,
+        settings: Settings,
+        db: Database,
+        rooms: RoomService,
+        notifier: Notifier,
+        recording: Recording,
+        crash_point: CrashPoint | None = None,
     ) -> None:
         self._settings = settings
         self._db = db
         self._rooms = rooms
         self._notifier = notifier
+        self._recording = recording
+        self._crash = crash_point or CrashPoint()
         self._limiter = RateLimiter(settings.chat_rate, settings.chat_burst, "chat messages")
         self._reaction_limiter = RateLimiter(
             settings.chat_rate * 2, settings.chat_burst * 2, "reactions"
         )
-        # Set by the sessions service: which live session a message belongs to, and the timeline.
-        self.current_session: SessionResolver = _no_session
-        self.record: Recorder = _no_record
 
     def _check_body(self, body: str) -> str:
         body = unicodedata.normalize("NFC", body).strip()
@@ -98,29 +98,50 @@ class ChatService:
             if existing is None:
                 raise
             return existing, False
-        session_id = await self.current_session(room_id)
         try:
             async with self._db.unit() as session:
-                seq = await repo.next_chat_seq(session, room_id)
                 message = ChatMessage(
                     room_id=room_id,
-                    seq=seq,
-                    session_id=session_id,
+                    # The seq bump rolls back with a failed unit, so seqs stay gap-free.
+                    seq=await repo.next_chat_seq(session, room_id),
+                    session_id=self._recording.live_session(room_id),
                     user_id=who.user_id,
                     client_id=client_id,
                     body=body,
                 )
                 session.add(message)
+                await session.flush()  # a retried client id fails here, before any recording
+                data = message_dict(message, who.name)
+                await self._record(session, message, "chat.message", data, who.user_id)
+                self._crash.reached("chat.before_commit")
         except IntegrityError:
             # A retry, or the same client id racing in from another socket: the first won.
             existing = await self._find_existing(room_id, who.user_id, client_id)
             if existing is None:
                 raise
             return existing, False
-        data = message_dict(message, who.name)
+        self._crash.reached("chat.after_commit")
         await self._notifier.room_event(room_id, "chat:message", data)
-        await self.record(room_id, session_id, "chat.message", data)
         return data, True
+
+    async def _record(
+        self,
+        session: AsyncSession,
+        message: ChatMessage,
+        kind: str,
+        event: dict[str, Any],
+        actor: str | None,
+    ) -> None:
+        """The change's timeline event and search upkeep, inside its unit of work."""
+        await self._recording.record(
+            session,
+            message.room_id,
+            message.session_id,
+            kind,
+            event,
+            actor=actor,
+            ref=f"chat:{message.id}",
+        )
 
     async def _find_existing(
         self, room_id: str, user_id: str, client_id: str
@@ -142,8 +163,8 @@ class ChatService:
             if message.body != body:
                 message.body, message.edited_at = body, utcnow()
             data = (await self._render(session, [message]))[0]
+            await self._record(session, message, "chat.edit", data, message.user_id)
         await self._notifier.room_event(room_id, "chat:updated", data)
-        await self.record(room_id, message.session_id, "chat.edit", data)
         return data
 
     async def delete(self, room_id: str, who: Identity, message_id: int) -> dict[str, Any]:
@@ -157,14 +178,14 @@ class ChatService:
             if message.deleted_at is None:
                 message.deleted_at, message.deleted_by = utcnow(), who.user_id
             data = (await self._render(session, [message]))[0]
-        event = {
-            "room_id": room_id,
-            "id": message_id,
-            "seq": message.seq,
-            "deleted_by": who.user_id,
-        }
+            event = {
+                "room_id": room_id,
+                "id": message_id,
+                "seq": message.seq,
+                "deleted_by": who.user_id,
+            }
+            await self._record(session, message, "chat.delete", event, who.user_id)
         await self._notifier.room_event(room_id, "chat:deleted", event)
-        await self.record(room_id, message.session_id, "chat.delete", event)
         return data
 
     async def react(
@@ -183,9 +204,14 @@ class ChatService:
                 await session.delete(current)
             await session.flush()
             reactions = (await repo.reactions_for(session, [message_id])).get(message_id, {})
-        event = {"room_id": room_id, "id": message_id, "seq": message.seq, "reactions": reactions}
+            event = {
+                "room_id": room_id,
+                "id": message_id,
+                "seq": message.seq,
+                "reactions": reactions,
+            }
+            await self._record(session, message, "chat.reactions", event, None)
         await self._notifier.room_event(room_id, "chat:reactions", event)
-        await self.record(room_id, message.session_id, "chat.reactions", event)
         return event
 
     async def history(
@@ -204,7 +230,9 @@ class ChatService:
             else None,
         }
 
-    async def _live_message(self, session: Any, room_id: str, message_id: int) -> ChatMessage:
+    async def _live_message(
+        self, session: AsyncSession, room_id: str, message_id: int
+    ) -> ChatMessage:
         message = await repo.get_message(session, room_id, message_id)
         if message is None or message.deleted_at is not None:
             raise not_found("message")

@@ -14,6 +14,7 @@ from salon.bus import Bus
 from salon.core.auth import Identity
 from salon.core.config import Settings
 from salon.core.errors import SalonError, forbidden, not_found
+from salon.core.recording import Recording
 from salon.rooms import repository as repo
 from salon.store.db import Database
 from salon.store.models import Membership, Room, utcnow
@@ -57,10 +58,11 @@ def member_dict(m: Membership) -> dict[str, Any]:
 class RoomService:
     """Room lifecycle and the role table, with a per-node role cache kept fresh over the bus."""
 
-    def __init__(self, settings: Settings, db: Database, bus: Bus) -> None:
+    def __init__(self, settings: Settings, db: Database, bus: Bus, recording: Recording) -> None:
         self._settings = settings
         self._db = db
         self._bus = bus
+        self._recording = recording
         self._roles: dict[tuple[str, str], str | None] = {}
         self._archived: dict[str, bool] = {}
         self._ensured: dict[str, tuple[str, float]] = {}
@@ -246,6 +248,7 @@ class RoomService:
             await self._guard_last_host(session, room_id, member, role)
             member.role, member.removed_at = role, None
             member.granted_by, member.granted_at = identity.user_id, utcnow()
+            await self._record_role(session, room_id, user_id, role, identity)
         await self._publish_member(room_id, user_id, role)
         return member
 
@@ -260,7 +263,22 @@ class RoomService:
                 session.add(member)
             await self._guard_last_host(session, room_id, member, None)
             member.removed_at, member.granted_by = utcnow(), identity.user_id
+            await self._record_role(session, room_id, user_id, None, identity)
         await self._publish_member(room_id, user_id, None)
+
+    async def _record_role(
+        self, session: Any, room_id: str, user_id: str, role: str | None, by: Identity
+    ) -> None:
+        """On the live session's timeline, in the change's own unit: written once, by the
+        node that made the change, however many nodes hear of it."""
+        await self._recording.record(
+            session,
+            room_id,
+            self._recording.live_session(room_id),
+            "role.change",
+            {"user_id": user_id, "role": role},
+            actor=by.user_id,
+        )
 
     async def _guard_last_host(
         self, session: Any, room_id: str, member: Membership, new_role: str | None

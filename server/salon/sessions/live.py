@@ -27,10 +27,6 @@ class LiveSessions:
     def of(self, room_id: str) -> str | None:
         return self._live.get(room_id)
 
-    async def current(self, room_id: str) -> str | None:
-        """``of`` for callers that take an async lookup; no query per call."""
-        return self._live.get(room_id)
-
     async def start(self) -> None:
         self._bus.subscribe(CHANNEL, self._on_message)
         self._bus.on_reconnect(self.reload)
