@@ -33,6 +33,7 @@ from salon.qa.notifications import NotificationService
 from salon.qa.service import QAService
 from salon.realtime import fastpath
 from salon.realtime.hub import Hub, create_server
+from salon.realtime.yjs import SocketTransport
 from salon.replay.service import ReplayService
 from salon.rooms.presence import PresenceService
 from salon.rooms.service import RoomService
@@ -100,8 +101,9 @@ def build_services(settings: Settings) -> tuple[Services, Hub]:
         PresenceService(TimelineTap(hub, recorder), bus, settings.presence_grace, metrics)
     )
     chat = ChatService(settings, db, rooms, hub, recorder)
-    documents = owned(DocumentService.build(settings, db, rooms, bus, live.of))
-    notes = DocumentsAdapter(documents, live)
+    transport = SocketTransport(hub.sio)
+    documents = owned(DocumentService.build(settings, db, rooms, bus, transport, live.of))
+    notes = DocumentsAdapter(documents, live.of)
     notifications = NotificationService(db, hub)
     sessions = SessionService(db, rooms, hub, timeline, presence, notes, live)
     # Questions, votes and answers share one bucket per person and room, sized like chat.

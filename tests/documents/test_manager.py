@@ -48,9 +48,8 @@ async def new_document(db: Database) -> str:
 
 
 async def started(db: Database, **limits: Any) -> tuple[DocManager, RecordingTransport]:
-    manager = DocManager(db, DocLimits(flush_ms=20, write_batch_ms=5, **limits))
     transport = RecordingTransport()
-    manager.transport = transport
+    manager = DocManager(db, DocLimits(flush_ms=20, write_batch_ms=5, **limits), transport)
     await manager.start()
     return manager, transport
 

@@ -8,7 +8,6 @@ from pathlib import Path
 import pycrdt
 import pytest
 
-from salon.bus.memory import MemoryBus
 from salon.core.auth import Identity
 from salon.core.errors import SalonError
 from salon.documents import repository as repo
@@ -16,7 +15,6 @@ from salon.documents.limits import DocLimits
 from salon.documents.manager import DocManager
 from salon.documents.notes import DocumentsAdapter
 from salon.documents.service import DocumentService
-from salon.sessions.live import LiveSessions
 from salon.store.db import Database
 from tests.documents.dbutil import archive
 
@@ -46,7 +44,7 @@ async def service(db: Database) -> AsyncIterator[DocumentService]:
 
 
 def adapter(db: Database, service: DocumentService) -> DocumentsAdapter:
-    return DocumentsAdapter(service, LiveSessions(db, MemoryBus("node")))
+    return DocumentsAdapter(service, lambda room_id: None)
 
 
 async def made_by(db: Database, user_id: str) -> int:

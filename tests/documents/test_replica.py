@@ -64,8 +64,14 @@ async def test_two_nodes_share_updates_awareness_and_deletes(db: Database) -> No
     nodes: list[LinkedBus] = []
     managers, replicators = [], []
     for name in ("n0", "n1"):
-        manager = DocManager(db, DocLimits(flush_ms=2, write_batch_ms=5))
-        replicator = DocReplicator(LinkedBus(name, nodes), manager, catch_up_s=0.05)
+        bus = LinkedBus(name, nodes)
+        manager = DocManager(
+            db,
+            DocLimits(flush_ms=2, write_batch_ms=5),
+            replicated=lambda m, bus=bus: DocReplicator(bus, m, catch_up_s=0.05),
+        )
+        replicator = manager.replication
+        assert isinstance(replicator, DocReplicator)
         await manager.start()
         await replicator.start()
         managers.append(manager)

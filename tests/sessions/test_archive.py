@@ -69,7 +69,7 @@ async def live_session(services: Services) -> tuple[Services, str, str]:
 
 async def test_answers_go_to_the_notes_and_final_notes_are_archived(node: Services) -> None:
     k, room, sid = await live_session(node)
-    port = DocumentsAdapter(node.documents, node.live)
+    port = DocumentsAdapter(node.documents, node.live.of)
     await port.append_text(room, "notes", "Agenda: certificates.\n", HOST.user_id)
     q = await k.qa.ask(BOB, room, "Where do the staging certs live?", anonymous=True)
     await k.qa.answer(ERIN, q["id"], "In the vault, under pki/staging.")

@@ -49,20 +49,27 @@ class Replication(Protocol):
 
     def awareness(self, document_id: str, data: bytes) -> None: ...
 
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
 
 class DocManager:
     def __init__(
         self,
         db: Database,
         limits: DocLimits,
+        transport: Transport | None = None,
         session_of: Callable[[str], str | None] = lambda room_id: None,
+        replicated: Callable[[DocManager], Replication] | None = None,
     ) -> None:
+        """``transport`` reaches the sockets (the realtime layer's); ``session_of`` gives a
+        room's live session, stamped on the log; ``replicated`` builds the replication of this
+        manager's documents to other nodes (None: one node)."""
         self.db = db
         self.limits = limits
         self.writer = UpdateWriter(db, limits.write_batch_ms, limits.snapshot_every)
-        self.transport: Transport | None = None
-        self.replication: Replication | None = None
-        # The live session of a room, if any (from the sessions feature); stamped on the log.
+        self.transport = transport
         self.session_of = session_of
         self.rooms: dict[str, DocRoom] = {}
         self._loading: dict[str, asyncio.Future[DocRoom]] = {}
@@ -77,6 +84,8 @@ class DocManager:
         )
         self._wake = self._flusher.wake
         self._idle_task: asyncio.Task[None] | None = None
+        # Last: the replicator may read the manager's limits and rooms.
+        self.replication = replicated(self) if replicated is not None else None
 
     # --- lifecycle -------------------------------------------------------------------------
 

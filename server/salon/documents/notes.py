@@ -3,6 +3,7 @@ the archive, answered questions appended to the notes."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pycrdt
@@ -10,13 +11,13 @@ import pycrdt
 from salon.documents import repository as repo
 from salon.documents.room import Author
 from salon.documents.service import DocumentService
-from salon.sessions.live import LiveSessions
 
 
 class DocumentsAdapter:
-    def __init__(self, documents: DocumentService, live: LiveSessions) -> None:
+    def __init__(self, documents: DocumentService, session_of: Callable[[str], str | None]) -> None:
+        """``session_of``: the room's live session, which appended text is stamped with."""
         self._documents = documents
-        self._live = live
+        self._session_of = session_of
 
     async def list_docs(self, room_id: str) -> list[str]:
         async with self._documents.db.read() as session:
@@ -36,5 +37,5 @@ class DocumentsAdapter:
         counts against their document quota; at the quota the append fails with
         ``limit_reached`` and nothing is written, which Q&A passes back to the caller.
         """
-        who = Author(author, self._live.of(room_id))
+        who = Author(author, self._session_of(room_id))
         await self._documents.append_text(room_id, doc_name, text, who, create=True)

@@ -75,7 +75,6 @@ class DocReplicator:
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
-        self.manager.replication = self
         self.bus.subscribe(CHANNEL, self._on_message)
         self.bus.on_reconnect(self._catch_up_all)
         self._loop.start()

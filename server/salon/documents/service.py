@@ -18,7 +18,7 @@ from salon.core.config import Settings
 from salon.core.errors import SalonError, forbidden, not_found
 from salon.documents import repository as repo
 from salon.documents.limits import DocLimits, check_name
-from salon.documents.manager import DocManager
+from salon.documents.manager import DocManager, Transport
 from salon.documents.replica import DocReplicator
 from salon.documents.room import EDIT_ROLES, Author, DocRoom
 from salon.store.db import Database
@@ -50,13 +50,11 @@ class DocumentService:
         rooms: RoleSource,
         manager: DocManager,
         limits: DocLimits,
-        replicator: DocReplicator | None = None,
     ) -> None:
         self.db = db
         self.rooms = rooms
         self.manager = manager
         self.limits = limits
-        self.replicator = replicator
 
     @classmethod
     def build(
@@ -65,22 +63,26 @@ class DocumentService:
         db: Database,
         rooms: RoleSource,
         bus: Bus,
+        transport: Transport,
         session_of: Callable[[str], str | None],
     ) -> DocumentService:
         limits = DocLimits.from_settings(settings)
-        manager = DocManager(db, limits, session_of)
+
+        def replicated(manager: DocManager) -> DocReplicator:
+            return DocReplicator(bus, manager)
+
         # One node needs no replication; an unshared bus would only echo to ourselves.
-        replicator = DocReplicator(bus, manager) if bus.shared else None
-        return cls(db, rooms, manager, limits, replicator)
+        manager = DocManager(db, limits, transport, session_of, replicated if bus.shared else None)
+        return cls(db, rooms, manager, limits)
 
     async def start(self) -> None:
         await self.manager.start()
-        if self.replicator is not None:
-            await self.replicator.start()
+        if self.manager.replication is not None:
+            await self.manager.replication.start()
 
     async def stop(self) -> None:
-        if self.replicator is not None:
-            await self.replicator.stop()
+        if self.manager.replication is not None:
+            await self.manager.replication.stop()
         await self.manager.stop()
 
     # --- catalogue -------------------------------------------------------------------------

@@ -75,7 +75,6 @@ class YjsHandlers:
         self.sio = sio
         self.s = s
         self.documents = documents_of(s)
-        self.documents.manager.transport = SocketTransport(sio)
         self.rooms_by_sid: dict[str, DocRoom] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._last_resync: dict[str, float] = {}
