@@ -4,22 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.store.models import ChatMessage, ChatReaction, Room
+from salon.store.sequences import next_value
 
 
 async def next_chat_seq(session: AsyncSession, room_id: str) -> int:
-    # UPDATE ... RETURNING takes the row lock, so concurrent sends on PostgreSQL serialise here.
-    seq = await session.scalar(
-        update(Room)
-        .where(Room.id == room_id)
-        .values(chat_seq=Room.chat_seq + 1)
-        .returning(Room.chat_seq)
-    )
-    assert seq is not None
-    return int(seq)
+    return await next_value(session, Room.chat_seq, Room.id, room_id)
 
 
 async def find_by_client_id(

@@ -9,7 +9,6 @@ from typing import Any
 
 from sqlalchemy import (
     select,
-    update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,6 +22,7 @@ from salon.store.models import (
     SessionRecord,
     TimelineEvent,
 )
+from salon.store.sequences import next_value
 
 
 async def get(session: AsyncSession, session_id: str) -> SessionRecord | None:
@@ -64,15 +64,7 @@ async def experts_of(session: AsyncSession, session_ids: Sequence[str]) -> dict[
 
 
 async def next_seq(session: AsyncSession, session_id: str) -> int:
-    # UPDATE ... RETURNING takes the row lock, so concurrent appends serialise on PostgreSQL.
-    seq = await session.scalar(
-        update(SessionRecord)
-        .where(SessionRecord.id == session_id)
-        .values(timeline_seq=SessionRecord.timeline_seq + 1)
-        .returning(SessionRecord.timeline_seq)
-    )
-    assert seq is not None
-    return int(seq)
+    return await next_value(session, SessionRecord.timeline_seq, SessionRecord.id, session_id)
 
 
 async def append(
