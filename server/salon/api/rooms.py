@@ -46,6 +46,10 @@ def routes(s: Services) -> list[Route]:
         )
         for room in rooms:
             room["online"] = s.presence.count(room["id"])
+            # The lobby offers hosting tools and role badges from this; role_of is cached.
+            role = await s.rooms.role_of(room["id"], who)
+            if role is not None:
+                room["my_role"] = role
         return ok(rooms=rooms, total=total, offset=p.offset, limit=p.limit)
 
     @endpoint

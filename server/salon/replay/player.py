@@ -43,6 +43,8 @@ class ReplayPlayer:
         self._offsets = [item[0] for item in self._items]
         self._next = 0
         self._task: asyncio.Task[None] | None = None
+        # (offset, monotonic time) the playing clock counts from: pause reads the clock there.
+        self._anchor: tuple[int, float] | None = None
         self._bytes: dict[int, bytes] = {}
 
     def status(self) -> dict[str, Any]:
@@ -92,7 +94,19 @@ class ReplayPlayer:
         self.playing = True
         self._task = asyncio.create_task(self._run(), name="replay")
 
+    def _clock(self) -> int:
+        """Where playback is now: between events the clock runs on past the last one sent."""
+        if not self.playing or self._anchor is None:
+            return self.position
+        offset, since = self._anchor
+        now = offset + int((time.monotonic() - since) * self.speed * 1000)
+        upcoming = self._offsets[self._next] if self._next < len(self._offsets) else None
+        limit = self.source.duration_ms if upcoming is None else upcoming
+        return max(self.position, min(now, limit))
+
     async def _halt(self) -> None:
+        self.position = self._clock()
+        self._anchor = None
         self.playing = False
         task, self._task = self._task, None
         if task is not None and task is not asyncio.current_task():
@@ -115,14 +129,16 @@ class ReplayPlayer:
 
     async def _play_from_here(self) -> None:
         anchor_offset, anchor_clock = self.position, time.monotonic()
+        self._anchor = (anchor_offset, anchor_clock)
         while self._next < len(self._items):
             offset, item = self._items[self._next]
             if self.skip_silence and offset - self.position > SILENCE_MS:
                 anchor_offset, anchor_clock = offset - SILENCE_KEEP_MS, time.monotonic()
+                self._anchor = (anchor_offset, anchor_clock)
             wait = (offset - anchor_offset) / self.speed / 1000 - (time.monotonic() - anchor_clock)
             if wait > 0:
                 await asyncio.sleep(wait)
-            self.position = offset
+            self.position = max(self.position, offset)
             await self._send(offset, item)
             self._next += 1
         end = self.source.duration_ms

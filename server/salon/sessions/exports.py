@@ -24,6 +24,11 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def _heading(text: str) -> str:
+    """A title as one heading line: no line breaks, no raw tags (the < still breaks them)."""
+    return " ".join(text.split()).replace("<", "\\<")
+
+
 def _quote(text: str) -> str:
     return "\n".join("> " + line for line in _escape(text).splitlines() or [""])
 
@@ -92,7 +97,8 @@ class ExportService:
 
 def render_markdown(record: dict[str, Any]) -> str:
     session = record["session"]
-    lines = [f"# {_escape(session['title'])}", ""]
+    # A heading is plain Markdown: escaping it as HTML showed "Q&amp;A" to readers.
+    lines = [f"# {_heading(session['title'])}", ""]
     if session["description"]:
         lines += [_escape(session["description"]), ""]
     lines += [

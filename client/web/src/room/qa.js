@@ -109,10 +109,12 @@ export function qaPanel({ app, roomId, me, role, onBadge }) {
     mount(list, shown.length ? shown.map(question) : h("li", { class: "muted", text: session ? "No questions yet. Ask the first one!" : "No questions." }));
   }
 
+  // As the server sorts (docs/sessions.md): pinned first; most votes with the oldest first
+  // among equals, or newest first. Ids grow with time and never tie, unlike timestamps.
   function order(a, b) {
     if (a.pinned !== b.pinned) return a.pinned ? -1 : 1;
-    if (sort === "votes" && a.votes !== b.votes) return b.votes - a.votes;
-    return b.created_at.localeCompare(a.created_at);
+    if (sort === "votes") return b.votes - a.votes || a.id - b.id;
+    return b.id - a.id;
   }
 
   function renderSession() {
@@ -291,7 +293,10 @@ export function qaPanel({ app, roomId, me, role, onBadge }) {
             if (!form.hidden) body.focus();
           },
         }),
-        q.status === "open" ? h("button", { type: "button", class: "link", text: "Mark answered", onclick: () => act("qa:mark_answered", { question_id: q.id, answered: true }) }) : null,
+        // append() would print a null as the text "null": always pass a button.
+        q.status === "open"
+          ? h("button", { type: "button", class: "link", text: "Mark answered", onclick: () => act("qa:mark_answered", { question_id: q.id, answered: true }) })
+          : h("button", { type: "button", class: "link", text: "Reopen", onclick: () => act("qa:mark_answered", { question_id: q.id, answered: false }) }),
         form,
       );
     }

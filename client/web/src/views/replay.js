@@ -107,12 +107,14 @@ async function socketPlayer(el, conn, sessionId, query) {
   });
 
   const KIND = { question: "Question", answer: "Answer", answered: "Answered", accepted: "Accepted" };
-  for (const m of ack.markers || []) {
+  const laneOf = lanes(ack.markers || [], duration);
+  (ack.markers || []).forEach((m, i) => {
     const label = `${KIND[m.kind] || m.kind} at ${clock(m.offset / 1000)}${m.title ? `: ${m.title.slice(0, 80)}` : ""}`;
-    const marker = h("button", { type: "button", class: `marker ${m.kind}`, title: label, "aria-label": label, onclick: () => seek(m.offset) });
+    const marker = h("button", { type: "button", class: `marker ${m.kind} lane-${laneOf[i]}`, title: label, "aria-label": label, onclick: () => seek(m.offset) });
     marker.style.left = `${(m.offset / duration) * 100}%`; // CSSOM: allowed by the CSP
     markers.append(marker);
-  }
+  });
+  markers.classList.add(`lanes-${Math.max(1, ...laneOf.map((l) => l + 1))}`);
 
   mount(
     el,
@@ -310,4 +312,19 @@ async function socketPlayer(el, conn, sessionId, query) {
       for (const doc of docs.values()) doc.destroy();
     },
   };
+}
+
+// Markers closer than one marker's width would cover each other and the earlier one could not
+// be clicked: each goes into the first row where it has room (at most LANES rows).
+const MARKER_GAP = 0.04; // of the duration: a marker is about 4% of a phone-width track
+const LANES = 4;
+export function lanes(markers, duration) {
+  const ends = [];
+  return markers.map((m) => {
+    const at = duration > 0 ? m.offset / duration : 0;
+    let lane = ends.findIndex((end) => at - end >= MARKER_GAP);
+    if (lane === -1) lane = ends.length < LANES ? ends.length : ends.indexOf(Math.min(...ends));
+    ends[lane] = at;
+    return lane;
+  });
 }

@@ -8,6 +8,8 @@ import { describe } from "../errors.js";
 import { go } from "../router.js";
 import { unavailable } from "./unavailable.js";
 
+const WORDY = /[\p{L}\p{N}]/u; // a letter or a digit of any script: something to search for
+
 const KINDS = ["question", "answer", "chat", "document", "session"];
 const FILTERS = ["q", "room", "tag", "expert", "from", "to", "answered", "kind", "offset"];
 const PAGE = 20;
@@ -95,6 +97,15 @@ export function searchView({ query }) {
     if (!q) return;
     const p = {};
     for (const k of FILTERS) if (query.get(k)) p[k] = query.get(k);
+    // The server answers bad_request for a query with no words (emoji, punctuation): say why
+    // before asking it, and the same if its idea of a word is stricter than ours.
+    const hint = () => {
+      status.textContent = "Type at least one word: emoji and punctuation alone are not searched.";
+      status.className = "muted hint-text";
+      mount(results);
+      mount(pager);
+    };
+    if (!WORDY.test(q)) return hint();
     status.textContent = "Searching…";
     status.className = "muted";
     try {
@@ -111,6 +122,7 @@ export function searchView({ query }) {
       );
     } catch (error) {
       if (error.details?.missing_endpoint) return mount(results, unavailable("Archive search"));
+      if (error.code === "bad_request") return hint();
       status.textContent = `Search failed: ${describe(error)}`;
       status.className = "error";
     }
