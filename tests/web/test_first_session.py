@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import re
+import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -70,10 +70,22 @@ async def _ended_session(server: ServerProcess) -> Setup:
     return setup
 
 
+class _Loop:
+    """Playwright's sync API keeps an event loop in the test's thread: the SDK clients live on
+    one loop in a background thread, so a client made by one call can be used by the next."""
+
+    loop: asyncio.AbstractEventLoop | None = None
+
+    @classmethod
+    def get(cls) -> asyncio.AbstractEventLoop:
+        if cls.loop is None:
+            cls.loop = asyncio.new_event_loop()
+            threading.Thread(target=cls.loop.run_forever, daemon=True).start()
+        return cls.loop
+
+
 def run(coroutine: Any) -> Any:
-    """Playwright's sync API keeps an event loop in this thread: the SDK runs in another."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
+    return asyncio.run_coroutine_threadsafe(coroutine, _Loop.get()).result(timeout=60)
 
 
 @pytest.fixture(scope="module")

@@ -66,10 +66,11 @@ function leaderboardTable(rows) {
         h(
           "tr",
           {},
-          cols.map(([key]) =>
+          // data-label: on a phone each row reflows into a card that names its numbers.
+          cols.map(([key, label]) =>
             key === "name"
-              ? h("td", {}, h("a", { href: `/experts/${encodeURIComponent(r.user_id)}`, "data-link": true, text: r.name }))
-              : h("td", { text: r[key] }),
+              ? h("td", { "data-label": label }, h("a", { href: `/experts/${encodeURIComponent(r.user_id)}`, "data-link": true, text: r.name }))
+              : h("td", { "data-label": label, text: r[key] }),
           ),
         ),
       ),

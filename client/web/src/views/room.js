@@ -11,6 +11,8 @@ import { chatPanel } from "../room/chat.js";
 import { docsPanel } from "../room/docs.js";
 import { qaPanel } from "../room/qa.js";
 
+const PHONE = "(max-width: 700px)"; // as in app.css
+
 export function roomView({ app, params }) {
   const roomId = params.roomId;
   const el = h("section", { class: "room" }, h("p", { class: "muted", role: "status", text: "Joining the room…" }));
@@ -44,32 +46,48 @@ export function roomView({ app, params }) {
     const chat = chatPanel({ conn: conn(), roomId, me, canSend, isHost, onUnread: (n) => setBadge("chat", n) });
     const docs = docsPanel({ roomId, me, canEdit: canSend });
     const qa = qaPanel({ app, roomId, me, role: () => state.role, onBadge: (n) => setBadge("qa", n) });
+    // On a phone the document is one more tab (the tab bar sits at the bottom of the screen):
+    // otherwise chat and Q&A would sit below the whole document.
     const panels = {
-      people: { label: "People", body: people.el },
+      docs: { label: "Document", body: null, phoneOnly: true },
       chat: { label: "Chat", body: chat.el },
       qa: { label: "Q&A", body: qa.el },
+      people: { label: "People", body: people.el },
     };
-    const tabs = h("div", { class: "tabs", role: "tablist", "aria-label": "Room panels" });
+    const tabs = h("div", { class: "tabs room-tabs", role: "tablist", "aria-label": "Room panels" });
     const bodies = h("div", { class: "panel-bodies" });
     const badges = {};
     for (const [key, panel] of Object.entries(panels)) {
       badges[key] = h("span", { class: key === "people" ? "count neutral" : "count", hidden: true });
-      panel.tab = h("button", { type: "button", role: "tab", id: `tab-${key}`, "aria-controls": `panel-${key}`, onclick: () => select(key) }, panel.label, " ", badges[key]);
-      panel.box = h("div", { role: "tabpanel", id: `panel-${key}`, "aria-labelledby": `tab-${key}`, class: `panel panel-${key}` }, panel.body);
+      panel.tab = h("button", { type: "button", role: "tab", id: `tab-${key}`, "aria-controls": `panel-${key}`, class: panel.phoneOnly ? "phone-only" : "", onclick: () => select(key) }, panel.label, " ", badges[key]);
       tabs.append(panel.tab);
+      if (panel.phoneOnly) continue;
+      panel.box = h("div", { role: "tabpanel", id: `panel-${key}`, "aria-labelledby": `tab-${key}`, class: `panel panel-${key}` }, panel.body);
       bodies.append(panel.box);
     }
+    const docsBox = h("div", { role: "tabpanel", id: "panel-docs", "aria-labelledby": "tab-docs", class: "docs-pane" }, docs.el);
+    const phone = matchMedia(PHONE);
+    let side = "chat"; // the side panel shown beside the document on a wide screen
+    let current = null;
     function select(key) {
+      if (key === "docs" && !phone.matches) key = side;
+      if (key !== "docs") side = key;
+      current = key;
       for (const [k, p] of Object.entries(panels)) {
         p.tab.setAttribute("aria-selected", String(k === key));
         p.tab.tabIndex = k === key ? 0 : -1;
-        p.box.hidden = k !== key;
+        if (p.box) p.box.hidden = k !== side;
       }
+      el.dataset.pane = key;
+      // Only what is on screen counts as read: the side panel is hidden behind the document tab.
       chat.setVisible(key === "chat");
       qa.setVisible?.(key === "qa");
     }
+    const resized = () => select(current === "docs" ? "docs" : side);
+    phone.addEventListener("change", resized);
+    cleanups.push(() => phone.removeEventListener("change", resized));
     tabs.addEventListener("keydown", (e) => {
-      const keys = Object.keys(panels);
+      const keys = Object.keys(panels).filter((k) => k !== "docs" || phone.matches);
       const i = keys.findIndex((k) => panels[k].tab === document.activeElement);
       if (i < 0 || !["ArrowLeft", "ArrowRight"].includes(e.key)) return;
       const next = keys[(i + (e.key === "ArrowRight" ? 1 : keys.length - 1)) % keys.length];
@@ -81,14 +99,14 @@ export function roomView({ app, params }) {
       badges[key].textContent = n ? String(n) : "";
       badges[key].setAttribute("aria-label", key === "people" ? `${n} here` : `${n} unread`);
     }
-    select("chat");
+    select(phone.matches ? "docs" : "chat");
 
     mount(
       el,
       h("header", { class: "room-head" },
         h("div", {}, title, description),
         h("div", { class: "room-actions" }, roleBadge, handButton, share)),
-      h("div", { class: "room-body" }, docs.el, h("aside", { class: "side", "aria-label": "People, chat and questions" }, tabs, bodies)),
+      h("div", { class: "room-body" }, docsBox, h("aside", { class: "side", "aria-label": "People, chat and questions" }, tabs, bodies)),
     );
     return { title, description, roleBadge, handButton, people, chat, docs, qa, setBadge, select };
   }
