@@ -4,6 +4,7 @@
 import { h, mount, time } from "../dom.js";
 import { SalonError, describe } from "../errors.js";
 import { showError } from "../toasts.js";
+import { renderMarkdown } from "../markdown.js";
 
 const REACTIONS = ["👍", "🎉", "❤️", "😂", "🤔", "❓"];
 const PAGE = 50;
@@ -74,7 +75,7 @@ export function chatPanel({ conn, roomId, me, canSend, isHost, onUnread }) {
     );
     const body = message.deleted
       ? h("p", { class: "body muted", text: "message deleted" })
-      : h("p", { class: "body", text: message.body });
+      : renderMarkdown(message.body, { className: "body", me: me().user_id }).el;
     li.append(head, body);
     if (!message.deleted) li.append(reactionsRow(message), actions(message, mine, li, body));
     return li;

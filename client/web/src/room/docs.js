@@ -4,7 +4,8 @@ import { auth } from "../auth.js";
 import { get, post } from "../api.js";
 import { SalonError, describe } from "../errors.js";
 import { showError } from "../toasts.js";
-import { openDocument } from "../editor.js";
+import { openDocument, TEXT_FIELD } from "../editor.js";
+import { renderMarkdown } from "../markdown.js";
 
 const DEFAULT_DOC = "notes";
 const STATUS = {
@@ -20,8 +21,37 @@ export function docsPanel({ roomId, me, canEdit }) {
   const status = h("p", { class: "doc-status muted", role: "status" });
   const problem = h("p", { class: "error", role: "alert", hidden: true });
   const host = h("div", { class: "editor", role: "tabpanel" });
+  // The rendered Markdown beside the editor, redrawn (at most once a frame) on every change.
+  const preview = h("section", { class: "preview", "aria-label": "Preview" });
+  const previewToggle = h("button", { type: "button", class: "link", "aria-pressed": "true", text: "Preview", onclick: () => showPreview(previewToggle.getAttribute("aria-pressed") !== "true") });
   const addForm = newDocForm();
-  const el = h("section", { class: "docs", "aria-label": "Documents" }, h("div", { class: "tabbar" }, tabs, addForm), status, problem, host);
+  const panes = h("div", { class: "doc-panes with-preview" }, host, preview);
+  const el = h("section", { class: "docs", "aria-label": "Documents" }, h("div", { class: "tabbar" }, tabs, h("div", { class: "doc-tools" }, previewToggle, addForm)), status, problem, panes);
+  let unobserve = null;
+  let frame = 0;
+
+  function showPreview(on) {
+    previewToggle.setAttribute("aria-pressed", String(on));
+    preview.hidden = !on;
+    panes.classList.toggle("with-preview", on);
+    if (on) drawPreview();
+  }
+
+  function drawPreview() {
+    frame = 0;
+    if (preview.hidden || !editor) return;
+    const text = editor.doc.getText(TEXT_FIELD).toString();
+    preview.replaceChildren(text.trim() ? renderMarkdown(text, { me: me().user_id }).el : h("p", { class: "muted", text: "Nothing to preview yet." }));
+  }
+
+  function watch(doc) {
+    unobserve?.();
+    const ytext = doc.getText(TEXT_FIELD);
+    const changed = () => (frame ||= requestAnimationFrame(drawPreview));
+    ytext.observe(changed);
+    unobserve = () => ytext.unobserve(changed);
+    drawPreview();
+  }
   let names = [];
   let current = null;
   let editor = null;
@@ -95,6 +125,7 @@ export function docsPanel({ roomId, me, canEdit }) {
         problem.hidden = false;
       },
     });
+    watch(editor.doc);
     status.textContent = STATUS.connecting;
   }
 
@@ -136,6 +167,7 @@ export function docsPanel({ roomId, me, canEdit }) {
       return editor;
     },
     destroy() {
+      unobserve?.();
       editor?.destroy();
       editor = null;
     },

@@ -57,6 +57,9 @@ export function presencePanel({ me, isHost, onRole, onRemove }) {
     get count() {
       return people.size;
     },
+    get all() {
+      return [...people.values()];
+    },
     get(userId) {
       return people.get(userId);
     },

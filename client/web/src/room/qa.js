@@ -5,6 +5,7 @@ import { SalonError } from "../errors.js";
 import { toast, showError } from "../toasts.js";
 import { unavailable } from "../views/unavailable.js";
 import { sessionForm } from "../views/sessions.js";
+import { renderMarkdown } from "../markdown.js";
 
 const RANK = { host: 3, expert: 2, participant: 1, viewer: 0 };
 const atLeast = (role, needed) => (RANK[role] ?? -1) >= RANK[needed];
@@ -222,7 +223,7 @@ export function qaPanel({ app, roomId, me, role, onBadge }) {
         h(
           "div",
           {},
-          h("p", { class: "q-body", text: q.body }),
+          renderMarkdown(q.body, { className: "q-body", me: me().user_id }).el,
           h(
             "p",
             { class: "meta" },
@@ -248,7 +249,7 @@ export function qaPanel({ app, roomId, me, role, onBadge }) {
       "li",
       { class: `answer${a.accepted ? " accepted" : ""}` },
       h("p", { class: "meta" }, h("strong", { text: a.author?.name || "Expert" }), " ", time(a.created_at), a.accepted ? h("span", { class: "badge answered", text: "✓ accepted" }) : null),
-      h("p", { class: "a-body", text: a.body }),
+      renderMarkdown(a.body, { className: "a-body", me: me().user_id }).el,
       canAccept && !a.accepted
         ? h("button", { type: "button", class: "link", text: "Accept", "aria-label": `Accept the answer by ${a.author?.name || "expert"}`, onclick: () => act("qa:accept", { question_id: q.id, answer_id: a.id }) })
         : null,

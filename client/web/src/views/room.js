@@ -10,6 +10,7 @@ import { presencePanel } from "../room/presence.js";
 import { chatPanel } from "../room/chat.js";
 import { docsPanel } from "../room/docs.js";
 import { qaPanel } from "../room/qa.js";
+import { renderMarkdown, setMembers } from "../markdown.js";
 
 const PHONE = "(max-width: 700px)"; // as in app.css
 
@@ -120,6 +121,28 @@ export function roomView({ app, params }) {
     ui.handButton.textContent = state.hand ? "✋ Lower hand" : "✋ Raise hand";
     document.title = `${state.room.title} · Salon`;
     ui.setBadge("people", ui.people.count);
+    known(ui.people.all);
+  }
+
+  // Who can be @mentioned: everyone seen here (present now, or who wrote in the chat).
+  const names = new Map();
+  function known(people) {
+    let changed = false;
+    for (const p of people) {
+      if (p.user_id && p.name && names.get(p.user_id) !== p.name) {
+        names.set(p.user_id, p.name);
+        changed = true;
+      }
+    }
+    if (changed) setMembers([...names].map(([user_id, name]) => ({ user_id, name })));
+  }
+
+  // A new message naming me notifies me (a toast, announced), wherever I am in the room.
+  function chatArrived(m) {
+    known([m]);
+    ui.chat.arrived(m);
+    if (m.user_id === me().user_id || m.deleted) return;
+    if (renderMarkdown(m.body).mentioned.has(me().user_id)) toast(`${m.name} mentioned you in the chat.`);
   }
 
   async function join({ resume = false } = {}) {
@@ -147,6 +170,7 @@ export function roomView({ app, params }) {
     const mine = ack.presence.find((p) => p.user_id === me().user_id);
     state.hand = Boolean(mine?.hand_raised);
     ui.people.set(ack.presence);
+    known(ack.chat?.messages || []);
     if (resume && !first) ui.chat.catchUp(ack.chat);
     else ui.chat.load(ack.chat, { reset: true });
     showRoom();
@@ -214,7 +238,7 @@ export function roomView({ app, params }) {
         showRoom();
       })),
       c.on("presence:left", forRoom((p) => (ui.people.remove(p.user_id), showRoom()))),
-      c.on("chat:message", forRoom((m) => ui.chat.arrived(m))),
+      c.on("chat:message", forRoom(chatArrived)),
       c.on("chat:updated", forRoom((m) => ui.chat.updated(m))),
       c.on("chat:deleted", forRoom((e) => ui.chat.deleted(e))),
       c.on("chat:reactions", forRoom((e) => ui.chat.reactions(e))),
