@@ -41,7 +41,7 @@ async def _client(server: ServerProcess, uid: str) -> SalonClient:
 
 
 async def _live_room(server: ServerProcess, title: str) -> tuple[SalonClient, SalonClient, Setup]:
-    host_id, expert_id = user_id("hanna"), user_id("erin")
+    host_id, expert_id = user_id("hanna"), user_id("ezra")
     host, expert = await _client(server, host_id), await _client(server, expert_id)
     room = await host.create_room(title)
     await expert.join(room["id"])
