@@ -133,3 +133,38 @@ def test_search_with_emoji_and_keyboard_only_round(
     # Visible focus: the focused tab draws a ring.
     ring = page.evaluate("() => getComputedStyle(document.activeElement).boxShadow")
     assert ring and ring != "none"
+
+
+def test_dialogs_are_in_the_page_and_escape_closes_them(
+    web_server: ServerProcess, people: Callable[..., Person]
+) -> None:
+    async def make() -> Any:
+        host, expert, setup = await _live_room(web_server, "Dialogs")
+        await host.ask(setup.room_id, "Should I withdraw this?")
+        await _close(host, expert)
+        return setup
+
+    setup = run(make())
+    hanna = people("Hanna", viewport={"width": 1280, "height": 800})
+    page = hanna.page
+    page.on("dialog", lambda d: (hanna.problems.append(f"native dialog: {d.message}"), d.dismiss()))
+    enter(hanna, web_server, setup.host_id, f"/rooms/{setup.room_id}")
+    page.get_by_role("tab", name=re.compile("^Q&A")).click()
+    question = page.locator(".question", has_text="Should I withdraw this?")
+    withdraw = question.get_by_role("button", name="Withdraw")
+    withdraw.click()
+    dialog = page.get_by_role("dialog", name="Withdraw your question?")
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_role("button", name="Withdraw")).to_be_focused()
+    hanna.shot("dialog-desktop")
+    found = audit(hanna, "dialog", "desktop")
+    page.keyboard.press("Escape")
+    expect(dialog).to_have_count(0)
+    expect(question).to_be_visible()
+    expect(withdraw).to_be_focused()
+    # Keyboard alone: Enter on the focused Withdraw opens it again, Enter confirms.
+    page.keyboard.press("Enter")
+    expect(dialog).to_be_visible()
+    page.keyboard.press("Enter")
+    expect(question).to_have_count(0)
+    assert found == [], json.dumps(found, indent=1)

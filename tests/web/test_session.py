@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,6 +21,14 @@ def has_sessions(server: ServerProcess, room_id: str, uid: str) -> bool:
     with server.http(uid) as http:
         response = http.get(f"/api/v1/rooms/{room_id}/sessions")
     return response.headers.get("content-type", "").startswith("application/json")
+
+
+def refuse_native_dialog(person: Person) -> Callable[[Any], None]:
+    def refuse(dialog: Any) -> None:
+        person.problems.append(f"native dialog: {dialog.message}")
+        dialog.dismiss()
+
+    return refuse
 
 
 def open_qa(person: Person) -> None:
@@ -39,7 +48,8 @@ def test_live_qa_round_then_search_and_replay(
 
     host, expert, asker = people("Hanna"), people("Erin"), people("Bob")
     for person in (host, expert, asker):
-        person.page.on("dialog", lambda dialog: dialog.accept())
+        # No window.prompt/confirm any more: a native dialog would be a regression.
+        person.page.on("dialog", refuse_native_dialog(person))
 
     # The host schedules a session with Erin as its expert, and starts it.
     enter(host, web_server, host_id, f"/rooms/{room_id}")
@@ -114,6 +124,8 @@ def test_live_qa_round_then_search_and_replay(
     host.shot("room-qa-host")
 
     host.page.get_by_role("button", name="End session").click()
+    # An in-page dialog asks first (no window.confirm); confirming ends it.
+    host.page.get_by_role("dialog").get_by_role("button", name="End session").click()
     expect(host.page.locator(".session-bar")).to_contain_text("No live session")
 
     # A learner later: search, land in the replay at the answer, seek.

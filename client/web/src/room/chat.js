@@ -5,6 +5,7 @@ import { h, mount, time } from "../dom.js";
 import { SalonError, describe } from "../errors.js";
 import { showError } from "../toasts.js";
 import { renderMarkdown } from "../markdown.js";
+import { ask } from "../dialog.js";
 
 const REACTIONS = ["👍", "🎉", "❤️", "😂", "🤔", "❓"];
 const PAGE = 50;
@@ -293,7 +294,7 @@ export function chatPanel({ conn, roomId, me, canSend, isHost, onUnread }) {
   }
 
   async function remove(message) {
-    if (!confirm("Delete this message for everyone?")) return;
+    if (!(await ask({ title: "Delete this message for everyone?", confirm: "Delete", danger: true }))) return;
     try {
       const ack = await conn.request("chat:delete", { room_id: roomId, message_id: message.id });
       upsert(ack.message, { force: true });

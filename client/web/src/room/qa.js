@@ -6,6 +6,7 @@ import { toast, showError } from "../toasts.js";
 import { unavailable } from "../views/unavailable.js";
 import { sessionForm } from "../views/sessions.js";
 import { renderMarkdown } from "../markdown.js";
+import { ask } from "../dialog.js";
 
 const RANK = { host: 3, expert: 2, participant: 1, viewer: 0 };
 const atLeast = (role, needed) => (RANK[role] ?? -1) >= RANK[needed];
@@ -308,11 +309,13 @@ export function qaPanel({ app, roomId, me, role, onBadge }) {
     const unanswered = ["pending", "open"].includes(q.status) && !q.answers?.length;
     if (q.mine && unanswered) {
       bar.append(
-        h("button", { type: "button", class: "link", text: "Edit", onclick: () => {
-          const text = prompt("Edit your question", q.body);
+        h("button", { type: "button", class: "link", text: "Edit", onclick: async () => {
+          const text = await ask({ title: "Edit your question", input: { label: "Question", value: q.body, required: true, maxlength: 2000 }, multiline: true, confirm: "Save" });
           if (text && text.trim()) act("qa:edit", { question_id: q.id, body: text });
         } }),
-        h("button", { type: "button", class: "link danger", text: "Withdraw", onclick: () => confirm("Withdraw your question?") && act("qa:withdraw", { question_id: q.id }) }),
+        h("button", { type: "button", class: "link danger", text: "Withdraw", onclick: async () => {
+          if (await ask({ title: "Withdraw your question?", text: "Nobody will see it any more.", confirm: "Withdraw", danger: true })) act("qa:withdraw", { question_id: q.id });
+        } }),
       );
     }
     if (isHost() && ["pending", "open", "answered"].includes(q.status)) {
@@ -331,8 +334,8 @@ export function qaPanel({ app, roomId, me, role, onBadge }) {
         bar.append(target);
       }
       bar.append(
-        h("button", { type: "button", class: "link danger", text: "Dismiss", onclick: () => {
-          const reason = prompt("Why is this question dismissed? (the asker sees this)", "");
+        h("button", { type: "button", class: "link danger", text: "Dismiss", onclick: async () => {
+          const reason = await ask({ title: "Dismiss this question?", text: q.body.slice(0, 200), input: { label: "Reason (the asker sees this)", value: "", maxlength: 500 }, confirm: "Dismiss", danger: true });
           if (reason !== null) act("qa:dismiss", { question_id: q.id, reason });
         } }),
       );
@@ -364,7 +367,7 @@ export function qaPanel({ app, roomId, me, role, onBadge }) {
   }
 
   async function lifecycle(event, sessionId) {
-    if (event === "session:end" && !confirm("End the session for everyone? It becomes part of the archive.")) return;
+    if (event === "session:end" && !(await ask({ title: "End the session for everyone?", text: "It becomes part of the archive.", confirm: "End session", danger: true }))) return;
     try {
       const ack = await conn().request(event, { session_id: sessionId });
       sessionChanged(ack.session);

@@ -11,6 +11,7 @@ import { chatPanel } from "../room/chat.js";
 import { docsPanel } from "../room/docs.js";
 import { qaPanel } from "../room/qa.js";
 import { renderMarkdown, setMembers } from "../markdown.js";
+import { ask } from "../dialog.js";
 
 const PHONE = "(max-width: 700px)"; // as in app.css
 
@@ -215,7 +216,8 @@ export function roomView({ app, params }) {
   }
 
   async function removePerson(person) {
-    if (!confirm(`Remove ${person.name} from this room? They cannot come back unless a host re-adds them.`)) return;
+    const sure = await ask({ title: `Remove ${person.name} from this room?`, text: "They cannot come back unless a host re-adds them.", confirm: "Remove", danger: true });
+    if (!sure) return;
     try {
       await del(`/rooms/${encodeURIComponent(roomId)}/members/${encodeURIComponent(person.user_id)}`);
       toast(`${person.name} was removed.`);
