@@ -19,6 +19,15 @@ export function toast(text, { kind = "info", timeout = 6000 } = {}) {
   return el;
 }
 
+// Screen readers hear new chat messages and questions from this polite live region (the
+// lists themselves re-render too often to be live regions). Only the last few are kept.
+export function announce(text) {
+  const log = document.getElementById("announcer");
+  if (!log) return;
+  log.append(h("p", { text }));
+  while (log.childElementCount > 5) log.firstElementChild.remove();
+}
+
 export function showError(error, prefix = "") {
   const text = describe(error);
   return toast(prefix ? `${prefix}: ${text}` : text, { kind: "error", timeout: 10000 });

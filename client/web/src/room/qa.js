@@ -2,7 +2,7 @@
 // answer, accept, mark answered; hosts schedule/start/end sessions and moderate questions.
 import { h, field, mount, time } from "../dom.js";
 import { SalonError } from "../errors.js";
-import { toast, showError } from "../toasts.js";
+import { toast, showError, announce } from "../toasts.js";
 import { unavailable } from "../views/unavailable.js";
 import { sessionForm } from "../views/sessions.js";
 import { renderMarkdown } from "../markdown.js";
@@ -12,7 +12,7 @@ const RANK = { host: 3, expert: 2, participant: 1, viewer: 0 };
 const atLeast = (role, needed) => (RANK[role] ?? -1) >= RANK[needed];
 const PUBLIC = new Set(["open", "answered"]);
 
-export function qaPanel({ app, roomId, me, role, onBadge }) {
+export function qaPanel({ app, roomId, me, role, onBadge, onSession }) {
   const questions = new Map(); // id -> Question
   const privateIds = new Set(); // ids we got in full (qa:question:private): they win
   const drafts = new Map(); // question id -> {open, text} of an answer being written
@@ -28,7 +28,7 @@ export function qaPanel({ app, roomId, me, role, onBadge }) {
   const sessionBar = h("div", { class: "session-bar" });
   const askBox = h("div", { class: "ask" });
   const queue = h("section", { class: "queue", "aria-label": "Moderation queue", hidden: true });
-  const list = h("ol", { class: "questions", "aria-label": "Questions", "aria-live": "polite" });
+  const list = h("ol", { class: "questions", "aria-label": "Questions" });
   const sortSelect = h(
     "select",
     { onchange: () => ((sort = sortSelect.value), render()) },
@@ -170,6 +170,7 @@ export function qaPanel({ app, roomId, me, role, onBadge }) {
       }
     }
     mount(sessionBar, parts);
+    onSession?.(session);
   }
 
   // Built once: re-rendering on every event must not lose what someone is typing.
@@ -405,6 +406,7 @@ export function qaPanel({ app, roomId, me, role, onBadge }) {
     if (q.room_id !== roomId) return;
     const isNew = !questions.has(q.id);
     merge(q, { isPrivate });
+    if (isNew && PUBLIC.has(q.status) && !q.mine) announce(`New question: ${q.body.slice(0, 200)}`);
     if (isNew && !visible && PUBLIC.has(q.status)) {
       unseen += 1;
       onBadge?.(unseen);

@@ -54,6 +54,7 @@ function roomsSection(query) {
     try {
       const page = await get("/rooms", { q: q.value.trim(), offset, limit: PAGE });
       list.append(...page.rooms.map(roomItem));
+      markLive(page.rooms, list);
       offset += page.rooms.length;
       more.hidden = offset >= page.total;
       status.textContent = page.total ? `${page.total} room${page.total === 1 ? "" : "s"}` : "No rooms found.";
@@ -88,10 +89,24 @@ function roomsSection(query) {
   );
 }
 
+// A LIVE badge on the cards of rooms with a session on now (one small request per card;
+// servers without sessions answer 404 and the cards stay as they are).
+function markLive(rooms, list) {
+  for (const room of rooms) {
+    get(`/rooms/${encodeURIComponent(room.id)}/sessions/current`)
+      .then(({ session }) => {
+        if (!session) return;
+        const meta = list.querySelector(`[data-room="${CSS.escape(room.id)}"] .meta`);
+        meta?.prepend(h("span", { class: "badge live-badge", title: `Live: ${session.title}`, text: "LIVE" }));
+      })
+      .catch(() => {});
+  }
+}
+
 function roomItem(room) {
   return h(
     "li",
-    { class: "room-card" },
+    { class: "room-card", "data-room": room.id },
     h("a", { href: `/rooms/${encodeURIComponent(room.id)}`, "data-link": true, class: "title", text: room.title }),
     room.description ? h("p", { text: room.description }) : null,
     h(

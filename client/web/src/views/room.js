@@ -5,7 +5,7 @@ import { h, mount } from "../dom.js";
 import { auth } from "../auth.js";
 import { put, del } from "../api.js";
 import { SalonError, describe } from "../errors.js";
-import { toast, showError } from "../toasts.js";
+import { toast, showError, announce } from "../toasts.js";
 import { presencePanel } from "../room/presence.js";
 import { chatPanel } from "../room/chat.js";
 import { docsPanel } from "../room/docs.js";
@@ -47,7 +47,15 @@ export function roomView({ app, params }) {
     const people = presencePanel({ me, isHost, onRole: changeRole, onRemove: removePerson });
     const chat = chatPanel({ conn: conn(), roomId, me, canSend, isHost, onUnread: (n) => setBadge("chat", n) });
     const docs = docsPanel({ roomId, me, canEdit: canSend });
-    const qa = qaPanel({ app, roomId, me, role: () => state.role, onBadge: (n) => setBadge("qa", n) });
+    const liveBadge = h("span", { class: "badge live-badge", hidden: true, text: "LIVE" });
+    const qa = qaPanel({
+      app, roomId, me, role: () => state.role, onBadge: (n) => setBadge("qa", n),
+      onSession: (s) => {
+        liveBadge.hidden = !s;
+        liveBadge.title = s ? `Live session: ${s.title}` : "";
+      },
+    });
+    const copy = h("button", { type: "button", class: "secondary", text: "Copy link", onclick: () => copyLink(share) });
     // On a phone the document is one more tab (the tab bar sits at the bottom of the screen):
     // otherwise chat and Q&A would sit below the whole document.
     const panels = {
@@ -106,8 +114,8 @@ export function roomView({ app, params }) {
     mount(
       el,
       h("header", { class: "room-head" },
-        h("div", {}, title, description),
-        h("div", { class: "room-actions" }, roleBadge, handButton, share)),
+        h("div", {}, h("div", { class: "title-row" }, title, liveBadge), description),
+        h("div", { class: "room-actions" }, roleBadge, handButton, h("div", { class: "share-row" }, share, copy))),
       h("div", { class: "room-body" }, docsBox, h("aside", { class: "side", "aria-label": "People, chat and questions" }, tabs, bodies)),
     );
     return { title, description, roleBadge, handButton, people, chat, docs, qa, setBadge, select };
@@ -143,6 +151,7 @@ export function roomView({ app, params }) {
     known([m]);
     ui.chat.arrived(m);
     if (m.user_id === me().user_id || m.deleted) return;
+    announce(`${m.name}: ${m.body.slice(0, 200)}`);
     if (renderMarkdown(m.body).mentioned.has(me().user_id)) toast(`${m.name} mentioned you in the chat.`);
   }
 
@@ -192,6 +201,18 @@ export function roomView({ app, params }) {
     ui.people.render();
     ui.qa.refreshRole?.();
     showRoom();
+  }
+
+  async function copyLink(input) {
+    try {
+      await navigator.clipboard.writeText(input.value);
+      toast("Link copied.");
+    } catch {
+      // No clipboard permission (an insecure origin): select it for Ctrl+C instead.
+      input.focus();
+      input.select();
+      toast("Press Ctrl+C (or ⌘C) to copy the selected link.");
+    }
   }
 
   async function toggleHand() {
