@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 from tests.support.clients import user_id
 from tests.support.servers import ServerProcess
@@ -49,3 +50,42 @@ def test_live_badges_copy_link_and_announcements(
     expect(page.locator(".room-head .live-badge")).to_be_hidden()
     page.get_by_role("tab", name=re.compile("^Q&A")).click()
     run(_close(host, expert))
+
+
+def test_search_hits_name_their_place_and_the_replay_shows_that_moment(
+    web_server: ServerProcess, people: Callable[..., Person]
+) -> None:
+    word = f"zebracert{user_id('w').split('-')[1]}"
+
+    async def make() -> Any:
+        host, expert, setup = await _live_room(web_server, "Archive status")
+        sent = await host.send_chat(setup.room_id, f"first take on {word}")
+        message = sent.get("message", sent)
+        await host.edit_chat(setup.room_id, message["id"], f"second take on {word}")
+        await expert.react(setup.room_id, message["id"], "👍")
+        await host.end_session(setup.session_id)
+        await _close(host, expert)
+        return setup
+
+    setup = run(make())
+    lea = people("Lea", viewport={"width": 1280, "height": 800})
+    enter(lea, web_server, setup.host_id, f"/search?q={word}&room={setup.room_id}")
+    page = lea.page
+    hit = page.locator(".hit").first
+    expect(hit.locator(".hit-where")).to_have_text("in Archive status · Archive status")
+    # The room filter is a picker that names the room, not a raw id.
+    room = page.get_by_label("Room")
+    expect(room.locator("option:checked")).to_have_text("Archive status")
+    expect(page.get_by_label("Expert").locator("option").first).to_have_text("Any expert")
+    lea.shot("search-where")
+    hit.get_by_role("link", name="Replay at this moment").click()
+    expect(page).to_have_url(re.compile(r"hit=chat"))
+    linked = page.locator(".replay .msg.linked")
+    expect(linked).to_contain_text(word)
+    # At the end of the session: the edit and the reaction are shown as they were.
+    # (This session lasted milliseconds: the 100 ms slider steps cannot reach its end.)
+    page.goto(f"{web_server.url}/replay/{setup.session_id}?t=100000000")
+    final = page.locator(".replay .msg", has_text="second take")
+    expect(final.locator(".head")).to_contain_text("(edited)")
+    expect(final.locator(".reactions")).to_contain_text("👍 1")
+    lea.shot("replay-linked")

@@ -10,6 +10,13 @@ import { download } from "../api.js";
 import { describe } from "../errors.js";
 import { showError } from "../toasts.js";
 import { TEXT_FIELD } from "../editor.js";
+import { renderMarkdown } from "../markdown.js";
+
+function reactionsOf(m) {
+  const shown = Object.entries(m.reactions || {}).filter(([, users]) => users?.length);
+  if (m.deleted || !shown.length) return null;
+  return h("p", { class: "reactions", "aria-label": "Reactions" }, shown.map(([emoji, users]) => h("span", { class: "badge", text: `${emoji} ${users.length}` })));
+}
 
 const SPEEDS = [0.25, 0.5, 1, 2, 4, 8, 16];
 const FRAME_MS = 200;
@@ -151,22 +158,37 @@ async function socketPlayer(el, conn, sessionId, query) {
     docText.textContent = doc ? doc.getText(TEXT_FIELD).toString() : ack.documents?.length ? "" : "No documents in this session.";
   }
 
+  // The search hit this replay was opened from (?hit=<kind>:<id>): highlighted while shown.
+  const linked = query.get("hit");
+  let linkedShown = false;
+  const mark = (key) => (key === linked ? " linked" : "");
+  function revealLinked() {
+    const target = linked && el.querySelector(".linked");
+    if (!target || linkedShown) return;
+    linkedShown = true;
+    target.scrollIntoView({ block: "nearest" });
+  }
+
   function renderChat() {
     const stick = chatList.parentElement.scrollHeight - chatList.parentElement.scrollTop - chatList.parentElement.clientHeight < 24;
-    mount(chatList, [...chat.values()].sort((a, b) => a.seq - b.seq).map((m) => h("li", { class: `msg${m.deleted ? " deleted" : ""}` },
-      h("div", { class: "head" }, h("strong", { text: m.name }), " ", time(m.created_at)),
-      h("p", { class: "body", text: m.deleted ? "message deleted" : m.body }))));
+    // Reactions and "(edited)" as they were at this moment: the state and events carry both.
+    mount(chatList, [...chat.values()].sort((a, b) => a.seq - b.seq).map((m) => h("li", { class: `msg${m.deleted ? " deleted" : ""}${mark(`chat:${m.id}`)}` },
+      h("div", { class: "head" }, h("strong", { text: m.name }), " ", time(m.created_at), m.edited_at && !m.deleted ? h("span", { class: "muted", text: " (edited)" }) : null),
+      m.deleted ? h("p", { class: "body", text: "message deleted" }) : renderMarkdown(m.body, { className: "body" }).el,
+      reactionsOf(m))));
     if (stick) chatList.parentElement.scrollTop = chatList.parentElement.scrollHeight;
+    revealLinked();
     present.textContent = people.size ? `Present: ${[...people.values()].map((p) => p.name).join(", ")}` : "";
   }
 
   function renderQuestions() {
     const qs = [...questions.values()].filter((q) => q.body !== undefined && ["open", "answered", "pending"].includes(q.status)).sort((a, b) => b.votes - a.votes);
-    mount(qaList, qs.length ? qs.map((q) => h("li", { class: `question status-${q.status}` },
-      h("p", { class: "q-body", text: q.body }),
+    mount(qaList, qs.length ? qs.map((q) => h("li", { class: `question status-${q.status}${mark(`question:${q.id}`)}` },
+      renderMarkdown(q.body, { className: "q-body" }).el,
       h("p", { class: "meta" }, h("span", { text: q.asker ? q.asker.name : "Anonymous" }), h("span", { text: `▲ ${q.votes}` }), q.status === "answered" ? h("span", { class: "badge answered", text: "answered" }) : null),
-      q.answers?.length ? h("ol", { class: "answers" }, q.answers.map((a) => h("li", { class: `answer${a.accepted ? " accepted" : ""}` }, h("strong", { text: a.author?.name || "Expert" }), a.accepted ? " ✓ " : " ", h("span", { text: a.body })))) : null))
+      q.answers?.length ? h("ol", { class: "answers" }, q.answers.map((a) => h("li", { class: `answer${a.accepted ? " accepted" : ""}${mark(`answer:${a.id}`)}` }, h("strong", { text: a.author?.name || "Expert" }), a.accepted ? " ✓ " : " ", renderMarkdown(a.body, { className: "a-body" }).el))) : null))
       : h("li", { class: "muted", text: "No questions yet at this moment." }));
+    revealLinked();
   }
 
   function renderClock() {

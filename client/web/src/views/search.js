@@ -30,9 +30,11 @@ export function highlighted(text, ranges) {
 }
 
 // Deep link format (docs/protocol.md, "Replay"): ?seq=<n> names the moment exactly; ?t=<ms>.
-export function replayHref(link) {
+// &hit=<kind>:<id> lets the replay highlight the very message, question or answer.
+export function replayHref(link, result = null) {
   const where = link.seq ? `seq=${link.seq}` : `t=${Math.max(0, Math.round(link.offset_ms || 0))}`;
-  return `/replay/${encodeURIComponent(link.session_id)}?${where}`;
+  const hit = result && ["chat", "question", "answer"].includes(result.kind) ? `&hit=${encodeURIComponent(`${result.kind}:${result.id}`)}` : "";
+  return `/replay/${encodeURIComponent(link.session_id)}?${where}${hit}`;
 }
 
 export function searchView({ query }) {
@@ -43,9 +45,9 @@ export function searchView({ query }) {
   }
   const inputs = {
     q: h("input", { type: "search", required: true, maxlength: 200, value: query.get("q") || "", placeholder: "how do we rotate the staging certs?" }),
-    room: h("input", { type: "text", value: query.get("room") || "", placeholder: "room id" }),
+    room: picker("Any room", query.get("room")),
     tag: h("input", { type: "text", value: query.get("tag") || "" }),
-    expert: h("input", { type: "text", value: query.get("expert") || "", placeholder: "user id" }),
+    expert: picker("Any expert", query.get("expert")),
     from: h("input", { type: "date", value: query.get("from") || "" }),
     to: h("input", { type: "date", value: query.get("to") || "" }),
   };
@@ -54,6 +56,15 @@ export function searchView({ query }) {
   const kinds = KINDS.map((k) => h("input", { type: "checkbox", value: k, checked: chosen.has(k) }));
   const status = h("p", { class: "muted", role: "status" });
   const results = h("ol", { class: "hits" });
+  const roomTitles = new Map();
+  // Pickers instead of raw ids: the rooms I can see and the experts on the leaderboard.
+  const choices = Promise.all([
+    get("/rooms", { limit: 100 }).then(({ rooms }) => {
+      for (const r of rooms) roomTitles.set(r.id, r.title);
+      fill(inputs.room, rooms.map((r) => [r.id, r.title]));
+    }),
+    get("/experts", { limit: 50 }).then(({ leaderboard }) => fill(inputs.expert, leaderboard.map((e) => [e.user_id, e.name]))),
+  ]).catch(() => {});
   const pager = h("nav", { class: "pager", "aria-label": "Result pages" });
 
   const form = h(
@@ -113,7 +124,8 @@ export function searchView({ query }) {
       // Over 1,000 matches the server stops counting (total_exact false): "1,000+ results".
       const count = page.total_exact === false ? `${page.total.toLocaleString("en")}+` : String(page.total);
       status.textContent = page.total ? `${count} result${page.total === 1 ? "" : "s"}` : "Nothing found. Try fewer or other words.";
-      mount(results, page.hits.map(hit));
+      await choices;
+      mount(results, page.hits.map((result) => hit(result, roomTitles)));
       const offset = page.offset || 0;
       mount(
         pager,
@@ -133,18 +145,38 @@ export function searchView({ query }) {
   return { el };
 }
 
-function hit(result) {
+// A <select> whose first option means "no filter"; a value from the URL that is not (yet) a
+// known choice stays selectable as itself.
+function picker(anyLabel, current) {
+  const select = h("select", {}, h("option", { value: "", text: anyLabel }));
+  if (current) select.append(h("option", { value: current, text: current, selected: true }));
+  return select;
+}
+
+function fill(select, pairs) {
+  const current = select.value;
+  for (const [value, label] of pairs) {
+    const existing = [...select.options].find((o) => o.value === value);
+    if (existing) existing.textContent = label;
+    else select.append(h("option", { value, text: label }));
+  }
+  select.value = current;
+}
+
+function hit(result, roomTitles = new Map()) {
+  const where = [result.session_title, roomTitles.get(result.room_id)].filter(Boolean).join(" · ");
   const title = result.title ? h("h2", { class: "hit-title" }, highlighted(result.title, result.title_highlights)) : null;
   return h(
     "li",
     { class: `hit kind-${result.kind}` },
     h("p", { class: "meta" }, h("span", { class: "badge", text: result.kind }), result.answered ? h("span", { class: "badge answered", text: "answered" }) : null, result.author ? h("span", { text: result.author.name }) : null, result.at ? time(result.at, true) : null),
     title,
+    where ? h("p", { class: "hit-where muted", text: `in ${where}` }) : null,
     h("p", { class: "snippet" }, highlighted(result.snippet, result.highlights)),
     h(
       "p",
       { class: "hit-links" },
-      result.link ? h("a", { href: replayHref(result.link), "data-link": true, text: "Replay at this moment" }) : null,
+      result.link ? h("a", { href: replayHref(result.link, result), "data-link": true, text: "Replay at this moment" }) : null,
       result.room_id ? h("a", { href: `/rooms/${encodeURIComponent(result.room_id)}`, "data-link": true, text: "Open the room" }) : null,
     ),
   );
