@@ -89,3 +89,45 @@ def test_search_hits_name_their_place_and_the_replay_shows_that_moment(
     expect(final.locator(".head")).to_contain_text("(edited)")
     expect(final.locator(".reactions")).to_contain_text("👍 1")
     lea.shot("replay-linked")
+
+
+def color_of(uid: str) -> int:
+    """src/auth.js colorOf: the palette slot a user id hashes to."""
+    value = 0
+    for ch in uid:
+        value = (value * 31 + ord(ch)) % 2**32
+    return value % 12
+
+
+def test_cursor_colours_differ_even_when_ids_collide(
+    web_server: ServerProcess, people: Callable[..., Person]
+) -> None:
+    first = user_id("ann")
+    second = next(u for u in (user_id("ben") for _ in range(500)) if color_of(u) == color_of(first))
+    with web_server.http(first) as http:
+        room_id = http.post("/api/v1/rooms", json={"title": "Colours"}).json()["room"]["id"]
+    ann, ben = people("Ann"), people("Ben")
+    enter(ann, web_server, first, f"/rooms/{room_id}")
+    enter(ben, web_server, second, f"/rooms/{room_id}")
+    for person in (ann, ben):
+        person.page.locator(".cm-content").click()
+        person.page.keyboard.type(f"{person.name} was here. ")
+    sees_ben = ann.page.locator(".cm-ySelectionCaret", has_text="Ben")
+    sees_ann = ben.page.locator(".cm-ySelectionCaret", has_text="Ann")
+    expect(sees_ben).to_be_visible()
+    expect(sees_ann).to_be_visible()
+
+    def slot(locator: Any) -> str:
+        classes = (locator.get_attribute("class") or "").split()
+        return next((c for c in classes if re.fullmatch(r"c\d+", c)), "")
+
+    # Their ids hash to one slot: the later of the two moves to a free one, so within a few
+    # awareness updates each page shows the other in a different colour.
+    colours = (slot(sees_ben), slot(sees_ann))
+    for _ in range(50):
+        if colours[0] != colours[1]:
+            break
+        ann.page.wait_for_timeout(100)
+        colours = (slot(sees_ben), slot(sees_ann))
+    assert colours[0] != colours[1], colours
+    ann.shot("room-cursors")

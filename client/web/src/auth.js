@@ -54,7 +54,7 @@ export function handshake() {
 
 // A stable colour per user for cursors and avatars, from a palette app.css knows about
 // (the CSP forbids inline styles, so colours are matched by class or attribute).
-export const PALETTE = ["#30bced", "#6eeb83", "#ffbc42", "#ee6352", "#9ac2c9", "#8acb88", "#1be7ff", "#b388eb"];
+export const PALETTE = ["#30bced", "#6eeb83", "#ffbc42", "#ee6352", "#9ac2c9", "#8acb88", "#1be7ff", "#b388eb", "#f08cc0", "#c2d94c", "#ff9f5a", "#7fa7ff"];
 
 export function colorOf(userId) {
   let hash = 0;

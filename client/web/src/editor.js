@@ -26,8 +26,24 @@ export function openDocument({ roomId, name, user, readOnly, parent, onStatus, o
     // One tab = one provider: cross-tab BroadcastChannel sync would hide server problems.
     disableBc: true,
   });
-  const color = PALETTE[colorOf(user.user_id)];
-  provider.awareness.setLocalStateField("user", { name: user.name, color, colorLight: `${color}33` });
+  const awareness = provider.awareness;
+  const setColor = (color) => awareness.setLocalStateField("user", { name: user.name, user_id: user.user_id, color, colorLight: `${color}33` });
+  setColor(PALETTE[colorOf(user.user_id)]);
+  // Distinct cursor colours: the hash of two ids can collide, so when another person already
+  // shows my colour, the later of us (higher client id) moves to the first free one.
+  awareness.on("change", () => {
+    const mine = awareness.getLocalState()?.user?.color;
+    const taken = new Map(); // colour -> lowest client id of someone else using it
+    for (const [id, state] of awareness.getStates()) {
+      const other = state?.user;
+      if (id === doc.clientID || !other?.color || other.user_id === user.user_id) continue;
+      taken.set(other.color, Math.min(taken.get(other.color) ?? Infinity, id));
+    }
+    if (!taken.has(mine) || taken.get(mine) > doc.clientID) return;
+    const start = colorOf(user.user_id);
+    const free = PALETTE.map((_, i) => PALETTE[(start + i) % PALETTE.length]).find((c) => !taken.has(c));
+    if (free && free !== mine) setColor(free);
+  });
 
   const ytext = doc.getText(TEXT_FIELD);
   const editable = new Compartment();
