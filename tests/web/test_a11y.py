@@ -168,3 +168,41 @@ def test_dialogs_are_in_the_page_and_escape_closes_them(
     page.keyboard.press("Enter")
     expect(question).to_have_count(0)
     assert found == [], json.dumps(found, indent=1)
+
+
+def test_room_by_keyboard_alone(
+    web_server: ServerProcess, people: Callable[..., Person], world: dict[str, str]
+) -> None:
+    """From the skip link to a sent chat message without a mouse, with a visible ring on
+    every control on the way."""
+    kim = people("Kim", viewport={"width": 1280, "height": 800})
+    enter(kim, web_server, user_id("kim"), f"/rooms/{world['room']}")
+    page = kim.page
+    expect(page.locator(".msg", has_text="everyone")).to_be_attached()
+    # The router focuses the view after each navigation (so a reader starts there); the skip
+    # link is the first stop of a fresh page, as on any reload.
+    page.reload()
+    expect(page.locator(".msg", has_text="everyone")).to_be_attached()
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")
+    skip = page.get_by_role("link", name="Skip to content")
+    skip.focus()
+    expect(skip).to_be_focused()
+    page.keyboard.press("Enter")
+    rings: list[str] = []
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        state = page.evaluate(
+            """() => { const el = document.activeElement;
+                 return [el.getAttribute('aria-label') || '', getComputedStyle(el).boxShadow,
+                         el.closest('.cm-editor') !== null]; }"""
+        )
+        if not state[2]:
+            rings.append(state[1])
+        if state[0] == "Message":
+            break
+    else:
+        raise AssertionError("Tab never reached the chat composer")
+    assert all(ring and ring != "none" for ring in rings), rings
+    page.keyboard.type("Sent by keyboard alone")
+    page.keyboard.press("Enter")
+    expect(page.locator(".msg", has_text="Sent by keyboard alone")).to_be_visible()

@@ -125,3 +125,21 @@ def test_leaderboard_reflows_on_a_phone(
     table = lea.page.locator(".leaderboard")
     assert box(table)["width"] <= 390
     lea.shot("experts-phone")
+
+
+def test_desktop_toasts_stay_off_the_composer(
+    web_server: ServerProcess, people: Callable[..., Person]
+) -> None:
+    host, expert, setup = run(_live_room(web_server, "Desk toasts"))
+    run(_close(host, expert))
+    erin = people("Erin", viewport={"width": 1280, "height": 800})
+    enter(erin, web_server, setup.expert_id, f"/rooms/{setup.room_id}")
+    composer = erin.page.get_by_label("Message", exact=True)
+    composer.fill("typing while things happen")
+    with web_server.http(setup.host_id) as http:
+        http.put(
+            f"/api/v1/rooms/{setup.room_id}/members/{setup.expert_id}", json={"role": "viewer"}
+        )
+    shown = erin.page.locator(".toast", has_text="now viewer")
+    expect(shown).to_be_visible()
+    assert not overlaps(box(shown), box(erin.page.locator(".chat")))
