@@ -14,9 +14,9 @@ import pytest
 
 from tests.support.clients import user_id
 from tests.support.servers import ServerProcess
+from tests.support.services import require
 from tests.web.conftest import Person
-from tests.web.test_first_session import _live_room, run
-from tests.web.test_phone import _close
+from tests.web.sdk import close, live_room, run
 from tests.web.test_room import enter, expect
 
 AXE = Path(__file__).resolve().parents[2] / "client/web/node_modules/axe-core/axe.min.js"
@@ -49,15 +49,15 @@ def world(web_server: ServerProcess) -> dict[str, str]:
     """A live room with chat and an answered question, and an ended session to replay."""
 
     async def make() -> dict[str, str]:
-        host, expert, live = await _live_room(web_server, "Accessible room")
+        host, expert, live = await live_room(web_server, "Accessible room")
         await host.send_chat(live.room_id, "Hello **everyone**, see `notes`")
         asked = await host.ask(live.room_id, "Where are the staging certs?")
         await expert.answer(int(asked.get("question", asked)["id"]), "In the vault.")
-        host2, expert2, past = await _live_room(web_server, "Accessible archive")
+        host2, expert2, past = await live_room(web_server, "Accessible archive")
         asked = await host2.ask(past.room_id, "How is the archive searched?")
         await expert2.answer(int(asked.get("question", asked)["id"]), "By words.")
         await host2.end_session(past.session_id)
-        await _close(host, expert, host2, expert2)
+        await close(host, expert, host2, expert2)
         return {
             "host": live.host_id,
             "expert": live.expert_id,
@@ -72,8 +72,7 @@ def world(web_server: ServerProcess) -> dict[str, str]:
 def test_every_view_passes_axe(
     web_server: ServerProcess, people: Callable[..., Person], world: dict[str, str], size: str
 ) -> None:
-    if not AXE.exists():
-        pytest.skip("axe-core is not installed (make node-deps)")
+    require(AXE.exists(), "axe-core is not installed (make node-deps)")
     found: list[dict[str, Any]] = []
     guest = people(f"Guest {size}", **SIZES[size])
     guest.page.goto(f"{web_server.url}/signin")
@@ -139,9 +138,9 @@ def test_dialogs_are_in_the_page_and_escape_closes_them(
     web_server: ServerProcess, people: Callable[..., Person]
 ) -> None:
     async def make() -> Any:
-        host, expert, setup = await _live_room(web_server, "Dialogs")
+        host, expert, setup = await live_room(web_server, "Dialogs")
         await host.ask(setup.room_id, "Should I withdraw this?")
-        await _close(host, expert)
+        await close(host, expert)
         return setup
 
     setup = run(make())

@@ -6,50 +6,21 @@ from __future__ import annotations
 
 import asyncio
 import re
-import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from salon_client import SalonClient
 from tests.support.clients import user_id
 from tests.support.servers import ServerProcess
 from tests.web.conftest import Person
+from tests.web.sdk import PHONE, Setup, live_room, run
 from tests.web.test_room import enter, expect
 
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True}
 TITLE = "Q&A: <certs> & keys"
 # Long enough that playing at 1x runs well past the last question and answer.
 SESSION_SECONDS = 5.0
-
-
-@dataclass
-class Setup:
-    host_id: str
-    expert_id: str
-    room_id: str
-    session_id: str
-
-
-async def _client(server: ServerProcess, uid: str) -> SalonClient:
-    client = SalonClient(server.url, token=server.token(uid, uid.split("-")[0].title()))
-    await client.connect()
-    return client
-
-
-async def _live_room(server: ServerProcess, title: str) -> tuple[SalonClient, SalonClient, Setup]:
-    host_id, expert_id = user_id("hanna"), user_id("ezra")
-    host, expert = await _client(server, host_id), await _client(server, expert_id)
-    room = await host.create_room(title)
-    await expert.join(room["id"])
-    session = await host.schedule_session(room["id"], title, experts=[expert_id])
-    session_id = session["session"]["id"] if "session" in session else session["id"]
-    await host.start_session(session_id)
-    await host.join(room["id"])
-    return host, expert, Setup(host_id, expert_id, room["id"], session_id)
 
 
 def _question_id(ack: dict[str, Any]) -> int:
@@ -58,7 +29,7 @@ def _question_id(ack: dict[str, Any]) -> int:
 
 async def _ended_session(server: ServerProcess) -> Setup:
     """A question and its answer a few milliseconds apart, then a quiet stretch, then the end."""
-    host, expert, setup = await _live_room(server, TITLE)
+    host, expert, setup = await live_room(server, TITLE)
     try:
         asked = await host.ask(setup.room_id, "Which CA signs staging?")
         await expert.answer(_question_id(asked), "The internal one, like prod.")
@@ -70,24 +41,6 @@ async def _ended_session(server: ServerProcess) -> Setup:
     return setup
 
 
-class _Loop:
-    """Playwright's sync API keeps an event loop in the test's thread: the SDK clients live on
-    one loop in a background thread, so a client made by one call can be used by the next."""
-
-    loop: asyncio.AbstractEventLoop | None = None
-
-    @classmethod
-    def get(cls) -> asyncio.AbstractEventLoop:
-        if cls.loop is None:
-            cls.loop = asyncio.new_event_loop()
-            threading.Thread(target=cls.loop.run_forever, daemon=True).start()
-        return cls.loop
-
-
-def run(coroutine: Any) -> Any:
-    return asyncio.run_coroutine_threadsafe(coroutine, _Loop.get()).result(timeout=60)
-
-
 @pytest.fixture(scope="module")
 def ended(web_server: ServerProcess) -> Setup:
     return run(_ended_session(web_server))
@@ -97,7 +50,7 @@ def test_small_danger_buttons_are_red_text_not_red_on_red(
     web_server: ServerProcess, people: Callable[..., Person]
 ) -> None:
     async def prepare() -> Setup:
-        host, expert, setup = await _live_room(web_server, "Danger buttons")
+        host, expert, setup = await live_room(web_server, "Danger buttons")
         await host.ask(setup.room_id, "My own question, still open")
         await host.send_chat(setup.room_id, "A message of mine")
         await host.close()
@@ -126,7 +79,7 @@ def test_answered_question_offers_reopen_and_no_null(
     web_server: ServerProcess, people: Callable[..., Person]
 ) -> None:
     async def prepare() -> Setup:
-        host, expert, setup = await _live_room(web_server, "Reopen")
+        host, expert, setup = await live_room(web_server, "Reopen")
         asked = await host.ask(setup.room_id, "Answered already?")
         await expert.qa("mark_answered", question_id=_question_id(asked), answered=True)
         await host.close()
@@ -149,7 +102,7 @@ def test_most_votes_ties_show_the_oldest_first(
     web_server: ServerProcess, people: Callable[..., Person]
 ) -> None:
     async def prepare() -> Setup:
-        host, expert, setup = await _live_room(web_server, "Ties")
+        host, expert, setup = await live_room(web_server, "Ties")
         await host.ask(setup.room_id, "Asked first")
         await host.ask(setup.room_id, "Asked second")
         await host.close()

@@ -9,8 +9,7 @@ from collections.abc import Callable
 from tests.support.clients import user_id
 from tests.support.servers import ServerProcess
 from tests.web.conftest import Person
-from tests.web.test_first_session import _live_room, run
-from tests.web.test_phone import _close
+from tests.web.sdk import close, live_room, run
 from tests.web.test_room import enter, expect, expect_document, has_documents
 
 XSS = [
@@ -54,7 +53,7 @@ INERT = """() => {
 def test_chat_and_qa_render_safe_markdown_and_mentions_notify(
     web_server: ServerProcess, people: Callable[..., Person]
 ) -> None:
-    host, expert, setup = run(_live_room(web_server, "Markdown"))
+    host, expert, setup = run(live_room(web_server, "Markdown"))
     bob_id = user_id("bob")
     bob = people("Bob")
     enter(bob, web_server, bob_id, f"/rooms/{setup.room_id}")
@@ -107,14 +106,14 @@ def test_chat_and_qa_render_safe_markdown_and_mentions_notify(
     mention = page.locator(".msg", has_text="could you check").locator(".mention")
     expect(mention).to_have_text("@Bob")
     expect(mention).to_have_class(re.compile(r"\bme\b"))
-    run(_close(host, expert))
+    run(close(host, expert))
 
 
 def test_notes_preview_renders_beside_the_editor(
     web_server: ServerProcess, people: Callable[..., Person]
 ) -> None:
-    host, expert, setup = run(_live_room(web_server, "Preview"))
-    run(_close(host, expert))
+    host, expert, setup = run(live_room(web_server, "Preview"))
+    run(close(host, expert))
     if not has_documents(web_server, setup.room_id, setup.host_id):
         return
     hanna = people("Hanna", viewport={"width": 1280, "height": 800})

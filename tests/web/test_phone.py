@@ -11,7 +11,7 @@ from typing import Any
 from tests.support.clients import user_id
 from tests.support.servers import ServerProcess
 from tests.web.conftest import Person, assert_labelled
-from tests.web.test_first_session import PHONE, _live_room, run
+from tests.web.sdk import PHONE, close, live_room, run
 from tests.web.test_room import enter, expect
 
 
@@ -33,7 +33,7 @@ def overlaps(a: dict[str, float], b: dict[str, float]) -> bool:
 def test_phone_room_has_a_tab_bar_with_unread_badges(
     web_server: ServerProcess, people: Callable[..., Person]
 ) -> None:
-    host, expert, setup = run(_live_room(web_server, "On the go"))
+    host, expert, setup = run(live_room(web_server, "On the go"))
     bob_id = user_id("bob")
     bob = people("Bob on a phone", **PHONE)
     enter(bob, web_server, bob_id, f"/rooms/{setup.room_id}")
@@ -88,19 +88,14 @@ def test_phone_room_has_a_tab_bar_with_unread_badges(
     bob.shot("room-phone-people")
     # Nothing needs a sideways swipe.
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
-    run(_close(host, expert))
-
-
-async def _close(*clients: Any) -> None:
-    for client in clients:
-        await client.close()
+    run(close(host, expert))
 
 
 def test_desktop_room_keeps_the_document_beside_the_panels(
     web_server: ServerProcess, people: Callable[..., Person]
 ) -> None:
-    host, expert, setup = run(_live_room(web_server, "At the desk"))
-    run(_close(host, expert))
+    host, expert, setup = run(live_room(web_server, "At the desk"))
+    run(close(host, expert))
     alice = people("Alice", viewport={"width": 1280, "height": 800})
     enter(alice, web_server, setup.host_id, f"/rooms/{setup.room_id}")
     expect(alice.page.get_by_role("tab", name="Document")).to_be_hidden()
@@ -112,10 +107,10 @@ def test_leaderboard_reflows_on_a_phone(
     web_server: ServerProcess, people: Callable[..., Person]
 ) -> None:
     async def answered() -> None:
-        host, expert, setup = await _live_room(web_server, "Leaderboard")
+        host, expert, setup = await live_room(web_server, "Leaderboard")
         asked = await host.ask(setup.room_id, "Anything?")
         await expert.answer(int(asked.get("question", asked)["id"]), "Everything.")
-        await _close(host, expert)
+        await close(host, expert)
 
     run(answered())
     lea = people("Lea on a phone", **PHONE)
@@ -130,8 +125,8 @@ def test_leaderboard_reflows_on_a_phone(
 def test_desktop_toasts_stay_off_the_composer(
     web_server: ServerProcess, people: Callable[..., Person]
 ) -> None:
-    host, expert, setup = run(_live_room(web_server, "Desk toasts"))
-    run(_close(host, expert))
+    host, expert, setup = run(live_room(web_server, "Desk toasts"))
+    run(close(host, expert))
     erin = people("Erin", viewport={"width": 1280, "height": 800})
     enter(erin, web_server, setup.expert_id, f"/rooms/{setup.room_id}")
     composer = erin.page.get_by_label("Message", exact=True)

@@ -10,15 +10,14 @@ from typing import Any
 from tests.support.clients import user_id
 from tests.support.servers import ServerProcess
 from tests.web.conftest import Person
-from tests.web.test_first_session import _live_room, run
-from tests.web.test_phone import _close
+from tests.web.sdk import close, live_room, run
 from tests.web.test_room import enter, expect
 
 
 def test_live_badges_copy_link_and_announcements(
     web_server: ServerProcess, people: Callable[..., Person]
 ) -> None:
-    host, expert, setup = run(_live_room(web_server, "Status board"))
+    host, expert, setup = run(live_room(web_server, "Status board"))
     bob_id = user_id("bob")
     bob = people(
         "Bob",
@@ -49,7 +48,7 @@ def test_live_badges_copy_link_and_announcements(
     run(host.end_session(setup.session_id))
     expect(page.locator(".room-head .live-badge")).to_be_hidden()
     page.get_by_role("tab", name=re.compile("^Q&A")).click()
-    run(_close(host, expert))
+    run(close(host, expert))
 
 
 def test_search_hits_name_their_place_and_the_replay_shows_that_moment(
@@ -58,13 +57,13 @@ def test_search_hits_name_their_place_and_the_replay_shows_that_moment(
     word = f"zebracert{user_id('w').split('-')[1]}"
 
     async def make() -> Any:
-        host, expert, setup = await _live_room(web_server, "Archive status")
+        host, expert, setup = await live_room(web_server, "Archive status")
         sent = await host.send_chat(setup.room_id, f"first take on {word}")
         message = sent.get("message", sent)
         await host.edit_chat(setup.room_id, message["id"], f"second take on {word}")
         await expert.react(setup.room_id, message["id"], "👍")
         await host.end_session(setup.session_id)
-        await _close(host, expert)
+        await close(host, expert)
         return setup
 
     setup = run(make())
