@@ -5,12 +5,13 @@ import { auth } from "../auth.js";
 import { describe } from "../errors.js";
 import { go } from "../router.js";
 import { unavailable } from "./unavailable.js";
+import { picker, fill } from "./search.js";
 
 export function expertsView({ query }) {
   const el = h("section", { class: "experts" }, h("h1", { text: "Experts" }));
   if (auth.isGuest) return { el: append(el, h("p", { class: "muted", text: "Sign in with a token to see the experts." })) };
   const inputs = {
-    room: h("input", { type: "text", value: query.get("room") || "", placeholder: "room id" }),
+    room: picker("Every room", query.get("room")),
     tag: h("input", { type: "text", value: query.get("tag") || "" }),
     from: h("input", { type: "date", value: query.get("from") || "" }),
     to: h("input", { type: "date", value: query.get("to") || "" }),
@@ -35,6 +36,8 @@ export function expertsView({ query }) {
     h("button", { type: "submit", text: "Show leaderboard" }),
   );
   el.append(form, status, table);
+  // The room filter names rooms (the ones I can see), not raw ids.
+  get("/rooms", { limit: 100 }).then(({ rooms }) => fill(inputs.room, rooms.map((r) => [r.id, r.title]))).catch(() => {});
   (async () => {
     const p = {};
     for (const k of Object.keys(inputs)) if (query.get(k)) p[k] = query.get(k);

@@ -147,13 +147,13 @@ export function searchView({ query }) {
 
 // A <select> whose first option means "no filter"; a value from the URL that is not (yet) a
 // known choice stays selectable as itself.
-function picker(anyLabel, current) {
+export function picker(anyLabel, current) {
   const select = h("select", {}, h("option", { value: "", text: anyLabel }));
   if (current) select.append(h("option", { value: current, text: current, selected: true }));
   return select;
 }
 
-function fill(select, pairs) {
+export function fill(select, pairs) {
   const current = select.value;
   for (const [value, label] of pairs) {
     const existing = [...select.options].find((o) => o.value === value);
