@@ -106,6 +106,8 @@ def test_chat_and_qa_render_safe_markdown_and_mentions_notify(
     mention = page.locator(".msg", has_text="could you check").locator(".mention")
     expect(mention).to_have_text("@Bob")
     expect(mention).to_have_class(re.compile(r"\bme\b"))
+    run(host.ask(setup.room_id, "@Bob is this in the runbook?"))
+    expect(page.locator(".toast", has_text="mentioned you in a question")).to_be_visible()
     run(close(host, expert))
 
 

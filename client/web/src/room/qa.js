@@ -407,6 +407,7 @@ export function qaPanel({ app, roomId, me, role, onBadge, onSession }) {
     const isNew = !questions.has(q.id);
     merge(q, { isPrivate });
     if (isNew && PUBLIC.has(q.status) && !q.mine) announce(`New question: ${q.body.slice(0, 200)}`);
+    if (isNew && !q.mine && q.body && renderMarkdown(q.body).mentioned.has(me().user_id)) toast(`${q.asker?.name || "Someone"} mentioned you in a question.`);
     if (isNew && !visible && PUBLIC.has(q.status)) {
       unseen += 1;
       onBadge?.(unseen);
