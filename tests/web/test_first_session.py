@@ -165,6 +165,17 @@ def test_pause_keeps_the_playback_position(
     # The paused clock is the server's report: it stays past 2 s, not back at the answer.
     assert int(slider.input_value()) >= 1900
 
+    # A speed change while playing keeps the position too (the clock so far ran at 1x).
+    lea.page.get_by_role("button", name="Play").click()
+    lea.page.wait_for_function(
+        "() => Number(document.querySelector('.replay input[type=range]').value) >= 3500"
+    )
+    lea.page.get_by_label("Speed").select_option("0.25")
+    expect(lea.page.get_by_label("Speed")).to_have_value("0.25")
+    lea.page.get_by_role("button", name="Pause").click()
+    expect(lea.page.get_by_role("button", name="Play")).to_be_visible()
+    assert int(slider.input_value()) >= 3400
+
 
 def test_close_timeline_markers_can_each_be_clicked(
     web_server: ServerProcess, people: Callable[..., Person], ended: Setup

@@ -78,11 +78,14 @@ class ReplayPlayer:
         await self._emit("replay:status", self.status())
 
     async def set_speed(self, speed: float, skip_silence: bool | None = None) -> None:
-        self.speed = check_speed(speed)
+        new_speed = check_speed(speed)
+        was_playing = self.playing
+        # Stop first: the clock up to now ran at the old speed.
+        await self._halt()
+        self.speed = new_speed
         if skip_silence is not None:
             self.skip_silence = skip_silence
-        if self.playing:
-            await self._halt()
+        if was_playing:
             self._start()
         else:
             await self._emit("replay:status", self.status())
