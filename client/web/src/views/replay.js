@@ -337,9 +337,10 @@ async function socketPlayer(el, conn, sessionId, query) {
 }
 
 // Markers closer than one marker's width would cover each other and the earlier one could not
-// be clicked: each goes into the first row where it has room (at most LANES rows).
+// be clicked: each goes into the first row where it has room (at most LANES rows; past that,
+// the row whose last marker is oldest, where the overlap is smallest).
 const MARKER_GAP = 0.04; // of the duration: a marker is about 4% of a phone-width track
-const LANES = 4;
+const LANES = 6;
 export function lanes(markers, duration) {
   const ends = [];
   return markers.map((m) => {
