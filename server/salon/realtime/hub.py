@@ -66,6 +66,11 @@ class SalonServer(socketio.AsyncServer):  # type: ignore[misc]
         except ValueError as exc:  # undecodable, unexpected binary or unknown packet types
             await self._close_undecodable(eio_sid, exc)
 
+    async def _handle_event(self, eio_sid: str, namespace: str | None, id: Any, data: Any) -> None:
+        # The one gate every client event passes, on every namespace: what is not an ordinary
+        # event of the protocol reaches the catch-all handler as a ``Refused`` (see there).
+        await super()._handle_event(eio_sid, namespace, id, screen_event(data))
+
     async def _close_undecodable(self, eio_sid: str, exc: Exception) -> None:
         cause = exc.__cause__ if isinstance(exc, UndecodablePacket) else exc
         log.warning("closing %s: undecodable packet (%s)", eio_sid, type(cause).__name__)
@@ -141,6 +146,38 @@ class UndecodablePacket(ValueError):
     """A packet that does not decode, whatever the decoder raised (see ``OrjsonPacket``)."""
 
 
+# Names python-socketio dispatches to the server's own lifecycle and catch-all handlers: an
+# EVENT packet carrying one would run ``disconnect`` (or ``connect``) while the socket stays.
+LIFECYCLE_EVENTS = frozenset({"connect", "disconnect", "connect_error", "message", "*"})
+MAX_EVENT_NAME = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """Stands in for the name of an event refused before dispatch. No JSON decodes to it, so
+    a client cannot forge one; the catch-all handlers answer with its error."""
+
+    error: SalonError
+    name: str = "?"
+
+    def __str__(self) -> str:
+        return f"refused {self.name!r}"
+
+
+def screen_event(data: Any) -> Any:
+    """``data`` of an EVENT packet if it is an ordinary event, else ``[Refused(...)]``."""
+    if not isinstance(data, list) or not data:
+        return [Refused(SalonError("bad_request", "an event is a name and its arguments"))]
+    name = data[0]
+    if isinstance(name, Refused):
+        return data
+    if not isinstance(name, str) or not name or len(name) > MAX_EVENT_NAME:
+        return [Refused(SalonError("bad_request", "an event name is a short string"))]
+    if name in LIFECYCLE_EVENTS:
+        return [Refused(SalonError("unknown_event", f"{name!r} is not an event"), name)]
+    return data
+
+
 class OrjsonPacket(socketio.packet.Packet):  # type: ignore[misc]
     """Packets of this server only: ``json=`` on the server would swap the codec of every
     Socket.IO client and server in the process (a class attribute of the shared Packet).
@@ -152,6 +189,13 @@ class OrjsonPacket(socketio.packet.Packet):  # type: ignore[misc]
     def decode(self, encoded_packet: Any) -> Any:
         try:
             return super().decode(encoded_packet)
+        except jsonlib.InvalidJson as exc:
+            if self.packet_type != socketio.packet.EVENT:
+                # A binary event's attachments would follow with nothing to attach them to.
+                raise UndecodablePacket(str(exc)) from exc
+            # The header (namespace, ack id) was read: the event can be answered bad_request.
+            self.data = [Refused(SalonError("bad_request", f"the payload is {exc}"))]
+            return 0
         except Exception as exc:
             raise UndecodablePacket(str(exc)[:200]) from exc
 
@@ -252,8 +296,10 @@ class Hub:
             except Exception:
                 log.exception("disconnect callback failed")
 
-    async def _unknown(self, event: str, sid: str, *args: Any) -> Ack:
-        return SalonError("unknown_event", f"unknown event {event[:60]!r}").to_dict()
+    async def _unknown(self, event: str | Refused, sid: str, *args: Any) -> Ack:
+        error = refusal_of(event)
+        self.metrics.errors.labels(error.code).inc()
+        return error.to_dict()
 
     def _own_sids(self, user_id: str) -> list[str]:
         """This node's "/" sockets of one user: the members of their user channel (a scan of
@@ -316,6 +362,13 @@ class Hub:
                 return SalonError("internal", "the server could not do that").to_dict()
 
         self.sio.on(event, handler, namespace="/")
+
+
+def refusal_of(event: str | Refused) -> SalonError:
+    """What a catch-all handler answers: the screened-out event's error, or unknown_event."""
+    if isinstance(event, Refused):
+        return event.error
+    return SalonError("unknown_event", f"unknown event {event[:60]!r}")
 
 
 def client_address(environ: dict[str, Any]) -> str:

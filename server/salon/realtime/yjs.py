@@ -19,7 +19,14 @@ from salon.core.admission import Admission
 from salon.core.errors import SalonError
 from salon.documents.room import Author, Client, DocRoom
 from salon.documents.service import DocumentService
-from salon.realtime.hub import Hub, SalonServer, check_protocol, client_address
+from salon.realtime.hub import (
+    Hub,
+    Refused,
+    SalonServer,
+    check_protocol,
+    client_address,
+    refusal_of,
+)
 from salon.services import Services
 
 log = logging.getLogger("salon.realtime.yjs")
@@ -242,9 +249,10 @@ class YjsHandlers:
         except SalonError as exc:
             self._report(namespace, sid, "awareness-update", exc)
 
-    async def unknown(self, event: str, namespace: str, sid: str, *args: Any) -> None:
+    async def unknown(self, event: str | Refused, namespace: str, sid: str, *args: Any) -> None:
         if sid in self.rooms_by_sid:
-            self._report(namespace, sid, event[:60], SalonError("unknown_event", "unknown event"))
+            name = event.name if isinstance(event, Refused) else event[:60]
+            self._report(namespace, sid, name, refusal_of(event))
 
     def _report(self, namespace: str, sid: str, event: str, exc: SalonError) -> None:
         """Tell only the sender what was refused; fire-and-forget keeps handlers synchronous."""
