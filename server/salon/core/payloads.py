@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError, model_validator
 
 from salon.core.errors import SalonError
 
@@ -26,8 +26,33 @@ Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_
 Emoji = Annotated[str, StringConstraints(min_length=1, max_length=32)]
 
 
+# What every integer column of the archive holds (BIGINT on PostgreSQL, INTEGER on SQLite).
+STORE_INT_MIN, STORE_INT_MAX = -(2**63), 2**63 - 1
+
+
 class Payload(BaseModel):
+    """Every inbound shape. Integers are bounded here, for every field of every shape at once:
+    an id, seq or cursor beyond 64 bits would otherwise reach the database driver and fail
+    there as an internal error, after parts of the request had taken effect."""
+
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    @model_validator(mode="after")
+    def _integers_fit_the_store(self) -> Payload:
+        for name, value in self.__dict__.items():
+            if not _fits(value):
+                raise ValueError(f"{name}: integers must lie within ±2**63")
+        return self
+
+
+def _fits(value: Any) -> bool:
+    if isinstance(value, int):  # bool is an int and always fits
+        return STORE_INT_MIN <= value <= STORE_INT_MAX
+    if isinstance(value, list | tuple | set | frozenset):
+        return all(_fits(item) for item in value)
+    if isinstance(value, dict):
+        return all(_fits(item) for item in value.values())
+    return True  # nested Payloads validated themselves
 
 
 P = TypeVar("P", bound=BaseModel)
@@ -42,6 +67,14 @@ def parse(model: type[P], data: Any) -> P:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "payload"
         raise SalonError("bad_request", f"{where}: {first['msg']}") from None
+
+
+def store_int(value: str, name: str) -> int:
+    """A positive integer id from text (a REST path segment), or ``bad_request``."""
+    digits = value.isascii() and value.isdigit() and len(value) <= 19
+    if not digits or not 1 <= int(value) <= STORE_INT_MAX:
+        raise SalonError("bad_request", f"{name} must be a positive integer below 2**63")
+    return int(value)
 
 
 def parse_query(model: type[P], params: dict[str, str]) -> P:

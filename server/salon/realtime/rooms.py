@@ -22,13 +22,22 @@ def register(hub: Hub, s: Services) -> None:
     async def join(client: Client, p: Join) -> Ack:
         room, role = await s.rooms.enter(p.room_id, client.identity)
         who = client.identity
+        # The channel first, so no message falls between the history read and the broadcasts;
+        # presence last, so a join that fails on the way is undone without anyone seeing it.
+        fresh = room.id not in client.rooms
         client.rooms.add(room.id)
         await hub.sio.enter_room(client.sid, room_channel(room.id))
+        try:
+            after, limit = (
+                (p.chat_after, 500) if p.chat_after is not None else (None, HISTORY_ON_JOIN)
+            )
+            chat = await s.chat.history(room.id, who, None, after, limit)
+        except BaseException:
+            if fresh:
+                client.rooms.discard(room.id)
+                await hub.sio.leave_room(client.sid, room_channel(room.id))
+            raise
         await s.presence.join(room.id, client.sid, who.user_id, who.name, role, who.is_guest)
-        if p.chat_after is not None:
-            chat = await s.chat.history(room.id, who, None, p.chat_after, 500)
-        else:
-            chat = await s.chat.history(room.id, who, None, None, HISTORY_ON_JOIN)
         return {
             "room": room_dict(room, role),
             "role": role,
