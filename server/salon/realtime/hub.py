@@ -35,6 +35,17 @@ class Client:
     sid: str
     identity: Identity
     rooms: set[str] = field(default_factory=set)
+    # Rooms this socket was put out of while connected, and why (removed, not_member): its
+    # next action there answers that code instead of a bare not_joined.
+    evicted: dict[str, str] = field(default_factory=dict)
+
+    def require_joined(self, room_id: str) -> None:
+        if room_id in self.rooms:
+            return
+        code = self.evicted.get(room_id)
+        if code is not None:
+            raise SalonError(code, "you no longer have access to this room")
+        raise SalonError("not_joined", "join the room first")
 
 
 def room_channel(room_id: str) -> str:
@@ -312,12 +323,15 @@ class Hub:
         if mine >= self.settings.connections_per_user:
             raise SalonError("limit_reached", "too many connections for this user")
 
-    def sids_of(self, user_id: str, room_id: str) -> list[str]:
-        return [
-            sid
-            for sid in self._own_sids(user_id)
-            if (client := self.clients.get(sid)) is not None and room_id in client.rooms
-        ]
+    def joined(self, room_id: str, user_id: str | None = None) -> dict[str, list[Client]]:
+        """This node's "/" clients in a room (of one user, or of everyone), by user id."""
+        members = self.sio.manager.rooms.get("/", {}).get(room_channel(room_id)) or ()
+        found: dict[str, list[Client]] = {}
+        for sid in list(members):
+            client = self.clients.get(sid)
+            if client is not None and user_id in (None, client.identity.user_id):
+                found.setdefault(client.identity.user_id, []).append(client)
+        return found
 
     async def throttle(self, client: Client) -> None:
         """Every event counts against its socket; a socket that is banned gets disconnected."""
