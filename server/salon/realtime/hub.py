@@ -386,6 +386,10 @@ def refusal_of(event: str | Refused) -> SalonError:
 
 
 def client_address(environ: dict[str, Any]) -> str:
+    """The address per-address limits and bans count: the peer as the ASGI server reports it.
+    `salon serve` has uvicorn replace the peer by the X-Forwarded-For client only when the peer
+    is one of ``SALON_TRUSTED_PROXIES``; the raw header is never read here, so a client cannot
+    name its own address."""
     scope = environ.get("asgi.scope") or {}
     client = scope.get("client")
     return str(client[0]) if client else str(environ.get("REMOTE_ADDR", "?"))
