@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from salon_client import SalonClient, SalonClientError
 from salon_client.document import DocumentClient
 from tests.documents.helpers import eventually
 from tests.support.clients import user_id
+from tests.support.cluster import cluster
 from tests.support.servers import ServerProcess
 
 # change -> expected outcome of the next action on each channel ("ok": still allowed).
@@ -183,3 +185,31 @@ async def stored_only_what_was_allowed(w: World, change: str) -> None:
     assert ("my next edit" in await stored_text()) is edit_allowed
     history = (await w.host.history(w.room))["messages"]
     assert ("my next message" in [m["body"] for m in history]) is (TABLE[change]["/"] == "ok")
+
+
+async def test_a_visibility_change_on_one_node_evicts_sockets_on_another(tmp_path: Path) -> None:
+    with cluster(tmp_path, nodes=2) as (nodes, _):
+        host_id, mia_id = user_id("host"), user_id("mia")
+        host = SalonClient(nodes[0].url, token=nodes[0].token(host_id))
+        mia = SalonClient(nodes[1].url, token=nodes[1].token(mia_id), reconnection=False)
+        await host.connect()
+        await mia.connect()
+        try:
+            room = str((await host.create_room("Public for now"))["id"])
+            await host.join(room)
+            await mia.join(room)
+            doc = await DocumentClient(
+                nodes[1].url, room, "notes", token=nodes[1].token(mia_id)
+            ).connect()
+            await host.request("PATCH", f"/api/v1/rooms/{room}", {"visibility": "invite-only"})
+            removed = await mia.wait_for("room:removed", include_past=True)
+            assert removed["code"] == "not_member"
+            await eventually(lambda: not doc.sio.namespaces)
+            assert await outcome(mia.send_chat(room, "still here?")) == "not_member"
+            await host.send_chat(room, "members only now")
+            await asyncio.sleep(0.5)
+            assert "members only now" not in [m["body"] for m in mia.events["chat:message"]]
+            await doc.close()
+        finally:
+            await mia.close()
+            await host.close()
