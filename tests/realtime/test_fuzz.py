@@ -201,6 +201,8 @@ def test_fuzzed_events_get_documented_answers(arena: dict[str, Any], data: st.Da
             ("POST", "/api/v1/rooms/{r}/sessions"),
             ("POST", "/api/v1/rooms/{r}/questions"),
             ("POST", "/api/v1/questions/1/vote"),
+            ("POST", "/api/v1/questions/9223372036854775808/vote"),
+            ("POST", "/api/v1/questions/%C2%B2/answers"),  # a digit to str.isdigit, not to int
             ("POST", "/api/v1/questions/1/answers"),
             ("POST", "/api/v1/notifications/ack"),
         ]
@@ -221,9 +223,12 @@ def test_fuzzed_events_get_documented_answers(arena: dict[str, Any], data: st.Da
                 "answered",
                 "kind",
                 "expert",
+                "seq",
+                "t",
+                "at",
             ]
         ),
-        st.text(max_size=20),
+        st.text(max_size=20) | st.sampled_from([str(2**63), str(-(2**63) - 1), "9" * 30, "NaN"]),
         max_size=3,
     ),
 )
