@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 
 from salon.core.errors import SalonError
 
@@ -31,28 +31,20 @@ STORE_INT_MIN, STORE_INT_MAX = -(2**63), 2**63 - 1
 
 
 class Payload(BaseModel):
-    """Every inbound shape. Integers are bounded here, for every field of every shape at once:
-    an id, seq or cursor beyond 64 bits would otherwise reach the database driver and fail
-    there as an internal error, after parts of the request had taken effect."""
-
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
-    @model_validator(mode="after")
-    def _integers_fit_the_store(self) -> Payload:
-        for name, value in self.__dict__.items():
-            if not _fits(value):
-                raise ValueError(f"{name}: integers must lie within ±2**63")
-        return self
+
+_SEQUENCES = (list, tuple, set, frozenset)
 
 
 def _fits(value: Any) -> bool:
     if isinstance(value, int):  # bool is an int and always fits
         return STORE_INT_MIN <= value <= STORE_INT_MAX
-    if isinstance(value, list | tuple | set | frozenset):
+    if isinstance(value, _SEQUENCES):
         return all(_fits(item) for item in value)
     if isinstance(value, dict):
         return all(_fits(item) for item in value.values())
-    return True  # nested Payloads validated themselves
+    return True
 
 
 P = TypeVar("P", bound=BaseModel)
@@ -61,6 +53,7 @@ P = TypeVar("P", bound=BaseModel)
 def parse(model: type[P], data: Any) -> P:
     if not isinstance(data, dict):
         raise SalonError("bad_request", "the payload must be an object")
+    _check_integers(data)
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -80,8 +73,19 @@ def store_int(value: str, name: str) -> int:
 def parse_query(model: type[P], params: dict[str, str]) -> P:
     """Query strings arrive as text; validate them in lax mode so '5' is a number."""
     try:
-        return model.model_validate(params, strict=False)
+        parsed = model.model_validate(params, strict=False)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "query"
         raise SalonError("bad_request", f"{where}: {first['msg']}") from None
+    _check_integers(parsed.__dict__)  # numbers arrived as text: check what they became
+    return parsed
+
+
+def _check_integers(data: dict[str, Any]) -> None:
+    """Every integer of every inbound shape, checked here at once: an id, seq or cursor beyond
+    64 bits would otherwise reach the database driver and fail there as an internal error,
+    after parts of the request had taken effect."""
+    for name, value in data.items():
+        if type(value) is not str and not _fits(value):  # strings: most fields, per event
+            raise SalonError("bad_request", f"{name}: integers must lie within ±2**63")
