@@ -53,7 +53,10 @@ async def test_a_removed_member_who_faked_disconnect_hears_nothing_more(
         assert "after the removal" not in [m["body"] for m in b.events["chat:message"]]
 
 
-@pytest.mark.parametrize("body", ["[]", "[7,{}]", "[null]", '[{"a":1}]', '["' + "x" * 101 + '"]'])
+@pytest.mark.parametrize(
+    "body",
+    ["[]", "[7,{}]", "[null]", '[{"a":1}]', '["' + "x" * 101 + '"]', '["chat:send",{},{}]'],
+)
 async def test_events_without_a_string_name_are_bad_requests(
     server: ServerProcess, body: str
 ) -> None:
@@ -78,6 +81,8 @@ async def test_lifecycle_names_are_refused_on_document_namespaces(
     try:
         await raw_emit(pat.sio, f'["{name}"]', pat.namespace)
         await eventually(lambda: any(e["code"] == "unknown_event" for e in pat.errors))
+        await raw_emit(pat.sio, '["sync-update",1,2,3]', pat.namespace)  # one payload only
+        await eventually(lambda: any(e["code"] == "bad_request" for e in pat.errors))
         # pat's socket is still in the document: it receives edits and keeps its cursor.
         editor.text().insert(0, "hello")
         await eventually(lambda: str(pat.text()) == "hello")

@@ -280,7 +280,18 @@ def raw_events(room: str) -> st.SearchStrategy[str]:
         hostile,
     )
     nameless = st.sampled_from(
-        ["[]", "[7,{}]", "[null]", '[{"a":1}]', "[true]", "{}", '"just text"', "null"]
+        [
+            "[]",
+            "[7,{}]",
+            "[null]",
+            '[{"a":1}]',
+            "[true]",
+            "{}",
+            '"just text"',
+            "null",
+            '["chat:send",{},{}]',
+            '["room:join",{},1,2]',
+        ]
     )
     return with_value | nameless | st.builds(lambda n: f"[{json.dumps(n)},{{}}]", name)
 

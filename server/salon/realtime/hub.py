@@ -186,6 +186,8 @@ def screen_event(data: Any) -> Any:
         return [Refused(SalonError("bad_request", "an event name is a short string"))]
     if name in LIFECYCLE_EVENTS:
         return [Refused(SalonError("unknown_event", f"{name!r} is not an event"), name)]
+    if len(data) > 2:  # every event of both protocols takes one payload (the ack is no argument)
+        return [Refused(SalonError("bad_request", "an event carries one payload"), name)]
     return data
 
 
