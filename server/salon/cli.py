@@ -169,7 +169,10 @@ def serve(settings: Settings) -> None:
         ws_max_size=settings.max_payload_bytes + 1024,
         timeout_graceful_shutdown=int(settings.shutdown_grace),
         lifespan="on",
-        proxy_headers=True,
+        # Forwarded headers only from the configured proxies: uvicorn's default trusts
+        # 127.0.0.1, so any local process could pose as any address and walk through a ban.
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=list(settings.trusted_proxies),
     )
     # The fan-out allocates many short-lived objects; with the default thresholds the
     # collector runs every few hundred allocations and full collections walk every long-lived

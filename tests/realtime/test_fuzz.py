@@ -7,6 +7,7 @@ runs a long one."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import threading
 from collections.abc import Coroutine, Iterator
@@ -18,7 +19,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from salon.core.errors import CODES
+from salon.core.jsonlib import MAX_DEPTH
 from salon_client import SalonClient
+from tests.realtime.raw import nested, raw_call
 from tests.support.servers import ServerProcess
 
 T = TypeVar("T")
@@ -198,6 +201,8 @@ def test_fuzzed_events_get_documented_answers(arena: dict[str, Any], data: st.Da
             ("POST", "/api/v1/rooms/{r}/sessions"),
             ("POST", "/api/v1/rooms/{r}/questions"),
             ("POST", "/api/v1/questions/1/vote"),
+            ("POST", "/api/v1/questions/9223372036854775808/vote"),
+            ("POST", "/api/v1/questions/%C2%B2/answers"),  # a digit to str.isdigit, not to int
             ("POST", "/api/v1/questions/1/answers"),
             ("POST", "/api/v1/notifications/ack"),
         ]
@@ -218,9 +223,12 @@ def test_fuzzed_events_get_documented_answers(arena: dict[str, Any], data: st.Da
                 "answered",
                 "kind",
                 "expert",
+                "seq",
+                "t",
+                "at",
             ]
         ),
-        st.text(max_size=20),
+        st.text(max_size=20) | st.sampled_from([str(2**63), str(-(2**63) - 1), "9" * 30, "NaN"]),
         max_size=3,
     ),
 )
@@ -242,6 +250,65 @@ def test_fuzzed_rest_requests_never_fail_with_5xx(
             assert r.json()["error"]["code"] in CODES
 
 
+LIFECYCLE = ["connect", "disconnect", "connect_error", "message", "*"]
+HOSTILE_JSON = [
+    "NaN",
+    "Infinity",
+    "-Infinity",
+    nested(MAX_DEPTH),
+    nested(2000),
+    str(2**63),
+    str(-(2**63) - 1),
+    str(2**64),
+    "1e400",
+    '"\\ud800"',
+    "[1,",
+    '{"a":}',
+]
+
+
+def raw_events(room: str) -> st.SearchStrategy[str]:
+    """Hand-written EVENT packets: lifecycle or unknown names, names that are no string, and
+    payloads whose JSON is not strict or whose integers overflow the store."""
+    name = st.sampled_from(EVENTS + LIFECYCLE) | st.text(max_size=12)
+    hostile = st.sampled_from(HOSTILE_JSON)
+    field = st.sampled_from(FIELDS)
+    with_value = st.builds(
+        lambda n, f, v: f'[{json.dumps(n)},{{"room_id":"{room}","{f}":{v}}}]',
+        name,
+        field,
+        hostile,
+    )
+    nameless = st.sampled_from(
+        [
+            "[]",
+            "[7,{}]",
+            "[null]",
+            '[{"a":1}]',
+            "[true]",
+            "{}",
+            '"just text"',
+            "null",
+            '["chat:send",{},{}]',
+            '["room:join",{},1,2]',
+        ]
+    )
+    return with_value | nameless | st.builds(lambda n: f"[{json.dumps(n)},{{}}]", name)
+
+
+@FUZZ
+@given(data=st.data())
+def test_hand_written_packets_get_documented_answers(
+    arena: dict[str, Any], data: st.DataObject
+) -> None:
+    body = data.draw(raw_events(arena["room"]))
+    fuzzer: SalonClient = arena["fuzzer"]
+    reply = arena["loop"].run(raw_call(fuzzer.sio, body, timeout=10))
+    assert isinstance(reply, dict) and reply.get("ok") is False, (body[:200], reply)
+    assert reply["error"]["code"] in CODES and reply["error"]["code"] != "internal", reply
+    assert fuzzer.sio.connected
+
+
 def test_after_the_fuzz_the_room_is_intact(arena: dict[str, Any]) -> None:
     loop, witness, room = arena["loop"], arena["witness"], arena["room"]
     first = loop.run(witness.history(room, limit=1, after=0))["messages"][0]
@@ -253,3 +320,4 @@ def test_after_the_fuzz_the_room_is_intact(arena: dict[str, Any]) -> None:
         )
     )
     assert httpx.get(arena["server"].url + "/healthz").status_code == 200
+    assert "Traceback" not in arena["server"].log()

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import jwt
 import pytest
 
 from salon_client import SalonClient, SalonClientError
@@ -193,11 +194,19 @@ async def make_world(server: ServerProcess) -> AsyncIterator[dict[str, Any]]:
         return author
 
     async def own_message(client: SalonClient) -> int:
+        # A viewer's own message was written before a demotion: the rule under test is whether
+        # a viewer may still change it (no: viewers only read).
+        token = client.token or ""
+        caller = token and jwt.decode(token, options={"verify_signature": False})["sub"]
+        if caller == "viewer":
+            await host.set_role(room, "viewer", "participant")
         author = await as_caller(client)
         try:
             return int((await author.send_chat(room, "mine"))["id"])
         finally:
             await author.close()
+            if caller == "viewer":
+                await host.set_role(room, "viewer", "viewer")
 
     async def own_question(client: SalonClient) -> int:
         author = await as_caller(client)

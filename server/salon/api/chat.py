@@ -30,13 +30,13 @@ def routes(s: Services) -> list[Route]:
     async def history(request: Request) -> Response:
         p = query(request, HistoryQuery)
         page = await s.chat.history(
-            path(request, "room_id"), identity(request, s), p.before, p.after, p.limit
+            path(request, "room_id"), await identity(request, s), p.before, p.after, p.limit
         )
         return ok(**page)
 
     @endpoint
     async def send(request: Request) -> Response:
-        who = identity(request, s)
+        who = await identity(request, s)
         p = await body(request, SendBody, s)
         message, created = await s.chat.send(path(request, "room_id"), who, p.client_id, p.body)
         return ok(201 if created else 200, message=message, duplicate=not created)

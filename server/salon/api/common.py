@@ -56,8 +56,12 @@ def endpoint(fn: Endpoint) -> Endpoint:
     return wrapped
 
 
-def identity(request: Request, s: Services) -> Identity:
-    return s.auth.from_header(request.headers.get("authorization"))
+async def identity(request: Request, s: Services) -> Identity:
+    """The caller, whose user row exists from here on: someone who only ever used the REST
+    API would otherwise fail the first write that refers to them (chat, a question)."""
+    who = s.auth.from_header(request.headers.get("authorization"))
+    await s.rooms.ensure_user(who)  # cached per node: one write per person and ten minutes
+    return who
 
 
 async def body(request: Request, model: type[P], s: Services, **path_values: Any) -> P:

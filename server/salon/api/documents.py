@@ -50,38 +50,38 @@ def routes(s: Services) -> list[Route]:
 
     @endpoint
     async def list_documents(request: Request) -> Response:
-        rows = await documents.list_documents(path(request, "room_id"), identity(request, s))
+        rows = await documents.list_documents(path(request, "room_id"), await identity(request, s))
         return ok(documents=[document_dict(d) for d in rows])
 
     @endpoint
     async def create(request: Request) -> Response:
-        who = identity(request, s)
+        who = await identity(request, s)
         p = await body(request, DocumentCreate, s)
         document = await documents.create(path(request, "room_id"), p.name, who)
         return ok(201, document=document_dict(document))
 
     @endpoint
     async def rename(request: Request) -> Response:
-        who = identity(request, s)
+        who = await identity(request, s)
         p = await body(request, DocumentRename, s)
         room_id, name = path(request, "room_id"), path(request, "name")
         return ok(document=document_dict(await documents.rename(room_id, name, p.name, who)))
 
     @endpoint
     async def delete(request: Request) -> Response:
-        who = identity(request, s)
+        who = await identity(request, s)
         await documents.delete(path(request, "room_id"), path(request, "name"), who)
         return ok()
 
     @endpoint
     async def versions(request: Request) -> Response:
-        who = identity(request, s)
+        who = await identity(request, s)
         data = await history.versions(path(request, "room_id"), path(request, "name"), who)
         return ok(**data)
 
     @endpoint
     async def content(request: Request) -> Response:
-        who = identity(request, s)
+        who = await identity(request, s)
         fmt = request.query_params.get("format", "text")
         if fmt not in FORMATS:
             raise SalonError("bad_request", f"format must be one of {', '.join(FORMATS)}")
@@ -95,7 +95,7 @@ def routes(s: Services) -> list[Route]:
 
     @endpoint
     async def restore(request: Request) -> Response:
-        who = identity(request, s)
+        who = await identity(request, s)
         p = await body(request, Restore, s)
         room_id, name = path(request, "room_id"), path(request, "name")
         restored = await history.restore(room_id, name, who, parse_time(str(p.at)))

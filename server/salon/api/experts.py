@@ -16,12 +16,12 @@ def routes(s: Services) -> list[Route]:
 
     @endpoint
     async def profile(request: Request) -> Response:
-        who = identity(request, s)
+        who = await identity(request, s)
         return ok(expert=await experts.profile(who, path(request, "user_id")))
 
     @endpoint
     async def leaderboard(request: Request) -> Response:
-        who = identity(request, s)
+        who = await identity(request, s)
         p = query(request, LeaderboardQuery)
         return ok(leaderboard=await experts.leaderboard(who, p))
 

@@ -9,8 +9,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from salon.api.common import body, endpoint, identity, ok, path, query
-from salon.core.errors import SalonError
-from salon.core.payloads import Payload
+from salon.core.payloads import Payload, store_int
 from salon.qa.view import Accept, AnswerCreate, Ask, Vote
 from salon.services import Services
 
@@ -20,10 +19,7 @@ class ListQuery(Payload):
 
 
 def question_id(request: Request) -> int:
-    raw = path(request, "question_id")
-    if not raw.isdigit() or int(raw) < 1:
-        raise SalonError("bad_request", "question_id must be a positive integer")
-    return int(raw)
+    return store_int(path(request, "question_id"), "question_id")
 
 
 def routes(s: Services) -> list[Route]:
@@ -32,30 +28,30 @@ def routes(s: Services) -> list[Route]:
     @endpoint
     async def list_questions(request: Request) -> Response:
         p = query(request, ListQuery)
-        found = await qa.questions(identity(request, s), path(request, "session_id"), p.sort)
+        found = await qa.questions(await identity(request, s), path(request, "session_id"), p.sort)
         return ok(questions=found)
 
     @endpoint
     async def ask(request: Request) -> Response:
-        who = identity(request, s)
+        who = await identity(request, s)
         p = await body(request, Ask, s, room_id=path(request, "room_id"))
         return ok(201, question=await qa.ask(who, p.room_id, p.body, p.anonymous))
 
     @endpoint
     async def answer(request: Request) -> Response:
-        who = identity(request, s)
+        who = await identity(request, s)
         p = await body(request, AnswerCreate, s, question_id=question_id(request))
         return ok(201, question=await qa.answer(who, p.question_id, p.body))
 
     @endpoint
     async def vote(request: Request) -> Response:
-        who = identity(request, s)
+        who = await identity(request, s)
         p = await body(request, Vote, s, question_id=question_id(request))
         return ok(question=await qa.vote(who, p.question_id, p.on))
 
     @endpoint
     async def accept(request: Request) -> Response:
-        who = identity(request, s)
+        who = await identity(request, s)
         p = await body(request, Accept, s, question_id=question_id(request))
         return ok(question=await qa.accept(who, p.question_id, p.answer_id))
 

@@ -36,7 +36,7 @@ def routes(s: Services) -> list[Route]:
 
     @endpoint
     async def outline(request: Request) -> Response:
-        source = await service.open(identity(request, s), path(request, "session_id"))
+        source = await service.open(await identity(request, s), path(request, "session_id"))
         return ok(
             session=source.session,
             duration_ms=source.duration_ms,
@@ -47,14 +47,14 @@ def routes(s: Services) -> list[Route]:
     @endpoint
     async def state(request: Request) -> Response:
         p = query(request, StateQuery)
-        source = await service.open_cached(identity(request, s), path(request, "session_id"))
+        source = await service.open_cached(await identity(request, s), path(request, "session_id"))
         offset = source.offset_of_seq(p.seq) if p.seq is not None else (p.t or 0)
         return ok(**encoded(await source.state(offset)))
 
     @endpoint
     async def events(request: Request) -> Response:
         p = query(request, EventsQuery)
-        source = await service.open(identity(request, s), path(request, "session_id"))
+        source = await service.open(await identity(request, s), path(request, "session_id"))
         page = source.events_between(p.after, source.duration_ms)[: p.limit]
         more = len(page) == p.limit
         return ok(events=page, next_after=page[-1]["offset"] if more else None)

@@ -27,14 +27,14 @@ class RoomQuery(Payload):
 def routes(s: Services) -> list[Route]:
     @endpoint
     async def create(request: Request) -> Response:
-        who = identity(request, s)
+        who = await identity(request, s)
         p = await body(request, RoomCreate, s)
         room = await s.rooms.create(who, p.model_dump())
         return ok(201, room=room_dict(room, "host"))
 
     @endpoint
     async def list_rooms(request: Request) -> Response:
-        who = identity(request, s)
+        who = await identity(request, s)
         p = query(request, RoomQuery)
         rooms, total = await s.rooms.search(
             who,
@@ -54,12 +54,12 @@ def routes(s: Services) -> list[Route]:
 
     @endpoint
     async def get(request: Request) -> Response:
-        room, role = await s.rooms.get(path(request, "room_id"), identity(request, s))
+        room, role = await s.rooms.get(path(request, "room_id"), await identity(request, s))
         return ok(room=room_dict(room, role), online=s.presence.count(room.id))
 
     @endpoint
     async def update(request: Request) -> Response:
-        who = identity(request, s)
+        who = await identity(request, s)
         p = await body(request, RoomUpdate, s)
         fields = p.model_dump(exclude_none=True)
         room = await s.rooms.update(path(request, "room_id"), who, fields)
@@ -67,16 +67,17 @@ def routes(s: Services) -> list[Route]:
 
     @endpoint
     async def archive(request: Request) -> Response:
-        room = await s.rooms.archive(path(request, "room_id"), identity(request, s))
+        room = await s.rooms.archive(path(request, "room_id"), await identity(request, s))
         return ok(room=room_dict(room))
 
     @endpoint
     async def members(request: Request) -> Response:
-        return ok(members=await s.rooms.members(path(request, "room_id"), identity(request, s)))
+        who = await identity(request, s)
+        return ok(members=await s.rooms.members(path(request, "room_id"), who))
 
     @endpoint
     async def grant(request: Request) -> Response:
-        who = identity(request, s)
+        who = await identity(request, s)
         p = await body(request, RoleGrant, s)
         room_id, user_id = path(request, "room_id"), path(request, "user_id")
         member = await s.rooms.set_role(room_id, who, user_id, p.role)
@@ -85,18 +86,18 @@ def routes(s: Services) -> list[Route]:
     @endpoint
     async def remove(request: Request) -> Response:
         room_id, user_id = path(request, "room_id"), path(request, "user_id")
-        await s.rooms.remove(room_id, identity(request, s), user_id)
+        await s.rooms.remove(room_id, await identity(request, s), user_id)
         return ok()
 
     @endpoint
     async def presence(request: Request) -> Response:
         room_id = path(request, "room_id")
-        await s.rooms.require(room_id, identity(request, s), "viewer", "seeing presence")
+        await s.rooms.require(room_id, await identity(request, s), "viewer", "seeing presence")
         return ok(presence=s.presence.list(room_id))
 
     @endpoint
     async def me(request: Request) -> Response:
-        who = identity(request, s)
+        who = await identity(request, s)
         return ok(user={"user_id": who.user_id, "name": who.name, "guest": who.is_guest})
 
     base = "/api/v1/rooms"

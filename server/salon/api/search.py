@@ -15,7 +15,7 @@ def routes(s: Services) -> list[Route]:
 
     @endpoint
     async def search(request: Request) -> Response:
-        who = identity(request, s)
+        who = await identity(request, s)
         return ok(**await s.search.search(who, query(request, SearchQuery)))
 
     return [Route("/api/v1/search", search, methods=["GET"])]

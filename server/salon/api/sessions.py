@@ -36,43 +36,44 @@ def routes(s: Services) -> list[Route]:
 
     @endpoint
     async def schedule(request: Request) -> Response:
-        who = identity(request, s)
+        who = await identity(request, s)
         p = await body(request, SessionCreate, s, room_id=path(request, "room_id"))
         return ok(201, session=await s.sessions.schedule(who, p))
 
     @endpoint
     async def in_room(request: Request) -> Response:
-        who = identity(request, s)
+        who = await identity(request, s)
         return ok(sessions=await s.sessions.in_room(who, path(request, "room_id")))
 
     @endpoint
     async def current(request: Request) -> Response:
-        who = identity(request, s)
+        who = await identity(request, s)
         return ok(session=await s.sessions.current(who, path(request, "room_id")))
 
     @endpoint
     async def get(request: Request) -> Response:
-        return ok(session=await s.sessions.get(identity(request, s), path(request, "session_id")))
+        who = await identity(request, s)
+        return ok(session=await s.sessions.get(who, path(request, "session_id")))
 
     @endpoint
     async def update(request: Request) -> Response:
-        who = identity(request, s)
+        who = await identity(request, s)
         p = await body(request, SessionUpdate, s, session_id=path(request, "session_id"))
         return ok(session=await s.sessions.update(who, p))
 
     @endpoint
     async def start(request: Request) -> Response:
-        who = identity(request, s)
+        who = await identity(request, s)
         return ok(session=await s.sessions.start(who, path(request, "session_id")))
 
     @endpoint
     async def end(request: Request) -> Response:
-        who = identity(request, s)
+        who = await identity(request, s)
         return ok(session=await s.sessions.end(who, path(request, "session_id")))
 
     @endpoint
     async def timeline(request: Request) -> Response:
-        who = identity(request, s)
+        who = await identity(request, s)
         p = query(request, TimelineQuery)
         rec, role = await s.sessions.role_in(who, path(request, "session_id"))
         events, after = await s.timeline.page(
@@ -82,7 +83,7 @@ def routes(s: Services) -> list[Route]:
 
     @endpoint
     async def export(request: Request) -> Response:
-        who = identity(request, s)
+        who = await identity(request, s)
         p = query(request, ExportQuery)
         session_id = path(request, "session_id")
         if p.format == "json":
@@ -92,12 +93,12 @@ def routes(s: Services) -> list[Route]:
 
     @endpoint
     async def notifications(request: Request) -> Response:
-        who = identity(request, s)
+        who = await identity(request, s)
         return ok(notifications=await s.notifications.pending(who.user_id))
 
     @endpoint
     async def ack(request: Request) -> Response:
-        who = identity(request, s)
+        who = await identity(request, s)
         p = await body(request, AckBody, s)
         return ok(acknowledged=await s.notifications.ack(who.user_id, list(p.ids)))
 

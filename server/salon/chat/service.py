@@ -154,7 +154,9 @@ class ChatService:
 
     async def edit(self, room_id: str, who: Identity, message_id: int, body: str) -> dict[str, Any]:
         body = self._check_body(body)
-        await self._writable(room_id, who, "viewer", "editing messages")
+        # Viewers only read (docs/security.md): a member demoted to viewer — often a moderation
+        # step — may not rewrite what the room already read; a host can delete for them.
+        await self._writable(room_id, who, "participant", "editing messages")
         self._limiter.check((room_id, who.user_id))
         async with self._db.unit() as session:
             message = await self._live_message(session, room_id, message_id)
@@ -168,7 +170,7 @@ class ChatService:
         return data
 
     async def delete(self, room_id: str, who: Identity, message_id: int) -> dict[str, Any]:
-        role = await self._writable(room_id, who, "viewer", "deleting messages")
+        role = await self._writable(room_id, who, "participant", "deleting messages")
         async with self._db.unit() as session:
             message = await repo.get_message(session, room_id, message_id)
             if message is None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Role = Literal["host", "expert", "participant", "viewer"]
@@ -49,6 +50,14 @@ class Settings(BaseSettings):
     log_json: bool = Field(False, description="Write logs as one JSON object per line.")
     cors_origins: list[str] = Field(
         default_factory=list, description="Browser origins allowed to call the API."
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses or networks (CIDR) of the reverse proxies whose X-Forwarded-For "
+        "and X-Forwarded-Proto are believed; the client's address is then the last one they "
+        "appended. Empty (default): the headers are ignored and the peer's own address counts "
+        "for per-address limits and bans. '*' trusts every peer: only when nothing but the "
+        "proxy can reach the node.",
     )
     ws_impl: Literal["auto", "websockets", "websockets-sansio", "wsproto"] = Field(
         "auto",
@@ -122,6 +131,17 @@ class Settings(BaseSettings):
     doc_event_burst: int = Field(
         1000, description="Document messages a document socket may send in a burst."
     )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, proxies: list[str]) -> list[str]:
+        for proxy in proxies:
+            if proxy != "*":
+                try:
+                    ipaddress.ip_network(proxy, strict=False)
+                except ValueError:
+                    raise ValueError(f"{proxy!r} is not an IP address or network") from None
+        return proxies
 
     def resolved_database_url(self) -> str:
         if self.database_url:

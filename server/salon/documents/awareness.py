@@ -10,10 +10,10 @@ exactly that socket's states and no client can overwrite another's.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
+from salon.core import jsonlib
 from salon.core.errors import SalonError
 from salon.documents import varuint
 
@@ -59,10 +59,12 @@ class _Reader:
 
 
 def _parse_state(raw: bytes) -> dict[str, Any] | None:
+    # Strict: every y-socket.io client JSON.parses what we relay, and NaN or Infinity would
+    # make it throw in all of them, now and for everyone who joins later.
     try:
-        state = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise SalonError("bad_request", "awareness state is not JSON") from exc
+        state = jsonlib.loads(raw)
+    except jsonlib.InvalidJson as exc:
+        raise SalonError("bad_request", f"awareness state is {exc}") from None
     if state is not None and not isinstance(state, dict):
         raise SalonError("bad_request", "awareness state must be an object or null")
     return state
@@ -91,7 +93,7 @@ def decode_update(data: bytes) -> list[AwarenessEntry]:
 def encode_update(entries: list[AwarenessEntry]) -> bytes:
     parts = [varuint.write(len(entries))]
     for entry in entries:
-        raw = json.dumps(entry.state, separators=(",", ":"), ensure_ascii=False).encode()
+        raw = jsonlib.dumps(entry.state)
         parts += [
             varuint.write(entry.client_id),
             varuint.write(entry.clock),

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from salon.chat.payloads import ChatEdit, ChatHistory, ChatReact, ChatRef, ChatSend
-from salon.core.errors import SalonError
 from salon.realtime.hub import Ack, Client, Hub
 from salon.services import Services
 
 
 def joined(client: Client, room_id: str) -> None:
-    if room_id not in client.rooms:
-        raise SalonError("not_joined", "join the room first")
+    client.require_joined(room_id)
 
 
 def register(hub: Hub, s: Services) -> None:

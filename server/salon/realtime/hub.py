@@ -35,6 +35,17 @@ class Client:
     sid: str
     identity: Identity
     rooms: set[str] = field(default_factory=set)
+    # Rooms this socket was put out of while connected, and why (removed, not_member): its
+    # next action there answers that code instead of a bare not_joined.
+    evicted: dict[str, str] = field(default_factory=dict)
+
+    def require_joined(self, room_id: str) -> None:
+        if room_id in self.rooms:
+            return
+        code = self.evicted.get(room_id)
+        if code is not None:
+            raise SalonError(code, "you no longer have access to this room")
+        raise SalonError("not_joined", "join the room first")
 
 
 def room_channel(room_id: str) -> str:
@@ -65,6 +76,11 @@ class SalonServer(socketio.AsyncServer):  # type: ignore[misc]
             await super()._handle_eio_message(eio_sid, data)
         except ValueError as exc:  # undecodable, unexpected binary or unknown packet types
             await self._close_undecodable(eio_sid, exc)
+
+    async def _handle_event(self, eio_sid: str, namespace: str | None, id: Any, data: Any) -> None:
+        # The one gate every client event passes, on every namespace: what is not an ordinary
+        # event of the protocol reaches the catch-all handler as a ``Refused`` (see there).
+        await super()._handle_event(eio_sid, namespace, id, screen_event(data))
 
     async def _close_undecodable(self, eio_sid: str, exc: Exception) -> None:
         cause = exc.__cause__ if isinstance(exc, UndecodablePacket) else exc
@@ -141,6 +157,40 @@ class UndecodablePacket(ValueError):
     """A packet that does not decode, whatever the decoder raised (see ``OrjsonPacket``)."""
 
 
+# Names python-socketio dispatches to the server's own lifecycle and catch-all handlers: an
+# EVENT packet carrying one would run ``disconnect`` (or ``connect``) while the socket stays.
+LIFECYCLE_EVENTS = frozenset({"connect", "disconnect", "connect_error", "message", "*"})
+MAX_EVENT_NAME = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """Stands in for the name of an event refused before dispatch. No JSON decodes to it, so
+    a client cannot forge one; the catch-all handlers answer with its error."""
+
+    error: SalonError
+    name: str = "?"
+
+    def __str__(self) -> str:
+        return f"refused {self.name!r}"
+
+
+def screen_event(data: Any) -> Any:
+    """``data`` of an EVENT packet if it is an ordinary event, else ``[Refused(...)]``."""
+    if not isinstance(data, list) or not data:
+        return [Refused(SalonError("bad_request", "an event is a name and its arguments"))]
+    name = data[0]
+    if isinstance(name, Refused):
+        return data
+    if not isinstance(name, str) or not name or len(name) > MAX_EVENT_NAME:
+        return [Refused(SalonError("bad_request", "an event name is a short string"))]
+    if name in LIFECYCLE_EVENTS:
+        return [Refused(SalonError("unknown_event", f"{name!r} is not an event"), name)]
+    if len(data) > 2:  # every event of both protocols takes one payload (the ack is no argument)
+        return [Refused(SalonError("bad_request", "an event carries one payload"), name)]
+    return data
+
+
 class OrjsonPacket(socketio.packet.Packet):  # type: ignore[misc]
     """Packets of this server only: ``json=`` on the server would swap the codec of every
     Socket.IO client and server in the process (a class attribute of the shared Packet).
@@ -152,6 +202,13 @@ class OrjsonPacket(socketio.packet.Packet):  # type: ignore[misc]
     def decode(self, encoded_packet: Any) -> Any:
         try:
             return super().decode(encoded_packet)
+        except jsonlib.InvalidJson as exc:
+            if self.packet_type != socketio.packet.EVENT:
+                # A binary event's attachments would follow with nothing to attach them to.
+                raise UndecodablePacket(str(exc)) from exc
+            # The header (namespace, ack id) was read: the event can be answered bad_request.
+            self.data = [Refused(SalonError("bad_request", f"the payload is {exc}"))]
+            return 0
         except Exception as exc:
             raise UndecodablePacket(str(exc)[:200]) from exc
 
@@ -252,8 +309,10 @@ class Hub:
             except Exception:
                 log.exception("disconnect callback failed")
 
-    async def _unknown(self, event: str, sid: str, *args: Any) -> Ack:
-        return SalonError("unknown_event", f"unknown event {event[:60]!r}").to_dict()
+    async def _unknown(self, event: str | Refused, sid: str, *args: Any) -> Ack:
+        error = refusal_of(event)
+        self.metrics.errors.labels(error.code).inc()
+        return error.to_dict()
 
     def _own_sids(self, user_id: str) -> list[str]:
         """This node's "/" sockets of one user: the members of their user channel (a scan of
@@ -266,12 +325,15 @@ class Hub:
         if mine >= self.settings.connections_per_user:
             raise SalonError("limit_reached", "too many connections for this user")
 
-    def sids_of(self, user_id: str, room_id: str) -> list[str]:
-        return [
-            sid
-            for sid in self._own_sids(user_id)
-            if (client := self.clients.get(sid)) is not None and room_id in client.rooms
-        ]
+    def joined(self, room_id: str, user_id: str | None = None) -> dict[str, list[Client]]:
+        """This node's "/" clients in a room (of one user, or of everyone), by user id."""
+        members = self.sio.manager.rooms.get("/", {}).get(room_channel(room_id)) or ()
+        found: dict[str, list[Client]] = {}
+        for sid in list(members):
+            client = self.clients.get(sid)
+            if client is not None and user_id in (None, client.identity.user_id):
+                found.setdefault(client.identity.user_id, []).append(client)
+        return found
 
     async def throttle(self, client: Client) -> None:
         """Every event counts against its socket; a socket that is banned gets disconnected."""
@@ -318,7 +380,18 @@ class Hub:
         self.sio.on(event, handler, namespace="/")
 
 
+def refusal_of(event: str | Refused) -> SalonError:
+    """What a catch-all handler answers: the screened-out event's error, or unknown_event."""
+    if isinstance(event, Refused):
+        return event.error
+    return SalonError("unknown_event", f"unknown event {event[:60]!r}")
+
+
 def client_address(environ: dict[str, Any]) -> str:
+    """The address per-address limits and bans count: the peer as the ASGI server reports it.
+    `salon serve` has uvicorn replace the peer by the X-Forwarded-For client only when the peer
+    is one of ``SALON_TRUSTED_PROXIES``; the raw header is never read here, so a client cannot
+    name its own address."""
     scope = environ.get("asgi.scope") or {}
     client = scope.get("client")
     return str(client[0]) if client else str(environ.get("REMOTE_ADDR", "?"))

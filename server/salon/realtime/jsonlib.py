@@ -1,21 +1,22 @@
-"""orjson behind the json interface python-socketio and engine.io expect (str out, str in)."""
+"""The json interface python-socketio expects (str out, str in), over Salon's strict JSON
+(``salon.core.jsonlib``: no ``NaN``/``Infinity``, bounded nesting)."""
 
 from __future__ import annotations
 
 import json as _json
 from typing import Any
 
-import orjson
+from salon.core import jsonlib as strict
+from salon.core.jsonlib import InvalidJson
 
 JSONDecodeError = _json.JSONDecodeError
 
+__all__ = ["InvalidJson", "dumps", "loads"]
+
 
 def dumps(obj: Any, **_: Any) -> str:
-    return orjson.dumps(obj).decode()
+    return strict.dumps(obj).decode()
 
 
 def loads(data: str | bytes, **_: Any) -> Any:
-    try:
-        return orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        raise ValueError(str(exc)) from None
+    return strict.loads(data)

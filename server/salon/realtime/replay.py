@@ -45,13 +45,43 @@ class ReplaySpeed(Payload):
 
 def register(hub: Hub, s: Services) -> None:
     service = s.replay
-    players: dict[str, dict[str, ReplayPlayer]] = {}
+    # A replay whose access was revoked keeps its id, holding the refusal, until it is closed:
+    # steering it answers why rather than a puzzling not_found.
+    players: dict[str, dict[str, ReplayPlayer | SalonError]] = {}
 
-    def player(client: Client, replay_id: str) -> ReplayPlayer:
+    async def player(client: Client, replay_id: str) -> ReplayPlayer:
         found = players.get(client.sid, {}).get(replay_id)
         if found is None:
             raise SalonError("not_found", "no such replay on this connection")
+        if isinstance(found, SalonError):
+            raise found
+        room_id = found.source.session["room_id"]
+        try:
+            await s.rooms.require(room_id, client.identity, "viewer", "replaying sessions")
+        except SalonError as exc:
+            await revoke(client.sid, replay_id, exc)
+            raise
         return found
+
+    async def revoke(sid: str, replay_id: str, refusal: SalonError) -> None:
+        held = players.get(sid, {}).get(replay_id)
+        if isinstance(held, ReplayPlayer):
+            await held.close()
+            players[sid][replay_id] = refusal
+            closed = {"replay_id": replay_id, **refusal.to_dict()["error"]}
+            await hub.sio.emit("replay:closed", closed, to=sid)
+
+    async def rights_changed(room_id: str, user_id: str | None) -> None:
+        """Replays of the room's sessions stop at once for whoever may no longer enter it."""
+        for sid, mine in list(players.items()):
+            client = hub.clients.get(sid)
+            if client is None or user_id not in (None, client.identity.user_id):
+                continue
+            for replay_id, held in list(mine.items()):
+                if isinstance(held, SalonError) or held.source.session["room_id"] != room_id:
+                    continue
+                if await s.rooms.role_of(room_id, client.identity) is None:
+                    await revoke(sid, replay_id, await s.rooms.refusal(room_id, client.identity))
 
     async def open_replay(client: Client, p: ReplayOpen) -> Ack:
         mine = players.setdefault(client.sid, {})
@@ -83,34 +113,36 @@ def register(hub: Hub, s: Services) -> None:
             await new.play()
 
     async def pause(client: Client, p: ReplayRef) -> Ack:
-        await player(client, p.replay_id).pause()
+        await (await player(client, p.replay_id)).pause()
         return {}
 
     async def resume(client: Client, p: ReplayRef) -> Ack:
-        await player(client, p.replay_id).play()
+        await (await player(client, p.replay_id)).play()
         return {}
 
     async def seek(client: Client, p: ReplaySeek) -> Ack:
-        found = player(client, p.replay_id)
+        found = await player(client, p.replay_id)
         await found.seek(p.offset)
         return {"offset": found.position}
 
     async def speed(client: Client, p: ReplaySpeed) -> Ack:
-        found = player(client, p.replay_id)
+        found = await player(client, p.replay_id)
         await found.set_speed(p.speed, p.skip_silence)
         return found.status()
 
     async def close(client: Client, p: ReplayRef) -> Ack:
         found = players.get(client.sid, {}).pop(p.replay_id, None)
-        if found is not None:
+        if isinstance(found, ReplayPlayer):
             await found.close()
         return {}
 
     async def disconnected(client: Client) -> None:
         for found in players.pop(client.sid, {}).values():
-            await found.close()
+            if isinstance(found, ReplayPlayer):
+                await found.close()
 
     hub.on_disconnect.append(disconnected)
+    s.rooms.on_rights_change(rights_changed)
     hub.handle("replay:open", ReplayOpen, open_replay)
     hub.handle("replay:pause", ReplayRef, pause)
     hub.handle("replay:resume", ReplayRef, resume)

@@ -16,10 +16,18 @@ from typing import Any
 import socketio
 
 from salon.core.admission import Admission
+from salon.core.auth import Identity
 from salon.core.errors import SalonError
 from salon.documents.room import Author, Client, DocRoom
 from salon.documents.service import DocumentService
-from salon.realtime.hub import Hub, SalonServer, check_protocol, client_address
+from salon.realtime.hub import (
+    Hub,
+    Refused,
+    SalonServer,
+    check_protocol,
+    client_address,
+    refusal_of,
+)
 from salon.services import Services
 
 log = logging.getLogger("salon.realtime.yjs")
@@ -76,6 +84,7 @@ class YjsHandlers:
         self.s = s
         self.documents = documents_of(s)
         self.rooms_by_sid: dict[str, DocRoom] = {}
+        self.identities: dict[str, Identity] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._last_resync: dict[str, float] = {}
         self._resync_due: set[str] = set()
@@ -98,7 +107,7 @@ class YjsHandlers:
         ):
             self.sio.on(event, handler, namespace="*")
         self.sio.on("*", self.unknown, namespace="*")
-        self.s.rooms.on_member_change(self.member_changed)
+        self.s.rooms.on_rights_change(self.rights_changed)
 
     # --- connection ------------------------------------------------------------------------
 
@@ -117,6 +126,7 @@ class YjsHandlers:
             raise socketio.exceptions.ConnectionRefusedError(exc.message, error) from None
         room.join(Client(sid, namespace, who.user_id, role))
         self.rooms_by_sid[sid] = room
+        self.identities[sid] = who
         # The CONNECT packet is sent after this handler returns; sync must follow it.
         self._spawn(self._start_sync(namespace, sid, room))
 
@@ -183,6 +193,7 @@ class YjsHandlers:
 
     async def disconnect(self, namespace: str, sid: str, reason: Any = None) -> None:
         room = self.rooms_by_sid.pop(sid, None)
+        self.identities.pop(sid, None)
         self._last_resync.pop(sid, None)
         if room is not None:
             room.leave(sid)
@@ -242,9 +253,10 @@ class YjsHandlers:
         except SalonError as exc:
             self._report(namespace, sid, "awareness-update", exc)
 
-    async def unknown(self, event: str, namespace: str, sid: str, *args: Any) -> None:
+    async def unknown(self, event: str | Refused, namespace: str, sid: str, *args: Any) -> None:
         if sid in self.rooms_by_sid:
-            self._report(namespace, sid, event[:60], SalonError("unknown_event", "unknown event"))
+            name = event.name if isinstance(event, Refused) else event[:60]
+            self._report(namespace, sid, name, refusal_of(event))
 
     def _report(self, namespace: str, sid: str, event: str, exc: SalonError) -> None:
         """Tell only the sender what was refused; fire-and-forget keeps handlers synchronous."""
@@ -261,16 +273,26 @@ class YjsHandlers:
 
     # --- role changes ----------------------------------------------------------------------
 
-    async def member_changed(self, room_id: str, user_id: str, role: str | None) -> None:
+    async def rights_changed(self, room_id: str, user_id: str | None) -> None:
+        """Re-apply the room's rules to every open document socket of the room (or of one
+        user), as at connect: who may no longer enter is told why and disconnected; the others
+        act with their new role, read-only once the room is archived."""
         for room in list(self.documents.manager.rooms.values()):
             if room.room_id != room_id:
                 continue
             for client in list(room.clients.values()):
-                if client.user_id != user_id:
+                who = self.identities.get(client.sid)
+                if who is None or user_id not in (None, client.user_id):
                     continue
+                role = await self.s.rooms.role_of(room_id, who)
                 if role is None:
-                    await self.sio.disconnect(
-                        client.sid, namespace=client.namespace, ignore_queue=True
-                    )
+                    await self._shut_out(client, await self.s.rooms.refusal(room_id, who))
                 else:
-                    client.role = role
+                    client.role = await self.documents.live_role(room_id, role)
+
+    async def _shut_out(self, client: Client, refusal: SalonError) -> None:
+        payload = {"event": "access", **refusal.to_dict()["error"]}
+        await self.sio.emit(
+            ERROR_EVENT, payload, to=client.sid, namespace=client.namespace, ignore_queue=True
+        )
+        await self.sio.disconnect(client.sid, namespace=client.namespace, ignore_queue=True)

@@ -90,6 +90,11 @@ class PresenceService:
         winner = (entry, changed) if changed >= known[1] else known
         merged[user_id] = ({**winner[0], "since": since}, winner[1])
 
+    def role_here(self, room_id: str, user_id: str) -> str | None:
+        """The role this node shows for someone whose sockets it holds (None: not here)."""
+        person = self._local.get(room_id, {}).get(user_id)
+        return person.role if person is not None else None
+
     def count(self, room_id: str) -> int:
         return len(self.list(room_id))
 

@@ -27,7 +27,9 @@ RANK = {role: rank for rank, role in enumerate(ROLES)}
 VISIBILITIES = ("public", "invite-only")
 MEMBERS_CHANNEL = "members"
 
-MemberListener = Callable[[str, str, str | None], Awaitable[None]]
+# Called on every node when rights in a room may have changed: for one user (a role change or
+# removal) or for everyone (None: visibility, archiving). Each live channel re-checks its sockets.
+RightsListener = Callable[[str, str | None], Awaitable[None]]
 
 
 def at_least(role: str | None, needed: str) -> bool:
@@ -66,7 +68,7 @@ class RoomService:
         self._roles: dict[tuple[str, str], str | None] = {}
         self._archived: dict[str, bool] = {}
         self._ensured: dict[str, tuple[str, float]] = {}
-        self._listeners: list[MemberListener] = []
+        self._listeners: list[RightsListener] = []
 
     async def start(self) -> None:
         self._bus.subscribe(MEMBERS_CHANNEL, self._on_member_message)
@@ -80,7 +82,7 @@ class RoomService:
         self._roles.clear()
         self._archived.clear()
 
-    def on_member_change(self, listener: MemberListener) -> None:
+    def on_rights_change(self, listener: RightsListener) -> None:
         self._listeners.append(listener)
 
     async def ensure_user(self, identity: Identity) -> None:
@@ -144,10 +146,19 @@ class RoomService:
         self._roles[(room_id, identity.user_id)] = role
         return room, role
 
+    async def refusal(self, room_id: str, identity: Identity) -> SalonError:
+        """Why someone without a role may not be in the room: removed by a host, or not a
+        member of an invite-only room. Read only on the way to a refusal."""
+        async with self._db.read() as session:
+            member = await repo.get_membership(session, room_id, identity.user_id)
+        if member is not None and member.removed_at is not None:
+            return SalonError("removed", "you were removed from this room")
+        return SalonError("not_member", "you are not a member of this room")
+
     async def require(self, room_id: str, identity: Identity, needed: str, action: str) -> str:
         role = await self.role_of(room_id, identity)
         if role is None:
-            raise SalonError("not_member", "you are not a member of this room")
+            raise await self.refusal(room_id, identity)
         if not at_least(role, needed):
             raise forbidden(action)
         return role
@@ -192,7 +203,8 @@ class RoomService:
             for name, value in fields.items():
                 setattr(room, name, value)
             room.updated_at = utcnow()
-        await self._publish_room_change(room_id)
+        # A title or a tag changes nobody's rights; a visibility change may shut people out.
+        await self._publish_room_change(room_id, rights="visibility" in fields)
         return room
 
     async def archive(self, room_id: str, identity: Identity) -> Room:
@@ -203,7 +215,7 @@ class RoomService:
                 raise not_found("room")
             if room.archived_at is None:
                 room.archived_at = room.updated_at = utcnow()
-        await self._publish_room_change(room_id)
+        await self._publish_room_change(room_id, rights=True)
         return room
 
     async def search(self, identity: Identity, **filters: Any) -> tuple[list[dict[str, Any]], int]:
@@ -295,10 +307,9 @@ class RoomService:
         message = {"room_id": room_id, "user_id": user_id, "role": role}
         await self._bus.publish(MEMBERS_CHANNEL, orjson.dumps(message))
 
-    async def _publish_room_change(self, room_id: str) -> None:
-        await self._bus.publish(
-            MEMBERS_CHANNEL, orjson.dumps({"room_id": room_id, "user_id": None})
-        )
+    async def _publish_room_change(self, room_id: str, rights: bool) -> None:
+        message = {"room_id": room_id, "user_id": None, "rights": rights}
+        await self._bus.publish(MEMBERS_CHANNEL, orjson.dumps(message))
 
     async def _on_member_message(self, raw: bytes) -> None:
         message = orjson.loads(raw)
@@ -306,10 +317,12 @@ class RoomService:
         if user_id is None:  # visibility may have changed: forget every cached role of the room
             self._roles = {k: v for k, v in self._roles.items() if k[0] != room_id}
             self._archived.pop(room_id, None)
+        else:
+            self._roles.pop((room_id, user_id), None)
+        if not message.get("rights", True):
             return
-        self._roles.pop((room_id, user_id), None)
         for listener in self._listeners:
             try:
-                await listener(room_id, user_id, message.get("role"))
+                await listener(room_id, user_id)
             except Exception:
-                log.exception("member listener failed")
+                log.exception("rights listener failed")
