@@ -97,7 +97,7 @@ class ChatService:
             existing = await self._find_existing(room_id, who.user_id, client_id)
             if existing is None:
                 raise
-            return existing, False
+            return await self._redeliver(existing), False
         try:
             async with self._db.unit() as session:
                 message = ChatMessage(
@@ -119,10 +119,17 @@ class ChatService:
             existing = await self._find_existing(room_id, who.user_id, client_id)
             if existing is None:
                 raise
-            return existing, False
+            return await self._redeliver(existing), False
         self._crash.reached("chat.after_commit")
         await self._notifier.room_event(room_id, "chat:message", data)
         return data, True
+
+    async def _redeliver(self, message: dict[str, Any]) -> dict[str, Any]:
+        """Broadcast a stored message again for its retry: the node that stored it may have
+        died between the commit and the broadcast, and then nobody else ever saw it. Clients
+        drop a ``seq`` they already hold, so a second delivery shows nothing twice."""
+        await self._notifier.room_event(message["room_id"], "chat:message", message)
+        return message
 
     async def _record(
         self,
