@@ -101,6 +101,8 @@ def build_services(settings: Settings) -> tuple[Services, Hub]:
         PresenceService(TimelineTap(hub, recorder), bus, settings.presence_grace, metrics)
     )
     chat = ChatService(settings, db, rooms, hub, recorder)
+    # Chat others sent while the bus was down never reached this node's sockets.
+    bus.on_reconnect(lambda: chat.announce_heads(presence.local_rooms()))
     transport = SocketTransport(hub.sio)
     documents = owned(DocumentService.build(settings, db, rooms, bus, transport, live.of))
     notes = DocumentsAdapter(documents, live.of)

@@ -7,6 +7,7 @@ commit: an acknowledged message is durable with all of it, a failed one left not
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -130,6 +131,17 @@ class ChatService:
         drop a ``seq`` they already hold, so a second delivery shows nothing twice."""
         await self._notifier.room_event(message["room_id"], "chat:message", message)
         return message
+
+    async def announce_heads(self, room_ids: Iterable[str]) -> None:
+        """After a bus outage: deliver each room's latest message again. Seqs have no gaps,
+        so a client that missed other nodes' messages meanwhile sees the jump and fetches
+        the range; one that missed nothing drops the repeat (it holds that seq)."""
+        for room_id in room_ids:
+            async with self._db.read() as session:
+                rows = await repo.page(session, room_id, None, None, 1)
+                latest = await self._render(session, rows)
+            if latest:
+                await self._notifier.room_event(room_id, "chat:message", latest[0])
 
     async def _record(
         self,

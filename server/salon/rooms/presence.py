@@ -119,6 +119,10 @@ class PresenceService:
     def rooms_of_this_node(self) -> int:
         return len(self._local)
 
+    def local_rooms(self) -> tuple[str, ...]:
+        """Rooms someone is in through this node's sockets."""
+        return tuple(self._local)
+
     # -- local changes ---------------------------------------------------------------------
 
     async def join(
