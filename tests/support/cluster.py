@@ -63,8 +63,9 @@ class RedisProcess:
 
 @contextmanager
 def cluster(
-    tmp: Path, nodes: int = 2, **settings: object
+    tmp: Path, nodes: int = 2, per_node: dict[int, dict[str, object]] | None = None, **settings: object
 ) -> Iterator[tuple[list[ServerProcess], RedisProcess]]:
+    """``per_node`` overrides settings of single nodes (by index)."""
     require_service("postgres")
     require(shutil.which("redis-server") is not None, "redis-server is not installed")
     with ExitStack() as stack, postgres_database() as url:
@@ -84,7 +85,7 @@ def cluster(
                 auto_migrate=False,
                 redis_url=broker.url,
                 node_id=f"node{i}",
-                **settings,
+                **{**settings, **(per_node or {}).get(i, {})},
             )
             node.start()
             stack.callback(node.stop)
