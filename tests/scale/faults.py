@@ -40,7 +40,7 @@ class Sender:
             try:
                 self.acked.append(await self.client.send_chat(self.room, body, client_id))
                 return
-            except (SalonClientError, TimeoutError, Exception):  # noqa: BLE001 - retry anything
+            except (SalonClientError, TimeoutError, Exception):
                 await asyncio.sleep(0.2)
         raise AssertionError(f"{body!r} was never acknowledged")
 

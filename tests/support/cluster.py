@@ -63,7 +63,10 @@ class RedisProcess:
 
 @contextmanager
 def cluster(
-    tmp: Path, nodes: int = 2, per_node: dict[int, dict[str, object]] | None = None, **settings: object
+    tmp: Path,
+    nodes: int = 2,
+    per_node: dict[int, dict[str, object]] | None = None,
+    **settings: object,
 ) -> Iterator[tuple[list[ServerProcess], RedisProcess]]:
     """``per_node`` overrides settings of single nodes (by index)."""
     require_service("postgres")
