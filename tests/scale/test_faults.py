@@ -269,3 +269,54 @@ async def test_client_absent_for_many_messages_catches_up(tmp_path: Path) -> Non
         assert (result.lost, result.duplicated, result.out_of_order) == (0, 0, 0)
         for client in (*ts, w):
             await client.close()
+
+
+async def test_postgresql_outage_answers_unavailable_and_loses_nothing(tmp_path: Path) -> None:
+    # Every node is restarted onto the outage switch: two keep the short run short.
+    with cluster(tmp_path, nodes=3 if LONG else 2) as (nodes, _):
+        url = nodes[0].database_url
+        assert url is not None
+        pg_port = int(url.split("@", 1)[1].split("/", 1)[0].rsplit(":", 1)[1])
+        with Proxy(pg_port) as pg:
+            for node in nodes:  # every node reaches PostgreSQL through the outage switch
+                node.database_url = url.replace(f":{pg_port}/", f":{pg.port}/")
+                node.stop()
+                node.start()
+            ids = [user_id(n) for n in ("ann", "ben", "cat")[: len(nodes)]]
+            clients = [client_on(n, uid) for n, uid in zip(nodes, ids, strict=True)]
+            for client in clients:
+                await client.connect()
+            room = await new_room(clients[0], visibility="public")
+            for client in clients:
+                await client.join(room)
+            senders = [Sender(client, room) for client in clients]
+            pg.outage(True)
+            refusals = []
+            for client in clients:
+                reply = await client.sio.call(
+                    "chat:send", {"room_id": room, "client_id": "during", "body": "x"}
+                )
+                refusals.append(reply["error"])
+            assert {e["code"] for e in refusals} == {"unavailable"}
+            assert all(e["details"]["retry_after"] > 0 for e in refusals)
+            load = [asyncio.create_task(s.run(p, 5)) for s, p in zip(senders, "abc", strict=False)]
+            await asyncio.sleep(3.0)
+            pg.outage(False)
+            await asyncio.gather(*load)
+            acked = [m for s in senders for m in s.acked]
+            for client in clients:
+                await eventually(lambda cl=client: len(_chat(cl, room)) >= len(acked), within=15)
+            counts = [count_chat(acked, _chat(cl, room), room) for cl in clients]
+            for client in clients:
+                await client.close()
+        logs = [n.log() for n in nodes]
+        lost = sum(x.lost for x in counts)
+        dup = sum(x.duplicated for x in counts)
+        order = sum(x.out_of_order for x in counts)
+        internal = sum(log.count("handler for") for log in logs)
+        report("PostgreSQL outage 3 s", lost=lost, duplicated=dup, out_of_order=order,
+               internal=internal)  # fmt: skip
+        assert (lost, dup, order, internal) == (0, 0, 0, 0)
+        for log in logs:  # one warning when it goes, one when it is back
+            assert log.count("the database is unreachable") == 1, log[-3000:]
+            assert log.count("the database is back") == 1

@@ -105,6 +105,8 @@ class Proxy:
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
+        self.refusing = False  # an outage: new connections are closed at once
+        self._open: set[asyncio.StreamWriter] = set()
 
     @property
     def url(self) -> str:
@@ -128,7 +130,20 @@ class Proxy:
         self._loop.run_forever()
         server.close()
 
+    def outage(self, on: bool) -> None:
+        """Start (cut every open connection, refuse new ones) or end an outage."""
+        self.refusing = on
+        if on:
+            self._loop.call_soon_threadsafe(self._cut)
+
+    def _cut(self) -> None:
+        for writer in list(self._open):
+            writer.close()
+
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self.refusing:
+            writer.close()
+            return
         try:
             up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target)
         except OSError:
@@ -143,4 +158,8 @@ class Proxy:
             with contextlib.suppress(Exception):
                 dst.close()
 
-        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+        self._open.update((writer, up_writer))
+        try:
+            await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+        finally:
+            self._open.difference_update((writer, up_writer))
