@@ -41,8 +41,10 @@ def test_compose_file_is_valid_and_complete() -> None:
         for name, svc in services.items()
         if svc.get("image") == "salon:latest" and "db" not in svc.get("command", [])
     ]
-    assert len(nodes) >= 2
+    # One node service, scaled with `docker compose up --scale salon=N`: no fixed node ids.
+    assert nodes == ["salon"]
     assert {"postgres", "redis", "balancer", "migrate"} <= set(services)
+    assert services["balancer"]["depends_on"]["salon"]["condition"] == "service_healthy"
     command = compose_command()
     require(
         command is not None, "neither docker-compose nor the docker compose plugin is installed"
@@ -59,9 +61,35 @@ def test_compose_file_is_valid_and_complete() -> None:
     rendered = yaml.safe_load(result.stdout)["services"]
     for name in nodes:
         node_env = rendered[name]["environment"]
+        assert "SALON_NODE_ID" not in node_env
+        assert node_env["SALON_REDIS_PREFIX"] == "salon"
+        # The balancer's network is trusted for X-Forwarded-For, and only it.
+        subnet = rendered_networks(result.stdout)
+        assert node_env["FORWARDED_ALLOW_IPS"] == subnet
+        grace = _seconds(rendered[name]["stop_grace_period"])
+        assert grace > float(node_env["SALON_SHUTDOWN_GRACE"])
         assert node_env["SALON_SECRET"] == "s" * 48
         assert node_env["SALON_REDIS_URL"].startswith("redis://")
         assert node_env["SALON_DATABASE_URL"].startswith("postgresql+asyncpg://")
+
+
+def rendered_networks(rendered: str) -> str:
+    networks = yaml.safe_load(rendered)["networks"]
+    return str(networks["salon"]["ipam"]["config"][0]["subnet"])
+
+
+def _seconds(duration: str | int | float) -> float:
+    """Compose durations: "30s", "1m30s" or seconds."""
+    if isinstance(duration, int | float):
+        return float(duration)
+    total, number = 0.0, ""
+    for ch in str(duration):
+        if ch.isdigit() or ch == ".":
+            number += ch
+        else:
+            total += float(number) * {"h": 3600, "m": 60, "s": 1}[ch]
+            number = ""
+    return total + (float(number) if number else 0.0)
 
 
 def test_dockerfile_runs_as_non_root_with_a_healthcheck() -> None:
@@ -144,8 +172,13 @@ async def test_nginx_balancer_routes_websockets_to_the_nodes(tmp_path: Path) -> 
     with cluster(tmp_path, nodes=2) as (nodes, _):
         port = free_port()
         conf = (DOCKER / "nginx.conf").read_text()
-        conf = conf.replace("salon1:8000", f"127.0.0.1:{nodes[0].port}")
-        conf = conf.replace("salon2:8000", f"127.0.0.1:{nodes[1].port}")
+        # Docker's DNS finds the replicas in production; here the two nodes are listed.
+        replicas = "server salon:8000 resolve max_fails=1 fail_timeout=5s;"
+        assert replicas in conf
+        conf = conf.replace(
+            replicas,
+            " ".join(f"server 127.0.0.1:{n.port} max_fails=1 fail_timeout=5s;" for n in nodes),
+        )
         conf = conf.replace("listen 8080;", f"listen 127.0.0.1:{port};")
         conf = conf.replace(
             "worker_processes auto;",
