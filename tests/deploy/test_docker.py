@@ -18,7 +18,7 @@ import yaml
 
 from salon_client import SalonClient
 from tests.support.clients import new_room, user_id
-from tests.support.cluster import cluster
+from tests.support.cluster import cluster, nginx_balancer
 from tests.support.servers import SECRET, free_port
 from tests.support.services import require
 
@@ -168,58 +168,26 @@ def test_installed_package_serves_like_the_image(tmp_path: Path) -> None:
 
 
 async def test_nginx_balancer_routes_websockets_to_the_nodes(tmp_path: Path) -> None:
-    require(shutil.which("nginx") is not None, "nginx is not installed")
-    with cluster(tmp_path, nodes=2) as (nodes, _):
-        port = free_port()
-        conf = (DOCKER / "nginx.conf").read_text()
-        # Docker's DNS finds the replicas in production; here the two nodes are listed.
-        replicas = "server salon:8000 resolve max_fails=1 fail_timeout=5s;"
-        assert replicas in conf
-        conf = conf.replace(
-            replicas,
-            " ".join(f"server 127.0.0.1:{n.port} max_fails=1 fail_timeout=5s;" for n in nodes),
-        )
-        conf = conf.replace("listen 8080;", f"listen 127.0.0.1:{port};")
-        conf = conf.replace(
-            "worker_processes auto;",
-            "worker_processes 1;\n"
-            f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\n"
-            "daemon off;",
-        )
-        conf = conf.replace(
-            "http {",
-            f"http {{\n  access_log off;\n"
-            f"  client_body_temp_path {tmp_path};\n  proxy_temp_path {tmp_path};",
-        )
-        (tmp_path / "nginx.conf").write_text(conf)
-        proc = subprocess.Popen(
-            ["nginx", "-c", str(tmp_path / "nginx.conf"), "-p", str(tmp_path)],
-            stderr=subprocess.PIPE,
-        )
-        try:
-            url = f"http://127.0.0.1:{port}"
-            for _ in range(100):
-                try:
-                    if httpx.get(url + "/readyz").status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.1)
-            alice, bob = user_id("alice"), user_id("bob")
-            a = SalonClient(url, token=nodes[0].token(alice))
-            b = SalonClient(nodes[1].url, token=nodes[1].token(bob))
-            await a.connect()
-            await b.connect()
+    with cluster(tmp_path, nodes=2) as (nodes, _), nginx_balancer(tmp_path, nodes) as url:
+        for _ in range(100):
             try:
-                room = await new_room(a)
-                await a.join(room)
-                await b.join(room)
-                await b.send_chat(room, "through the balancer")
-                got = await a.wait_for("chat:message", include_past=True)
-                assert got["body"] == "through the balancer"
-                assert a.sio.transport() == "websocket"
-            finally:
-                await a.close()
-                await b.close()
+                if httpx.get(url + "/readyz").status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        alice, bob = user_id("alice"), user_id("bob")
+        a = SalonClient(url, token=nodes[0].token(alice))
+        b = SalonClient(nodes[1].url, token=nodes[1].token(bob))
+        await a.connect()
+        await b.connect()
+        try:
+            room = await new_room(a)
+            await a.join(room)
+            await b.join(room)
+            await b.send_chat(room, "through the balancer")
+            got = await a.wait_for("chat:message", include_past=True)
+            assert got["body"] == "through the balancer"
+            assert a.sio.transport() == "websocket"
         finally:
-            proc.terminate()
-            proc.wait(10)
+            await a.close()
+            await b.close()

@@ -1,8 +1,9 @@
 """The fault suite: three real nodes on PostgreSQL and a Redis this test starts, restarts and
-kills itself; clients reach the nodes through a switchable balancer (tests/support/cluster.py
-Proxy). For each fault it counts acknowledged chat lost, duplicated and out of order, document
-characters missing from the archive after reload, and presence ghosts and false leaves after
-convergence. Every count must be 0.
+kills itself. In the kill -9 test clients reach the nodes through nginx running
+docker/nginx.conf; the PostgreSQL outage goes through a TCP switch (tests/support/cluster.py
+Proxy) that cuts and refuses connections. For each fault it counts acknowledged chat lost,
+duplicated and out of order, document characters missing from the archive after reload, and
+presence ghosts and false leaves after convergence. Every count must be 0.
 
 The short version runs in the normal suite; ``SALON_FAULTS_LONG=1`` (``make faults``) runs the
 long one (Redis down for 25 s, a client absent for 2,000 messages). Each test prints its row of
@@ -29,7 +30,7 @@ from tests.scale.faults import (
     presence_errors,
 )
 from tests.support.clients import new_room, user_id
-from tests.support.cluster import Proxy, cluster
+from tests.support.cluster import Proxy, cluster, nginx_balancer
 from tests.support.servers import ServerProcess
 
 pytestmark = pytest.mark.slow
@@ -54,63 +55,67 @@ async def test_kill_9_of_a_node_under_load(tmp_path: Path) -> None:
     # node0 commits its document log 1.5 s behind: its last edits have reached the other
     # nodes but not the archive when it is killed, the window where text used to be lost.
     slow_log = {0: {"doc_write_batch_ms": 1500}}
-    with cluster(tmp_path, nodes=3, per_node=slow_log, presence_grace=1.0) as (nodes, _):
+    with (
+        cluster(tmp_path, nodes=3, per_node=slow_log, presence_grace=1.0) as (nodes, _),
+        nginx_balancer(tmp_path, nodes) as balancer,
+    ):
         url = nodes[0].database_url
         assert url is not None
-        host, a_id, b_id, c_id = (user_id(n) for n in ("host", "alice", "bob", "carol"))
-        with Proxy(nodes[0].port) as balancer:
-            h = client_on(nodes[1], host)
-            a = client_on(nodes[0], a_id, balancer.url)  # moves to node1 when node0 dies
-            b, c = client_on(nodes[1], b_id), client_on(nodes[2], c_id)
-            for client in (h, a, b, c):
-                await client.connect()
-            room = await new_room(h)
-            for uid in (a_id, b_id, c_id):
-                await h.set_role(room, uid, "participant")
-            for client in (h, a, b, c):
-                await client.join(room)
-            tok = nodes[0].token(host)
-            typist = await DocumentClient(nodes[0].url, room, "notes", token=tok).connect()
-            readers = [
-                await DocumentClient(n.url, room, "notes", token=tok).connect() for n in nodes[1:]
-            ]
-            senders = [Sender(x, room) for x in (a, b, c)]
-            load = [asyncio.create_task(s.run(p, 40)) for s, p in zip(senders, "abc", strict=True)]
-            for i in range(60):
-                typist.text().insert(len(typist.text()), f"{i % 10}")
-                await asyncio.sleep(0.01)
-            await eventually(lambda: all(len(r.text()) == 60 for r in readers))
-            nodes[0].kill()
-            balancer.target = nodes[1].port
-            await typist.close()  # the typist's laptop went down with its node
-            for i in range(20):  # the others keep typing on the survivors
-                readers[i % 2].text().insert(0, "s")
-                await asyncio.sleep(0.01)
-            await asyncio.gather(*load)
-            held = str(readers[0].text())
-            await eventually(lambda: str(readers[1].text()) == held and len(held) == 80)
-            acked = [m for s in senders for m in s.acked]
-            await asyncio.sleep(3.0)  # the survivors' audit (2 s) and their write batch
-            archived = await archived_text(url, room)
-            for client in (h, b, c):  # a's own view spans the crash; b and c never moved
-                await eventually(lambda cl=client: len(_chat(cl, room)) >= len(acked), within=15)
-            counts = [count_chat(acked, _chat(cl, room), room) for cl in (h, b, c)]
-            await eventually(lambda: listed(nodes[1], room, host) == {host, a_id, b_id, c_id})
-            ghosts, false_leaves = presence_errors(
-                listed(nodes[2], room, host), {host, a_id, b_id, c_id}
-            )
-            for r in readers:
-                await r.close()
-            for client in (h, a, b, c):
-                await client.close()
-        lost = sum(x.lost for x in counts)
-        dup = sum(x.duplicated for x in counts)
-        order = sum(x.out_of_order for x in counts)
-        missing = missing_chars(held, archived)
-        report("kill -9", lost=lost, duplicated=dup, out_of_order=order, missing=missing,
-               ghosts=ghosts, false_leaves=false_leaves)  # fmt: skip
-        assert (lost, dup, order, missing, ghosts, false_leaves) == (0, 0, 0, 0, 0, 0)
-        assert archived == held
+        host, b_id, c_id = user_id("host"), user_id("bob"), user_id("carol")
+        wave_ids = [user_id("wave") for _ in range(6)]
+        h = client_on(nodes[1], host)
+        b, c = client_on(nodes[1], b_id), client_on(nodes[2], c_id)
+        # Through nginx (least_conn): some land on node0 and come back through it elsewhere.
+        wave = [client_on(nodes[0], uid, balancer) for uid in wave_ids]
+        everyone = [h, b, c, *wave]
+        for client in everyone:
+            await client.connect()
+        room = await new_room(h, visibility="public")
+        for client in everyone:
+            await client.join(room)
+        tok = nodes[0].token(host)
+        typist = await DocumentClient(nodes[0].url, room, "notes", token=tok).connect()
+        readers = [
+            await DocumentClient(n.url, room, "notes", token=tok).connect() for n in nodes[1:]
+        ]
+        senders = [Sender(x, room) for x in (b, c, *wave)]
+        load = [asyncio.create_task(s.run(f"s{i}", 20)) for i, s in enumerate(senders)]
+        for i in range(60):
+            typist.text().insert(len(typist.text()), f"{i % 10}")
+            await asyncio.sleep(0.01)
+        await eventually(lambda: all(len(r.text()) == 60 for r in readers))
+        nodes[0].kill()
+        await typist.close()  # the typist's laptop went down with its node
+        for i in range(20):  # the others keep typing on the survivors
+            readers[i % 2].text().insert(0, "s")
+            await asyncio.sleep(0.01)
+        await asyncio.gather(*load)
+        held = str(readers[0].text())
+        await eventually(lambda: str(readers[1].text()) == held and len(held) == 80)
+        acked = [m for s in senders for m in s.acked]
+        await asyncio.sleep(3.0)  # the survivors' audit (2 s) and their write batch
+        archived = await archived_text(url, room)
+        for client in everyone:
+            await eventually(lambda cl=client: len(_chat(cl, room)) >= len(acked), within=20)
+        counts = [count_chat(acked, _chat(cl, room), room) for cl in everyone]
+        moved = sum(1 for cl in wave if cl.events["client:rejoined"])
+        assert moved > 0  # some of the wave were on node0 and came back through nginx
+        present = {host, b_id, c_id, *wave_ids}
+        await eventually(lambda: all(listed(n, room, host) == present for n in nodes[1:]))
+        errors = [presence_errors(listed(n, room, host), present) for n in nodes[1:]]
+        for r in readers:
+            await r.close()
+        for client in everyone:
+            await client.close()
+    lost = sum(x.lost for x in counts)
+    dup = sum(x.duplicated for x in counts)
+    order = sum(x.out_of_order for x in counts)
+    missing = missing_chars(held, archived)
+    ghosts, false_leaves = sum(e[0] for e in errors), sum(e[1] for e in errors)
+    report("kill -9", lost=lost, duplicated=dup, out_of_order=order, missing=missing,
+           ghosts=ghosts, false_leaves=false_leaves, acked=len(acked), moved=moved)  # fmt: skip
+    assert (lost, dup, order, missing, ghosts, false_leaves) == (0, 0, 0, 0, 0, 0)
+    assert archived == held
 
 
 def _chat(client: SalonClient, room: str) -> list[dict[str, object]]:

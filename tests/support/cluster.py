@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import shutil
+import socket
 import subprocess
 import sys
 import threading
@@ -163,3 +164,44 @@ class Proxy:
             await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
         finally:
             self._open.difference_update((writer, up_writer))
+
+
+DOCKER = Path(__file__).resolve().parents[2] / "docker"
+REPLICAS = "server salon:8000 resolve max_fails=1 fail_timeout=5s;"
+
+
+@contextmanager
+def nginx_balancer(tmp: Path, nodes: list[ServerProcess]) -> Iterator[str]:
+    """docker/nginx.conf, for real, in front of ``nodes``; yields its URL. Docker's DNS finds
+    the replicas in production; here the nodes are listed instead."""
+    require(shutil.which("nginx") is not None, "nginx is not installed")
+    port = free_port()
+    conf = (DOCKER / "nginx.conf").read_text()
+    assert REPLICAS in conf
+    servers = " ".join(f"server 127.0.0.1:{n.port} max_fails=1 fail_timeout=5s;" for n in nodes)
+    conf = conf.replace(REPLICAS, servers)
+    conf = conf.replace("listen 8080;", f"listen 127.0.0.1:{port};")
+    conf = conf.replace(
+        "worker_processes auto;",
+        f"worker_processes 1;\npid {tmp}/nginx.pid;\nerror_log {tmp}/error.log;\ndaemon off;",
+    )
+    conf = conf.replace(
+        "http {",
+        f"http {{\n  access_log off;\n  client_body_temp_path {tmp};\n  proxy_temp_path {tmp};",
+    )
+    (tmp / "nginx.conf").write_text(conf)
+    proc = subprocess.Popen(
+        ["nginx", "-c", str(tmp / "nginx.conf"), "-p", str(tmp)], stderr=subprocess.PIPE
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError):
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            time.sleep(0.05)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(10)
