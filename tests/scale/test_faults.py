@@ -228,6 +228,9 @@ async def test_redis_restart(tmp_path: Path, outage_s: float) -> None:
         ghosts, false_leaves = sum(e[0] for e in errors), sum(e[1] for e in errors)
         logs = [n.log() for n in nodes]
         tracebacks = sum(log.count("Traceback") for log in logs)
+        for log in logs:  # one warning when the bus goes, one when it is back
+            assert log.count("redis bus unreachable") == 1, log[-3000:]
+            assert log.count("redis bus is back") == 1, log[-3000:]
         report(f"redis restart {outage_s:.0f} s", lost=lost, duplicated=dup, out_of_order=order,
                missing=restarted, ghosts=ghosts, false_leaves=false_leaves,
                tracebacks=tracebacks)  # fmt: skip

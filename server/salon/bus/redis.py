@@ -65,7 +65,7 @@ class RedisBus(Bus):
     def __init__(self, url: str, node_id: str, prefix: str = "salon") -> None:
         super().__init__(node_id)
         self.prefix = prefix + ":"
-        self._publish_failing = False
+        self._outage = False  # warned about, not yet back
         self._redis = aioredis.Redis(connection_pool=connection_pool(url, node_id))
         self._publisher = Publisher(self._redis)
         self._task: asyncio.Task[None] | None = None
@@ -87,13 +87,20 @@ class RedisBus(Bus):
         except asyncio.CancelledError:
             raise
         except Exception as error:
-            if not self._publish_failing:
-                log.warning("redis bus publishes fail (%s: %s)", type(error).__name__, error)
-            self._publish_failing = True
+            self._down(f"publish: {type(error).__name__}: {error}")
             raise BusUnavailable(type(error).__name__) from error
-        if self._publish_failing:
-            log.warning("redis bus publishes work again")
-            self._publish_failing = False
+        self._up()
+
+    def _down(self, why: str) -> None:
+        """One warning per outage, whichever connection notices first."""
+        if not self._outage:
+            self._outage = True
+            log.warning("redis bus unreachable (%s); each node serves its own clients", why)
+
+    def _up(self) -> None:
+        if self._outage:
+            self._outage = False
+            log.warning("redis bus is back; resynchronising")
 
     async def start(self) -> None:
         self._publisher.start()
@@ -148,7 +155,7 @@ class RedisBus(Bus):
             except Exception:
                 if self.connected:
                     # One line per outage; the listener then retries quietly every <= 2 s.
-                    log.warning("redis bus connection lost; retrying")
+                    self._down("subscriber connection lost")
                     failures = 0
                 await self._close_pubsub()
                 failures += 1
@@ -170,6 +177,6 @@ class RedisBus(Bus):
         redis-py makes on its own within its retries (it resubscribes silently)."""
         self.connected = True
         if self._resubscribing:
-            log.warning("redis bus connected again")
+            self._up()
             await self.reconnected()
         self._resubscribing = True
