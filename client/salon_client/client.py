@@ -1,7 +1,10 @@
 """SalonClient: one Socket.IO connection plus REST calls, for scripts, bots, tests and load.
 
 Rooms joined through the client are re-joined after a reconnect, passing the last chat
-sequence number seen so the server sends what was missed.
+sequence number up to which nothing is missing, so the server sends what was missed; pages
+are followed (``next_after``) until caught up. Chat sequence numbers have no gaps per room, so
+a live message that skips one means some were lost on the way (a node or the bus failed):
+the client fetches the missing range. A message already seen (same seq) is not recorded twice.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from salon_client.replay import ReplayMixin
 from salon_client.sessions import SessionsMixin
 
 PROTOCOL_VERSION = 1
+HISTORY_PAGE = 200  # the most chat:history returns per call
 Handler = Callable[[dict[str, Any]], Awaitable[None] | None]
 
 
@@ -55,7 +59,9 @@ class SalonClient(SessionsMixin, ReplayMixin):
         self.sio = socketio.AsyncClient(
             reconnection=reconnection, reconnection_delay=0.2, reconnection_delay_max=2.0
         )
-        self.joined: dict[str, int] = {}  # room id -> last chat seq seen
+        self.joined: dict[str, int] = {}  # room id -> chat seq up to which none is missing
+        self._ahead: dict[str, set[int]] = defaultdict(set)  # seqs seen past a gap
+        self._filling: set[str] = set()
         self.events: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self._waiters: list[tuple[str, Callable[[dict[str, Any]], bool], asyncio.Future[Any]]] = []
         self._handlers: dict[str, list[Handler]] = defaultdict(list)
@@ -115,14 +121,60 @@ class SalonClient(SessionsMixin, ReplayMixin):
         for room_id, seq in list(self.joined.items()):
             try:
                 reply = await self.call("room:join", {"room_id": room_id, "chat_after": seq})
+                missed = [m for m in reply["chat"]["messages"] if self._take_chat(m)]
+                missed += await self._follow(room_id, reply["chat"].get("next_after"))
             except SalonClientError as exc:
                 self._record("client:rejoin_failed", {"room_id": room_id, "code": exc.code})
                 continue
-            for message in reply["chat"]["messages"]:
-                self._record("chat:message", message)
-            self._record(
-                "client:rejoined", {"room_id": room_id, "missed": reply["chat"]["messages"]}
-            )
+            self._record("client:rejoined", {"room_id": room_id, "missed": missed})
+
+    async def _follow(self, room_id: str, after: int | None) -> list[dict[str, Any]]:
+        """Page on from ``after`` until the server says there is no more; returns the new ones."""
+        taken: list[dict[str, Any]] = []
+        while after is not None:
+            page = await self.history(room_id, after=after, limit=HISTORY_PAGE)
+            taken += [m for m in page["messages"] if self._take_chat(m)]
+            after = page.get("next_after")
+        return taken
+
+    def _take_chat(self, message: dict[str, Any]) -> bool:
+        """Record a chat message unless already seen; True if it was new."""
+        if not self._new_seq(message):
+            return False
+        self._record_event("chat:message", message)
+        return True
+
+    def _new_seq(self, message: dict[str, Any]) -> bool:
+        room_id, seq = message.get("room_id"), int(message.get("seq", 0))
+        if room_id not in self.joined:
+            return True
+        ahead = self._ahead[room_id]
+        if seq <= self.joined[room_id] or seq in ahead:
+            return False
+        ahead.add(seq)
+        while self.joined[room_id] + 1 in ahead:  # the contiguous prefix grows
+            self.joined[room_id] += 1
+            ahead.discard(self.joined[room_id])
+        if ahead and room_id not in self._filling:
+            self._filling.add(room_id)
+            asyncio.get_running_loop().create_task(self._fill(room_id))
+        return True
+
+    async def _fill(self, room_id: str) -> None:
+        """Fetch the messages of a gap in the room's sequence."""
+        try:
+            while self._ahead.get(room_id) and room_id in self.joined:
+                before = self.joined[room_id]
+                page = await self.history(room_id, after=before, limit=HISTORY_PAGE)
+                for message in page["messages"]:
+                    self._take_chat(message)
+                if self.joined.get(room_id, before) == before:
+                    break  # nothing closed the gap (yet): the next live message retries
+        except (SalonClientError, socketio.exceptions.SocketIOError, TimeoutError) as exc:
+            code = exc.code if isinstance(exc, SalonClientError) else "offline"
+            self._record_event("client:gap_fill_failed", {"room_id": room_id, "code": code})
+        finally:
+            self._filling.discard(room_id)
 
     # -- events --------------------------------------------------------------------------
 
@@ -133,8 +185,12 @@ class SalonClient(SessionsMixin, ReplayMixin):
         self._record(event, data if isinstance(data, dict) else {"data": data})
 
     def _record(self, event: str, data: dict[str, Any]) -> None:
-        if event == "chat:message" and data.get("room_id") in self.joined:
-            self.joined[data["room_id"]] = max(self.joined[data["room_id"]], int(data["seq"]))
+        if event == "chat:message":
+            self._take_chat(data)
+        else:
+            self._record_event(event, data)
+
+    def _record_event(self, event: str, data: dict[str, Any]) -> None:
         self.events[event].append(data)
         for name, predicate, future in list(self._waiters):
             if name == event and not future.done() and predicate(data):
@@ -177,6 +233,7 @@ class SalonClient(SessionsMixin, ReplayMixin):
         reply = await self.call("room:join", {"room_id": room_id})
         messages = reply["chat"]["messages"]
         self.joined[room_id] = messages[-1]["seq"] if messages else 0
+        self._ahead.pop(room_id, None)
         return reply
 
     async def leave(self, room_id: str) -> None:

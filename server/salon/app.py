@@ -87,7 +87,7 @@ def build_services(settings: Settings) -> tuple[Services, Hub]:
     node_id = settings.node_id or secrets.token_hex(4)
     metrics = Metrics()
     db = owned(Database(settings.resolved_database_url()))
-    bus = owned(create_bus(settings.redis_url, node_id))
+    bus = owned(create_bus(settings.redis_url, node_id, settings.redis_prefix))
     auth = TokenAuthority(settings)
     hub = Hub(create_server(settings, bus), auth.from_handshake, metrics, settings)
     live = owned(LiveSessions(db, bus))
@@ -101,6 +101,8 @@ def build_services(settings: Settings) -> tuple[Services, Hub]:
         PresenceService(TimelineTap(hub, recorder), bus, settings.presence_grace, metrics)
     )
     chat = ChatService(settings, db, rooms, hub, recorder)
+    # Chat others sent while the bus was down never reached this node's sockets.
+    bus.on_reconnect(lambda: chat.announce_heads(presence.local_rooms()))
     transport = SocketTransport(hub.sio)
     documents = owned(DocumentService.build(settings, db, rooms, bus, transport, live.of))
     notes = DocumentsAdapter(documents, live.of)

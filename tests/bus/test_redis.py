@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 import redis
 
-from salon.bus import MemoryBus, create_bus
+from salon.bus import BusUnavailable, MemoryBus, create_bus
 from salon.bus.redis import CONNECTIONS, RedisBus
 from tests.bus.helpers import connections_of, eventually
 from tests.support.cluster import RedisProcess
@@ -72,8 +72,10 @@ async def test_outage_fails_readiness_then_runs_reconnect_hooks(
     broker.stop()
     await eventually(lambda: not a.connected)
     assert not await a.ping()
-    with pytest.raises(redis.ConnectionError):
+    with pytest.raises(BusUnavailable) as refused:
         await a.publish("chat", b"lost")
+    assert refused.value.code == "unavailable"
+    assert isinstance(refused.value.__cause__, redis.ConnectionError)
     broker.start()
     await eventually(lambda: resyncs == 1, within=10)
     assert await a.ping()
@@ -105,3 +107,30 @@ async def test_a_dropped_subscriber_connection_also_runs_the_hooks(
     redis.Redis(port=broker.port).client_kill_filter(_id=subscriber["id"])
     await eventually(lambda: resyncs == 1, within=10)
     assert a.connected and await a.ping()
+
+
+async def test_deployments_with_different_prefixes_share_one_redis_unheard(
+    broker: RedisProcess,
+) -> None:
+    # Pub/sub ignores the database number: only the channel prefix keeps deployments apart.
+    ours, theirs = RedisBus(broker.url, "a", "blue"), RedisBus(broker.url, "a2", "green")
+    mate = RedisBus(broker.url, "b", "blue")
+    heard: dict[str, list[bytes]] = {"theirs": [], "mate": []}
+    for name, bus in (("theirs", theirs), ("mate", mate)):
+        bus.subscribe("chat", lambda m, name=name: _keep(heard[name], m))
+    for bus in (ours, theirs, mate):
+        await bus.start()
+    try:
+        await eventually(lambda: ours.connected and theirs.connected and mate.connected)
+        await ours.publish("chat", b"blue only")
+        await eventually(lambda: heard["mate"] == [b"blue only"])
+        await mate.publish("chat", b"flush")  # ordered after the first on the one Redis
+        await eventually(lambda: heard["mate"] == [b"blue only", b"flush"])
+        assert heard["theirs"] == []
+    finally:
+        for bus in (ours, theirs, mate):
+            await bus.stop()
+
+
+async def _keep(into: list[bytes], message: bytes) -> None:
+    into.append(message)

@@ -4,6 +4,7 @@ nginx balancer configuration really routes WebSocket traffic to the nodes."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -18,7 +19,7 @@ import yaml
 
 from salon_client import SalonClient
 from tests.support.clients import new_room, user_id
-from tests.support.cluster import cluster
+from tests.support.cluster import cluster, nginx_balancer
 from tests.support.servers import SECRET, free_port
 from tests.support.services import require
 
@@ -41,8 +42,10 @@ def test_compose_file_is_valid_and_complete() -> None:
         for name, svc in services.items()
         if svc.get("image") == "salon:latest" and "db" not in svc.get("command", [])
     ]
-    assert len(nodes) >= 2
+    # One node service, scaled with `docker compose up --scale salon=N`: no fixed node ids.
+    assert nodes == ["salon"]
     assert {"postgres", "redis", "balancer", "migrate"} <= set(services)
+    assert services["balancer"]["depends_on"]["salon"]["condition"] == "service_healthy"
     command = compose_command()
     require(
         command is not None, "neither docker-compose nor the docker compose plugin is installed"
@@ -59,9 +62,35 @@ def test_compose_file_is_valid_and_complete() -> None:
     rendered = yaml.safe_load(result.stdout)["services"]
     for name in nodes:
         node_env = rendered[name]["environment"]
+        assert "SALON_NODE_ID" not in node_env
+        assert node_env["SALON_REDIS_PREFIX"] == "salon"
+        # The balancer's network is trusted for X-Forwarded-For, and only it.
+        subnet = rendered_networks(result.stdout)
+        assert json.loads(node_env["SALON_TRUSTED_PROXIES"]) == [subnet]
+        grace = _seconds(rendered[name]["stop_grace_period"])
+        assert grace > float(node_env["SALON_SHUTDOWN_GRACE"])
         assert node_env["SALON_SECRET"] == "s" * 48
         assert node_env["SALON_REDIS_URL"].startswith("redis://")
         assert node_env["SALON_DATABASE_URL"].startswith("postgresql+asyncpg://")
+
+
+def rendered_networks(rendered: str) -> str:
+    networks = yaml.safe_load(rendered)["networks"]
+    return str(networks["salon"]["ipam"]["config"][0]["subnet"])
+
+
+def _seconds(duration: str | int | float) -> float:
+    """Compose durations: "30s", "1m30s" or seconds."""
+    if isinstance(duration, int | float):
+        return float(duration)
+    total, number = 0.0, ""
+    for ch in str(duration):
+        if ch.isdigit() or ch == ".":
+            number += ch
+        else:
+            total += float(number) * {"h": 3600, "m": 60, "s": 1}[ch]
+            number = ""
+    return total + (float(number) if number else 0.0)
 
 
 def test_dockerfile_runs_as_non_root_with_a_healthcheck() -> None:
@@ -140,53 +169,26 @@ def test_installed_package_serves_like_the_image(tmp_path: Path) -> None:
 
 
 async def test_nginx_balancer_routes_websockets_to_the_nodes(tmp_path: Path) -> None:
-    require(shutil.which("nginx") is not None, "nginx is not installed")
-    with cluster(tmp_path, nodes=2) as (nodes, _):
-        port = free_port()
-        conf = (DOCKER / "nginx.conf").read_text()
-        conf = conf.replace("salon1:8000", f"127.0.0.1:{nodes[0].port}")
-        conf = conf.replace("salon2:8000", f"127.0.0.1:{nodes[1].port}")
-        conf = conf.replace("listen 8080;", f"listen 127.0.0.1:{port};")
-        conf = conf.replace(
-            "worker_processes auto;",
-            "worker_processes 1;\n"
-            f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\n"
-            "daemon off;",
-        )
-        conf = conf.replace(
-            "http {",
-            f"http {{\n  access_log off;\n"
-            f"  client_body_temp_path {tmp_path};\n  proxy_temp_path {tmp_path};",
-        )
-        (tmp_path / "nginx.conf").write_text(conf)
-        proc = subprocess.Popen(
-            ["nginx", "-c", str(tmp_path / "nginx.conf"), "-p", str(tmp_path)],
-            stderr=subprocess.PIPE,
-        )
-        try:
-            url = f"http://127.0.0.1:{port}"
-            for _ in range(100):
-                try:
-                    if httpx.get(url + "/readyz").status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.1)
-            alice, bob = user_id("alice"), user_id("bob")
-            a = SalonClient(url, token=nodes[0].token(alice))
-            b = SalonClient(nodes[1].url, token=nodes[1].token(bob))
-            await a.connect()
-            await b.connect()
+    with cluster(tmp_path, nodes=2) as (nodes, _), nginx_balancer(tmp_path, nodes) as url:
+        for _ in range(100):
             try:
-                room = await new_room(a)
-                await a.join(room)
-                await b.join(room)
-                await b.send_chat(room, "through the balancer")
-                got = await a.wait_for("chat:message", include_past=True)
-                assert got["body"] == "through the balancer"
-                assert a.sio.transport() == "websocket"
-            finally:
-                await a.close()
-                await b.close()
+                if httpx.get(url + "/readyz").status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        alice, bob = user_id("alice"), user_id("bob")
+        a = SalonClient(url, token=nodes[0].token(alice))
+        b = SalonClient(nodes[1].url, token=nodes[1].token(bob))
+        await a.connect()
+        await b.connect()
+        try:
+            room = await new_room(a)
+            await a.join(room)
+            await b.join(room)
+            await b.send_chat(room, "through the balancer")
+            got = await a.wait_for("chat:message", include_past=True)
+            assert got["body"] == "through the balancer"
+            assert a.sio.transport() == "websocket"
         finally:
-            proc.terminate()
-            proc.wait(10)
+            await a.close()
+            await b.close()

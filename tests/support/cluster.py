@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import shutil
+import socket
 import subprocess
 import sys
 import threading
@@ -63,8 +64,12 @@ class RedisProcess:
 
 @contextmanager
 def cluster(
-    tmp: Path, nodes: int = 2, **settings: object
+    tmp: Path,
+    nodes: int = 2,
+    per_node: dict[int, dict[str, object]] | None = None,
+    **settings: object,
 ) -> Iterator[tuple[list[ServerProcess], RedisProcess]]:
+    """``per_node`` overrides settings of single nodes (by index)."""
     require_service("postgres")
     require(shutil.which("redis-server") is not None, "redis-server is not installed")
     with ExitStack() as stack, postgres_database() as url:
@@ -84,7 +89,7 @@ def cluster(
                 auto_migrate=False,
                 redis_url=broker.url,
                 node_id=f"node{i}",
-                **settings,
+                **{**settings, **(per_node or {}).get(i, {})},
             )
             node.start()
             stack.callback(node.stop)
@@ -101,6 +106,8 @@ class Proxy:
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
+        self.refusing = False  # an outage: new connections are closed at once
+        self._open: set[asyncio.StreamWriter] = set()
 
     @property
     def url(self) -> str:
@@ -124,7 +131,20 @@ class Proxy:
         self._loop.run_forever()
         server.close()
 
+    def outage(self, on: bool) -> None:
+        """Start (cut every open connection, refuse new ones) or end an outage."""
+        self.refusing = on
+        if on:
+            self._loop.call_soon_threadsafe(self._cut)
+
+    def _cut(self) -> None:
+        for writer in list(self._open):
+            writer.close()
+
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self.refusing:
+            writer.close()
+            return
         try:
             up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target)
         except OSError:
@@ -139,4 +159,49 @@ class Proxy:
             with contextlib.suppress(Exception):
                 dst.close()
 
-        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+        self._open.update((writer, up_writer))
+        try:
+            await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+        finally:
+            self._open.difference_update((writer, up_writer))
+
+
+DOCKER = Path(__file__).resolve().parents[2] / "docker"
+REPLICAS = "server salon:8000 resolve max_fails=1 fail_timeout=5s;"
+
+
+@contextmanager
+def nginx_balancer(tmp: Path, nodes: list[ServerProcess]) -> Iterator[str]:
+    """docker/nginx.conf, for real, in front of ``nodes``; yields its URL. Docker's DNS finds
+    the replicas in production; here the nodes are listed instead."""
+    require(shutil.which("nginx") is not None, "nginx is not installed")
+    port = free_port()
+    conf = (DOCKER / "nginx.conf").read_text()
+    assert REPLICAS in conf
+    servers = " ".join(f"server 127.0.0.1:{n.port} max_fails=1 fail_timeout=5s;" for n in nodes)
+    conf = conf.replace(REPLICAS, servers)
+    conf = conf.replace("listen 8080;", f"listen 127.0.0.1:{port};")
+    conf = conf.replace(
+        "worker_processes auto;",
+        f"worker_processes 1;\npid {tmp}/nginx.pid;\nerror_log {tmp}/error.log;\ndaemon off;",
+    )
+    conf = conf.replace(
+        "http {",
+        f"http {{\n  access_log off;\n  client_body_temp_path {tmp};\n  proxy_temp_path {tmp};",
+    )
+    (tmp / "nginx.conf").write_text(conf)
+    proc = subprocess.Popen(
+        ["nginx", "-c", str(tmp / "nginx.conf"), "-p", str(tmp)], stderr=subprocess.PIPE
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError):
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            time.sleep(0.05)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(10)

@@ -7,7 +7,18 @@ from abc import ABC, abstractmethod
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 
+from salon.core.errors import SalonError
+
 log = logging.getLogger("salon.bus")
+
+
+class BusUnavailable(SalonError):
+    """A publish did not reach the other nodes (the bus has retried and warned once per
+    outage). Callers drop it quietly: the reconnect hooks resynchronise what was missed."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__("unavailable", f"the cross-node bus is unreachable ({detail})")
+
 
 Handler = Callable[[bytes], Awaitable[None]]
 

@@ -2,7 +2,8 @@
 room emits) over one connection pool, one retry policy and one readiness check.
 
 A node holds exactly ``CONNECTIONS`` connections, all named ``salon:<node id>``: one subscribed
-to ``salon:*``, one for commands (pipelined publishes, pings)."""
+to ``<prefix>:*`` (``SALON_REDIS_PREFIX``, default ``salon``), one for commands (pipelined
+publishes, pings)."""
 
 from __future__ import annotations
 
@@ -17,11 +18,10 @@ from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError
 
-from salon.bus.base import Bus
+from salon.bus.base import Bus, BusUnavailable
 from salon.bus.publisher import Publisher
 
 log = logging.getLogger("salon.bus")
-PREFIX = "salon:"
 CONNECTIONS = 2  # the subscriber and the command connection
 RETRIES = 3
 PING_TIMEOUT = 1.0
@@ -62,8 +62,10 @@ def client_name(node_id: str) -> str:
 class RedisBus(Bus):
     name = "redis"
 
-    def __init__(self, url: str, node_id: str) -> None:
+    def __init__(self, url: str, node_id: str, prefix: str = "salon") -> None:
         super().__init__(node_id)
+        self.prefix = prefix + ":"
+        self._outage = False  # warned about, not yet back
         self._redis = aioredis.Redis(connection_pool=connection_pool(url, node_id))
         self._publisher = Publisher(self._redis)
         self._task: asyncio.Task[None] | None = None
@@ -80,7 +82,25 @@ class RedisBus(Bus):
         return True
 
     async def publish(self, channel: str, message: bytes) -> None:
-        await self._publisher.publish(PREFIX + channel, message)
+        try:
+            await self._publisher.publish(self.prefix + channel, message)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            self._down(f"publish: {type(error).__name__}: {error}")
+            raise BusUnavailable(type(error).__name__) from error
+        self._up()
+
+    def _down(self, why: str) -> None:
+        """One warning per outage, whichever connection notices first."""
+        if not self._outage:
+            self._outage = True
+            log.warning("redis bus unreachable (%s); each node serves its own clients", why)
+
+    def _up(self) -> None:
+        if self._outage:
+            self._outage = False
+            log.warning("redis bus is back; resynchronising")
 
     async def start(self) -> None:
         self._publisher.start()
@@ -114,7 +134,7 @@ class RedisBus(Bus):
     async def _subscribe(self) -> None:
         pubsub = self._redis.pubsub()
         self._pubsub = pubsub
-        await pubsub.psubscribe(PREFIX + "*")
+        await pubsub.psubscribe(self.prefix + "*")
 
     async def _close_pubsub(self) -> None:
         if self._pubsub is not None:
@@ -134,7 +154,8 @@ class RedisBus(Bus):
                 raise
             except Exception:
                 if self.connected:
-                    log.warning("redis bus connection lost; retrying", exc_info=True)
+                    # One line per outage; the listener then retries quietly every <= 2 s.
+                    self._down("subscriber connection lost")
                     failures = 0
                 await self._close_pubsub()
                 failures += 1
@@ -146,7 +167,7 @@ class RedisBus(Bus):
             kind = item.get("type")
             if kind == "pmessage":
                 self.last_message_at = time.time()
-                channel = item["channel"].decode()[len(PREFIX) :]
+                channel = item["channel"].decode()[len(self.prefix) :]
                 await self.dispatch(channel, item["data"])
             elif kind == "psubscribe":
                 await self._subscribed()
@@ -156,6 +177,6 @@ class RedisBus(Bus):
         redis-py makes on its own within its retries (it resubscribes silently)."""
         self.connected = True
         if self._resubscribing:
-            log.info("redis bus connected again")
+            self._up()
             await self.reconnected()
         self._resubscribing = True

@@ -7,6 +7,7 @@ commit: an acknowledged message is durable with all of it, a failed one left not
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -97,7 +98,7 @@ class ChatService:
             existing = await self._find_existing(room_id, who.user_id, client_id)
             if existing is None:
                 raise
-            return existing, False
+            return await self._redeliver(existing), False
         try:
             async with self._db.unit() as session:
                 message = ChatMessage(
@@ -119,10 +120,28 @@ class ChatService:
             existing = await self._find_existing(room_id, who.user_id, client_id)
             if existing is None:
                 raise
-            return existing, False
+            return await self._redeliver(existing), False
         self._crash.reached("chat.after_commit")
         await self._notifier.room_event(room_id, "chat:message", data)
         return data, True
+
+    async def _redeliver(self, message: dict[str, Any]) -> dict[str, Any]:
+        """Broadcast a stored message again for its retry: the node that stored it may have
+        died between the commit and the broadcast, and then nobody else ever saw it. Clients
+        drop a ``seq`` they already hold, so a second delivery shows nothing twice."""
+        await self._notifier.room_event(message["room_id"], "chat:message", message)
+        return message
+
+    async def announce_heads(self, room_ids: Iterable[str]) -> None:
+        """After a bus outage: deliver each room's latest message again. Seqs have no gaps,
+        so a client that missed other nodes' messages meanwhile sees the jump and fetches
+        the range; one that missed nothing drops the repeat (it holds that seq)."""
+        for room_id in room_ids:
+            async with self._db.read() as session:
+                rows = await repo.page(session, room_id, None, None, 1)
+                latest = await self._render(session, rows)
+            if latest:
+                await self._notifier.room_event(room_id, "chat:message", latest[0])
 
     async def _record(
         self,

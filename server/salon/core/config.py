@@ -31,6 +31,11 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(
         None, description="Redis URL for the cross-node bus (unset: in-process)."
     )
+    redis_prefix: str = Field(
+        "salon",
+        pattern=r"^[A-Za-z0-9_.-]{1,64}$",
+        description="Channel prefix on Redis: deployments sharing one Redis need different ones.",
+    )
     secret: str | None = Field(
         None,
         description="HS256 signing secret for tokens (unset: generated once into the data dir).",

@@ -54,3 +54,20 @@ def not_found(what: str) -> SalonError:
 
 def forbidden(action: str) -> SalonError:
     return SalonError("forbidden", f"your role does not allow {action}")
+
+
+# What an outage answers: long enough not to hammer a recovering service, short enough that
+# a blip costs a client one retry.
+OUTAGE_RETRY_AFTER = 1.0
+
+
+def unavailable(service: str, retry_after: float = OUTAGE_RETRY_AFTER) -> SalonError:
+    """A backing service is unreachable: nothing was changed, the same request may be retried."""
+    return SalonError(
+        "unavailable", f"the {service} is unreachable; retry shortly", retry_after=retry_after
+    )
+
+
+def is_outage(exc: BaseException) -> bool:
+    """An answer of ``unavailable``: was it an outage that the caller should retry?"""
+    return isinstance(exc, SalonError) and exc.code == "unavailable"

@@ -15,6 +15,8 @@ import enum
 import logging
 from collections.abc import Awaitable, Callable
 
+from salon.core.errors import is_outage
+
 
 class Pace(enum.Enum):
     # Every batch waits one full window after its first item: one commit (or message) per
@@ -83,8 +85,11 @@ class BatchLoop:
                 await self._process()
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                self._log.exception(self._failure)
+            except Exception as error:
+                if is_outage(error):  # the service warns once per outage; no trace per retry
+                    self._log.debug("%s: %s", self._failure, error)
+                else:
+                    self._log.exception(self._failure)
                 if self.retry_s is not None:
                     self._wake.set()
                     await asyncio.sleep(self.retry_s)

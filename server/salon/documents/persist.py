@@ -57,6 +57,25 @@ async def load_state(db: Database, document_id: str, upto_id: int | None = None)
     return LoadedState(doc.get_update(), tail[-1] if tail else None, len(tail))
 
 
+def unlogged(archived: bytes, update: bytes) -> bytes | None:
+    """The part of ``update`` the archived state lacks (structs past its state vector, plus the
+    delete set), or None when applying ``update`` to the archive would change nothing. Yjs
+    identifies every struct by (client, clock), so logging this part twice changes nothing."""
+    doc: pycrdt.Doc[Any] = pycrdt.Doc()
+    doc.apply_update(archived)
+    before = doc.get_state()
+    changed: list[bool] = []
+    # Yrs reports an update only when a transaction inserted or deleted something.
+    subscription = doc.observe(lambda _event: changed.append(True))
+    try:
+        doc.apply_update(update)
+    finally:
+        doc.unobserve(subscription)
+    if not changed:
+        return None
+    return pycrdt.get_update(update, before)
+
+
 def _group(batch: list[_Pending]) -> list[dict[str, Any]]:
     """One row per run of same document + author, merged; order within a document is kept."""
     rows: list[dict[str, Any]] = []

@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 from socketio.async_pubsub_manager import AsyncPubSubManager
 
-from salon.bus import Bus
+from salon.bus import Bus, BusUnavailable
 
 log = logging.getLogger("salon.realtime")
 
@@ -60,6 +60,8 @@ class BusManager(AsyncPubSubManager):  # type: ignore[misc]
         # a failed publish is logged (the bus has retried) and the others catch up on rejoin.
         try:
             await self.bus.publish(self.channel, orjson.dumps(data))
+        except BusUnavailable:
+            return  # the bus warned once for the outage; rejoining clients catch up by seq
         except Exception:
             log.warning(
                 "socketio %s did not reach the other nodes", data.get("method"), exc_info=True

@@ -15,6 +15,7 @@ def register(hub: Hub, s: Services) -> None:
         await s.rooms.ensure_user(client.identity)
 
     async def disconnected(client: Client) -> None:
+        s.presence.disconnected(client.sid)
         for room_id in client.rooms:
             await s.presence.leave(room_id, client.sid, client.identity.user_id, dropped=True)
 

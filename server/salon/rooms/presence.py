@@ -12,13 +12,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
-from salon.bus import Bus
+from salon.bus import Bus, BusUnavailable
 from salon.core.metrics import Metrics
 from salon.core.notifier import Notifier
 from salon.store.models import utcnow
@@ -26,6 +27,20 @@ from salon.store.models import utcnow
 log = logging.getLogger("salon.presence")
 CHANNEL = "presence"
 Entry = dict[str, Any]
+
+
+GONE_KEPT = 10_000  # disconnected sids remembered, against a join that finishes after them
+
+
+@dataclass(slots=True)
+class _Peer:
+    """What this node knows of another: its process epoch, the last change revision applied
+    in order, and when it was last heard."""
+
+    epoch: str
+    rev: int = -1  # unknown until its snapshot arrives
+    seen: float = 0.0
+    wanted_at: float = float("-inf")
 
 
 @dataclass(slots=True)
@@ -62,7 +77,12 @@ class PresenceService:
         self._local: dict[str, dict[str, Presence]] = {}
         # node id -> room id -> user id -> (entry, changed)
         self._remote: dict[str, dict[str, dict[str, tuple[Entry, float]]]] = {}
-        self._seen: dict[str, float] = {}
+        self._peers: dict[str, _Peer] = {}
+        # A fresh epoch per process: peers tell a restart under the same node id from a pause.
+        self._epoch = secrets.token_hex(4)
+        self._rev = 0  # bumped by every change this node announces; peers spot gaps by it
+        self._echo_at = time.monotonic()
+        self._gone: dict[str, None] = {}  # sids that disconnected (bounded, oldest first)
         self._tasks: set[asyncio.Task[None]] = set()
         self._loop_task: asyncio.Task[None] | None = None
 
@@ -104,11 +124,17 @@ class PresenceService:
     def rooms_of_this_node(self) -> int:
         return len(self._local)
 
+    def local_rooms(self) -> tuple[str, ...]:
+        """Rooms someone is in through this node's sockets."""
+        return tuple(self._local)
+
     # -- local changes ---------------------------------------------------------------------
 
     async def join(
         self, room_id: str, sid: str, user_id: str, name: str, role: str, is_guest: bool
     ) -> None:
+        if sid in self._gone:
+            return  # the socket closed while its join was still running: nobody to list
         people = self._local.setdefault(room_id, {})
         person = people.get(user_id)
         if person is None:
@@ -126,6 +152,12 @@ class PresenceService:
             person.leaving = None
         if (person.name, person.role) != (name, role):
             await self._change(room_id, person, name=name, role=role)
+
+    def disconnected(self, sid: str) -> None:
+        """A socket closed: a join of it still in flight must not list it afterwards."""
+        self._gone[sid] = None
+        if len(self._gone) > GONE_KEPT:
+            del self._gone[next(iter(self._gone))]
 
     async def leave(self, room_id: str, sid: str, user_id: str, *, dropped: bool) -> None:
         """A socket left; the person leaves with their last socket (after the grace if dropped)."""
@@ -174,6 +206,7 @@ class PresenceService:
             person.leaving.cancel()
         if not people:
             del self._local[room_id]
+        self._rev += 1
         await self._publish({"type": "remove", "room": room_id, "user": user_id})
         if not self._present_elsewhere(room_id, user_id):
             await self._broadcast_left(room_id, user_id)
@@ -205,6 +238,7 @@ class PresenceService:
                 await task
 
     async def _announce(self, room_id: str, person: Presence) -> None:
+        self._rev += 1
         await self._publish(
             {
                 "type": "upsert",
@@ -215,37 +249,92 @@ class PresenceService:
         )
 
     async def _publish(self, message: dict[str, Any]) -> None:
-        message["node"] = self._node
+        message.update(node=self._node, epoch=self._epoch, rev=self._rev)
         try:
             await self._bus.publish(CHANNEL, orjson.dumps(message))
+        except BusUnavailable:
+            pass  # the bus warned once; peers see the revision gap and ask for a snapshot
         except Exception:
-            # The bus is down: this node keeps serving its own clients; the others catch up
-            # from the snapshot this node sends when the bus returns (see _heartbeats).
             log.warning("presence: bus publish failed", exc_info=True)
 
     async def _on_message(self, raw: bytes) -> None:
         message = orjson.loads(raw)
-        node = message.get("node")
+        node, kind = message.get("node"), message["type"]
         if node == self._node:
+            self._echo_at = time.monotonic()  # the bus carries our own words: it works
             return
-        first_contact = node not in self._seen
-        self._seen[node] = time.monotonic()
-        kind = message["type"]
+        if kind == "want":
+            if message.get("to") == self._node:
+                await self._send_snapshot()
+            return
+        peer = await self._peer(node, str(message.get("epoch", "")))
+        rev = int(message.get("rev", 0))
         if kind == "heartbeat":
             self._metrics.bus_lag.set(max(0.0, time.time() - float(message["ts"])))
-        rooms = self._remote.setdefault(node, {})
-        if kind == "upsert":
-            entry = message["entry"]
-            rooms.setdefault(message["room"], {})[entry["user_id"]] = (entry, message["changed"])
-        elif kind == "remove":
-            rooms.get(message["room"], {}).pop(message["user"], None)
+        if kind in ("upsert", "remove"):
+            self._apply_change(node, message)
+            in_order = rev == peer.rev + 1
+            peer.rev = rev if in_order else peer.rev
+            if not in_order:
+                await self._want(node, peer)
         elif kind == "snapshot":
-            self._remote[node] = {
+            rooms = {
                 room: {e["user_id"]: (e, c) for e, c in people}
                 for room, people in message["rooms"].items()
             }
-        if kind == "hello" or (first_contact and kind != "snapshot"):
+            await self._replace(node, rooms)
+            peer.rev = rev
+        elif rev != peer.rev:  # a heartbeat or hello after changes we never heard
+            await self._want(node, peer)
+        if kind == "hello":
             await self._send_snapshot()
+
+    async def _peer(self, node: str, epoch: str) -> _Peer:
+        """The peer's record; a new epoch is a restarted process (same id or not): whatever
+        its previous life announced is gone."""
+        peer = self._peers.get(node)
+        if peer is not None and peer.epoch != epoch:
+            log.info("node %s restarted (epoch %s); forgetting its old presence", node, epoch)
+            await self._replace(node, {})
+            peer = None
+        if peer is None:
+            peer = self._peers[node] = _Peer(epoch)
+        peer.seen = time.monotonic()
+        return peer
+
+    def _apply_change(self, node: str, message: dict[str, Any]) -> None:
+        rooms = self._remote.setdefault(node, {})
+        if message["type"] == "upsert":
+            entry = message["entry"]
+            rooms.setdefault(message["room"], {})[entry["user_id"]] = (entry, message["changed"])
+        else:
+            rooms.get(message["room"], {}).pop(message["user"], None)
+
+    async def _want(self, node: str, peer: _Peer) -> None:
+        # At most one request per heartbeat: a burst of reordered changes needs one snapshot.
+        now = time.monotonic()
+        if now - peer.wanted_at >= self._heartbeat:
+            peer.wanted_at = now
+            await self._publish({"type": "want", "to": node})
+
+    async def _replace(self, node: str, rooms: dict[str, dict[str, tuple[Entry, float]]]) -> None:
+        """Take ``rooms`` as all that ``node`` holds, and tell this node's rooms whoever that
+        brings or takes away: these are the changes whose own events this node missed.
+        (Presence events are idempotent: clients may see such a join or leave twice.)"""
+        old = self._remote.get(node, {})
+        touched = [room for room in {*old, *rooms} if room in self._local]
+        before = {room: self._visible(room) for room in touched}
+        self._remote[node] = rooms
+        for room in touched:
+            after = self._visible(room)
+            for user_id, entry in after.items():
+                if user_id not in before[room]:
+                    await self._notifier.room_event(room, "presence:joined", entry)
+            for user_id in before[room].keys() - after.keys():
+                await self._broadcast_left(room, user_id)
+
+    def _visible(self, room_id: str) -> dict[str, Entry]:
+        return {entry["user_id"]: entry for entry in self.list(room_id)}
 
     async def _resync(self) -> None:
         await self._publish({"type": "hello"})
@@ -271,22 +360,16 @@ class PresenceService:
 
     async def _forget_dead_nodes(self) -> None:
         deadline = time.monotonic() - (self._grace + 3 * self._heartbeat)
-        dead = [node for node, seen in self._seen.items() if seen < deadline]
+        if self._bus.shared and self._echo_at < deadline:
+            # We do not even hear ourselves: the bus is down, not the others. Their people
+            # stay listed (no false leaves); the snapshots after the outage correct the rest.
+            return
+        dead = [node for node, peer in self._peers.items() if peer.seen < deadline]
         for node in dead:
-            del self._seen[node]
-            rooms = self._remote.pop(node, {})
+            del self._peers[node]
             log.warning("node %s stopped answering; its people leave presence", node)
-            if not self._leads_cleanup():
-                continue
-            for room_id, people in rooms.items():
-                for user_id in people:
-                    present_here = user_id in self._local.get(room_id, {})
-                    if not present_here and not self._present_elsewhere(room_id, user_id):
-                        await self._broadcast_left(room_id, user_id)
-
-    def _leads_cleanup(self) -> bool:
-        # Exactly one survivor announces a dead node's leavers: the lowest node id alive.
-        return self._node <= min(self._seen, default=self._node)
+            await self._replace(node, {})  # each node tells the rooms it serves
+            self._remote.pop(node, None)
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.get_running_loop().create_task(coro)

@@ -1,6 +1,9 @@
 // Chat: history paging, live messages, edit/delete own, reactions, an unread marker, and an
 // outbox so messages typed while offline are sent (once: client_id makes sends idempotent)
-// after the reconnect.
+// after the reconnect. Chat seqs have no gaps per room: a live message that skips some means
+// they were lost on the way (a node or the bus failed), so the panel fetches the missing
+// range; a rejoin asks for everything after the last seq up to which nothing is missing and
+// follows next_after until caught up.
 import { h, mount, time } from "../dom.js";
 import { SalonError, describe } from "../errors.js";
 import { showError } from "../toasts.js";
@@ -9,13 +12,16 @@ import { ask } from "../dialog.js";
 
 const REACTIONS = ["👍", "🎉", "❤️", "😂", "🤔", "❓"];
 const PAGE = 50;
+const CATCH_UP_PAGE = 200; // the most chat:history returns per call
 
 export function chatPanel({ conn, roomId, me, canSend, isHost, onUnread }) {
   const messages = new Map(); // seq -> Message
   const items = new Map(); // seq -> <li>
   const outbox = new Map(); // client_id -> {body, li}
   let nextBefore = null;
-  let lastSeq = 0;
+  let complete = 0; // every seq up to this one is here
+  const ahead = new Set(); // seqs that arrived past a gap
+  let filling = false;
   let unread = 0;
   let marker = null; // the "New messages" divider
   let visible = true;
@@ -179,7 +185,6 @@ export function chatPanel({ conn, roomId, me, canSend, isHost, onUnread }) {
   function upsert(message, { force = false } = {}) {
     if (!message || message.room_id !== roomId) return;
     messages.set(message.seq, message);
-    lastSeq = Math.max(lastSeq, message.seq);
     // Someone is editing this message: keep their form; Save or Cancel shows the latest.
     if (!force && items.get(message.seq)?.querySelector("form.edit")) return;
     place(render(message), message.seq);
@@ -187,7 +192,36 @@ export function chatPanel({ conn, roomId, me, canSend, isHost, onUnread }) {
 
   // --- incoming ----------------------------------------------------------------------------
 
+  function advance(seq) {
+    if (seq <= complete) return;
+    ahead.add(seq);
+    while (ahead.has(complete + 1)) {
+      complete += 1;
+      ahead.delete(complete);
+    }
+    if (ahead.size && !filling) fillGap();
+  }
+
+  // Fetch what is missing between `complete` and the messages that arrived past a gap.
+  async function fillGap() {
+    filling = true;
+    try {
+      while (ahead.size) {
+        const before = complete;
+        const page = await conn.request("chat:history", { room_id: roomId, after: before, limit: CATCH_UP_PAGE });
+        for (const m of page.messages) arrived(m);
+        if (complete === before) break; // not closed yet: the next live message tries again
+      }
+    } catch {
+      // Offline: the rejoin after the reconnect asks for everything after `complete`.
+    } finally {
+      filling = false;
+    }
+  }
+
   function arrived(message) {
+    if (!message || message.room_id !== roomId) return;
+    advance(message.seq);
     const stick = atBottom();
     const isNew = !messages.has(message.seq);
     const pending = outbox.get(message.client_id);
@@ -214,6 +248,8 @@ export function chatPanel({ conn, roomId, me, canSend, isHost, onUnread }) {
       items.clear();
       mount(list);
       nextBefore = null;
+      ahead.clear();
+      complete = page.messages.length ? page.messages[page.messages.length - 1].seq : 0;
     }
     for (const m of page.messages) upsert(m);
     if (reset) {
@@ -223,9 +259,19 @@ export function chatPanel({ conn, roomId, me, canSend, isHost, onUnread }) {
     }
   }
 
-  // After a reconnect: everything after lastSeq, then whatever is still in the outbox.
-  function catchUp(page) {
+  // After a reconnect: everything after `complete` (following next_after), then the outbox.
+  async function catchUp(page) {
     for (const m of page.messages) arrived(m);
+    let after = page.next_after;
+    try {
+      while (after !== null && after !== undefined) {
+        const next = await conn.request("chat:history", { room_id: roomId, after, limit: CATCH_UP_PAGE });
+        for (const m of next.messages) arrived(m);
+        after = next.next_after;
+      }
+    } catch (error) {
+      showError(error, "Could not load every missed message");
+    }
     flushOutbox();
   }
 
@@ -330,7 +376,7 @@ export function chatPanel({ conn, roomId, me, canSend, isHost, onUnread }) {
     reactions,
     refreshRole,
     get lastSeq() {
-      return lastSeq;
+      return complete;
     },
     setVisible(v) {
       visible = v;
