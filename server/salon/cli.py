@@ -75,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name, text in (
         ("upgrade", "apply all migrations"),
         ("current", "show the applied revision"),
+        ("reindex", "rebuild the search index terms (after changing SALON_SEARCH_LANGUAGE)"),
     ):
         sub = db_commands.add_parser(name, help=text)
         add_settings_flags(sub, ["data_dir", "database_url"])
@@ -189,7 +190,15 @@ def main(argv: Sequence[str] | None = None) -> None:
 
         settings = settings_from(args, ["data_dir", "database_url"])
         url = settings.resolved_database_url()
-        upgrade(url) if args.db_command == "upgrade" else current(url)
+        if args.db_command == "reindex":
+            import asyncio
+
+            from salon.search.reindex import reindex_archive
+
+            count = asyncio.run(reindex_archive(url, settings.search_language))
+            print(f"reindexed {count} search entries ({settings.search_language})")
+        else:
+            upgrade(url) if args.db_command == "upgrade" else current(url)
     elif args.command == "replay":
         replay(args)
     elif args.command == "token":
