@@ -90,9 +90,10 @@ class PostgresBackend:
         self._rows = max(float(rows or 0), 0.0)
         self._stats_at = now
 
-    async def count(self, session: AsyncSession, unit: Unit, cap: int) -> int:
+    async def count(self, session: AsyncSession, unit: Unit, cap: int, prefix: bool = False) -> int:
         """Entries holding ``unit`` anywhere in the archive, counted up to ``cap``."""
-        hits = select(SearchEntry.id).where(tsv.op("@@")(_ts_query(Match((unit,))))).limit(cap)
+        match = Match((unit,), prefix=prefix)
+        hits = select(SearchEntry.id).where(tsv.op("@@")(_ts_query(match))).limit(cap)
         return int(await session.scalar(select(func.count()).select_from(hits.subquery())) or 0)
 
     async def newest(

@@ -27,6 +27,8 @@ KIND_WEIGHT = {"question": 1.0, "answer": 0.9, "document": 0.7, "session": 0.5, 
 ANSWERED_BOOST, ACCEPTED_BOOST = 1.2, 1.15
 VOTE_BOOST = 0.05  # per natural-log step of votes
 RECENCY_BOOST, RECENCY_HALF_LIFE_DAYS = 0.05, 180.0
+# A word found only as the beginning of a longer one ("postgres" in "postgresql").
+PREFIX_WEIGHT = 0.6
 # Below this share of the query's weight, a best hit is not a good match: say so.
 GOOD_COVERAGE = 0.5
 
@@ -49,22 +51,28 @@ def occurrences(words: list[str], unit: Unit) -> int:
     return sum(1 for i in range(len(words) - n + 1) if tuple(words[i : i + n]) == unit)
 
 
+def longer(words: list[str], start: str) -> int:
+    return sum(1 for w in words if w.startswith(start) and w != start)
+
+
 def rank(
     query: ParsedQuery,
     rows: Sequence[Any],
     counts: dict[Unit, int],
     size: int,
+    prefix_counts: dict[str, int] | None = None,
     now: datetime | None = None,
 ) -> list[Ranked]:
     """Every row (RANKED_COLUMNS) scored and sorted best first; answers whose question is
     among the rows are left out: the question's entry holds them."""
     now = now or datetime.now(UTC)
     weights = {u: idf(counts.get(u, 0), size) for u in query.units}
+    prefixes = {w: PREFIX_WEIGHT * idf(n, size) for w, n in (prefix_counts or {}).items()}
     split = [(row, row.title_terms.split(), row.terms.split()) for row in rows]
     average = max(sum(len(t) + len(b) for _, t, b in split) / max(len(split), 1), 1.0)
     questions = {row.ref for row in rows if row.kind == "question"}
     ranked = [
-        _score(query, row, title, body, weights, average, now)
+        _score(query, row, title, body, weights, prefixes, average, now)
         for row, title, body in split
         if not (row.kind == "answer" and row.parent in questions)
     ]
@@ -78,6 +86,7 @@ def _score(
     title: list[str],
     body: list[str],
     weights: dict[Unit, float],
+    prefixes: dict[str, float],
     average: float,
     now: datetime,
 ) -> Ranked:
@@ -86,9 +95,14 @@ def _score(
     bm25 = held = 0.0
     for unit in query.any:
         freq = title_weight * occurrences(title, unit) + occurrences(body, unit)
+        weight = weights[unit]
+        if not freq and unit[0] in prefixes and len(unit) == 1:
+            # Only a longer word of the same beginning: it counts, for less.
+            freq = title_weight * longer(title, unit[0]) + longer(body, unit[0])
+            weight = prefixes[unit[0]]
         if freq:
-            bm25 += weights[unit] * freq * (K1 + 1) / (freq + norm)
-            held += weights[unit]
+            bm25 += weight * freq * (K1 + 1) / (freq + norm)
+            held += weight
     total = sum(weights[u] for u in query.any)
     coverage = held / total if total else 1.0
     score = bm25 * coverage * KIND_WEIGHT.get(row.kind, 1.0) * _standing(row, now)

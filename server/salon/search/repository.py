@@ -120,8 +120,9 @@ class Match:
 
 
 class Backend(Protocol):
-    async def count(self, session: AsyncSession, unit: Unit, cap: int) -> int:
-        """How many entries of the whole archive hold ``unit``, counted up to ``cap``."""
+    async def count(self, session: AsyncSession, unit: Unit, cap: int, prefix: bool = False) -> int:
+        """How many entries of the whole archive hold ``unit`` (with ``prefix``: a word that
+        begins with it), counted up to ``cap``."""
         ...
 
     async def newest(
@@ -142,6 +143,8 @@ class Backend(Protocol):
 # whole query (which is where entries holding only common words come from).
 RARE = 1000
 WINDOW = 1000
+# Shorter words would find too many others ("api" in "apiary" is rare; "log" in "login" not).
+MIN_PREFIX = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +154,8 @@ class Gathered:
     exact: bool
     # Entries of the archive holding each unit (capped at RARE).
     counts: dict[Unit, int]
+    # Entries holding a longer word that begins with the query word (capped at RARE).
+    prefix_counts: dict[str, int]
     # About how many entries the archive holds, for word rarity.
     size: int
 
@@ -163,8 +168,12 @@ async def gather(
     rare: int = RARE,
     window: int = WINDOW,
 ) -> Gathered:
-    """The candidates of a search, at most ``rare`` per query word plus ``window``."""
+    """The candidates of a search, at most ``rare`` per query word plus ``window``. A query
+    word also finds longer words it begins ("postgres" finds "postgresql", "prod" finds
+    "production") when they are rare enough to tell entries apart."""
     counts = {unit: await backend.count(session, unit, rare) for unit in query.units}
+    stems = [u[0] for u in query.any if len(u) == 1 and len(u[0]) >= MIN_PREFIX]
+    prefix_counts = {w: await backend.count(session, (w,), rare, prefix=True) for w in stems}
     size = int(await session.scalar(select(func.max(SearchEntry.id))) or 0)
     rare_units = tuple(u for u in query.any if counts[u] < rare)
     ids: dict[int, None] = {}
@@ -173,13 +182,19 @@ async def gather(
             session, where, Match(rare_units, query.required), rare * len(rare_units)
         )
         ids.update((c.id, None) for c in found)
+    rare_prefixes = tuple((w,) for w, n in prefix_counts.items() if counts[(w,)] < n < rare)
+    if rare_prefixes:
+        found = await backend.newest(
+            session, where, Match(rare_prefixes, query.required, prefix=True), rare
+        )
+        ids.update((c.id, None) for c in found)
     common = len(rare_units) < len(query.any) or not query.any
     exact = True
     if common:
         found = await backend.newest(session, where, query, window + 1)
         exact = len(found) <= window
         ids.update((c.id, None) for c in found[:window])
-    return Gathered(list(ids), exact, counts, max(size, 1))
+    return Gathered(list(ids), exact, counts, prefix_counts, max(size, 1))
 
 
 RANKED_COLUMNS = (

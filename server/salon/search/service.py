@@ -297,7 +297,8 @@ class SearchService:
             session, self._backend, where, Match(parsed.any, parsed.required)
         )
         rows = await repo.ranked_rows(session, gathered.ids)
-        return _Found(rank(parsed, rows, gathered.counts, gathered.size), gathered.exact)
+        ranked = rank(parsed, rows, gathered.counts, gathered.size, gathered.prefix_counts)
+        return _Found(ranked, gathered.exact)
 
     async def _rescue(
         self, session: AsyncSession, f: Filters, parsed: ParsedQuery

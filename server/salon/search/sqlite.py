@@ -42,9 +42,10 @@ DROP = [
 
 
 class SqliteBackend:
-    async def count(self, session: AsyncSession, unit: Unit, cap: int) -> int:
+    async def count(self, session: AsyncSession, unit: Unit, cap: int, prefix: bool = False) -> int:
         """Entries holding ``unit`` anywhere in the archive, counted up to ``cap``."""
-        hits = select(fts.c.rowid).where(_match(Match((unit,)))).limit(cap).subquery()
+        match = _match(Match((unit,), prefix=prefix))
+        hits = select(fts.c.rowid).where(match).limit(cap).subquery()
         return int(await session.scalar(select(func.count()).select_from(hits)) or 0)
 
     async def newest(
