@@ -66,8 +66,16 @@ def rank(
     """Every row (RANKED_COLUMNS) scored and sorted best first; answers whose question is
     among the rows are left out: the question's entry holds them."""
     now = now or datetime.now(UTC)
+    prefix_counts = prefix_counts or {}
     weights = {u: idf(counts.get(u, 0), size) for u in query.units}
-    prefixes = {w: PREFIX_WEIGHT * idf(n, size) for w, n in (prefix_counts or {}).items()}
+    for unit in query.any:
+        # A word only ever seen as the beginning of longer ones weighs as rare as those are,
+        # or a word nobody wrote would make every entry look like a poor match.
+        if not counts.get(unit) and prefix_counts.get(unit[0]):
+            weights[unit] = idf(prefix_counts[unit[0]], size)
+    prefixes = {
+        w: PREFIX_WEIGHT * (weights.get((w,)) or idf(n, size)) for w, n in prefix_counts.items()
+    }
     split = [(row, row.title_terms.split(), row.terms.split()) for row in rows]
     average = max(sum(len(t) + len(b) for _, t, b in split) / max(len(split), 1), 1.0)
     questions = {row.ref for row in rows if row.kind == "question"}
