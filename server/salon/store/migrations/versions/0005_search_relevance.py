@@ -32,7 +32,9 @@ def upgrade() -> None:
         "search_entries",
         sa.Column("accepted", sa.Boolean(), nullable=False, server_default=sa.false()),
     )
-    use_language(Settings.model_validate({}).search_language)
+    config = op.get_context().config
+    chosen = config.attributes.get("search_language") if config is not None else None
+    use_language(chosen or Settings.model_validate({}).search_language)
     reindex(op.get_bind())
 
 
