@@ -141,8 +141,8 @@ class Backend(Protocol):
 # so a search ranks a bounded set: every match of each query word that fewer than RARE
 # entries hold (the words that tell entries apart), and the newest WINDOW matches of the
 # whole query (which is where entries holding only common words come from).
-RARE = 1000
-WINDOW = 1000
+RARE = 400
+WINDOW = 400
 # Shorter words would find too many others ("api" in "apiary" is rare; "log" in "login" not).
 MIN_PREFIX = 4
 
@@ -179,7 +179,7 @@ async def gather(
     ids: dict[int, None] = {}
     if rare_units:
         found = await backend.newest(
-            session, where, Match(rare_units, query.required), rare * len(rare_units)
+            session, where, Match(rare_units, query.required), rare * min(len(rare_units), 2)
         )
         ids.update((c.id, None) for c in found)
     rare_prefixes = tuple((w,) for w, n in prefix_counts.items() if counts[(w,)] < n < rare)

@@ -48,6 +48,8 @@ def _is_ideograph(ch: str) -> bool:
     )
 
 
+# Words repeat: most of a text's tokens were folded before.
+@lru_cache(maxsize=65_536)
 def fold(word: str) -> str:
     """One token compatibility-normalised, accent-free, case-folded, with straight apostrophes."""
     if any(_is_ideograph(ch) for ch in word):
