@@ -93,6 +93,17 @@ class PostgresBackend:
     async def count(self, session: AsyncSession, unit: Unit, cap: int, prefix: bool = False) -> int:
         """Entries holding ``unit`` anywhere in the archive, counted up to ``cap``."""
         match = Match((unit,), prefix=prefix)
+        # A word in few entries is counted from its GIN posting list: a scan would read the
+        # whole table looking for ``cap`` matches that are not there. A common word is
+        # counted by scanning, which stops at ``cap``.
+        await self._statistics(session)
+        share = 1.0
+        for word in unit:
+            share *= self._freqs.get(word, self._floor)
+        posting = prefix or not self._rows or share * self._rows < cap * 4
+        scan = "off" if posting else "on"
+        await session.execute(text(f"SET LOCAL enable_seqscan = {scan}"))
+        await session.execute(text(f"SET LOCAL enable_indexscan = {scan}"))
         hits = select(SearchEntry.id).where(tsv.op("@@")(_ts_query(match))).limit(cap)
         return int(await session.scalar(select(func.count()).select_from(hits.subquery())) or 0)
 
@@ -110,6 +121,7 @@ class PostgresBackend:
         await session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
         gin = await self.gin_first(session, match, limit)
         await session.execute(text(f"SET LOCAL enable_indexscan = {'off' if gin else 'on'}"))
+        await session.execute(text("SET LOCAL enable_seqscan = on"))
         rows = await session.execute(stmt.order_by(SearchEntry.id.desc()).limit(limit))
         return [Candidate(id, at) for id, at in rows]
 

@@ -171,10 +171,12 @@ async def gather(
     """The candidates of a search, at most ``rare`` per query word plus ``window``. A query
     word also finds longer words it begins ("postgres" finds "postgresql", "prod" finds
     "production") when they are rare enough to tell entries apart."""
+    # First: a backend may steer its planner for the counts below (PostgreSQL turns index
+    # scans off), and this wants the primary key.
+    size = int(await session.scalar(select(func.max(SearchEntry.id))) or 0)
     counts = {unit: await backend.count(session, unit, rare) for unit in query.units}
     stems = [u[0] for u in query.any if len(u) == 1 and len(u[0]) >= MIN_PREFIX]
     prefix_counts = {w: await backend.count(session, (w,), rare, prefix=True) for w in stems}
-    size = int(await session.scalar(select(func.max(SearchEntry.id))) or 0)
     rare_units = tuple(u for u in query.any if counts[u] < rare)
     ids: dict[int, None] = {}
     if rare_units:
