@@ -175,7 +175,10 @@ async def gather(
     # scans off), and this wants the primary key.
     size = int(await session.scalar(select(func.max(SearchEntry.id))) or 0)
     counts = {unit: await backend.count(session, unit, rare) for unit in query.units}
-    stems = [u[0] for u in query.any if len(u) == 1 and len(u[0]) >= MIN_PREFIX]
+    # A word already in RARE entries finds enough on its own: its longer forms go uncounted.
+    stems = [
+        u[0] for u in query.any if len(u) == 1 and len(u[0]) >= MIN_PREFIX and counts[u] < rare
+    ]
     prefix_counts = {w: await backend.count(session, (w,), rare, prefix=True) for w in stems}
     rare_units = tuple(u for u in query.any if counts[u] < rare)
     ids: dict[int, None] = {}
