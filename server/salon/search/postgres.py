@@ -102,8 +102,7 @@ class PostgresBackend:
             share *= self._freqs.get(word, self._floor)
         posting = prefix or not self._rows or share * self._rows < cap * 4
         scan = "off" if posting else "on"
-        await session.execute(text(f"SET LOCAL enable_seqscan = {scan}"))
-        await session.execute(text(f"SET LOCAL enable_indexscan = {scan}"))
+        await _plan(session, seqscan=scan, indexscan=scan)
         hits = select(SearchEntry.id).where(tsv.op("@@")(_ts_query(match))).limit(cap)
         return int(await session.scalar(select(func.count()).select_from(hits.subquery())) or 0)
 
@@ -118,12 +117,21 @@ class PostgresBackend:
         # For this transaction only: parallel workers made the backward walk 2-3x slower, and
         # without plain index scans the planner takes the GIN bitmap. Set both ways each time:
         # one search runs several of these in one transaction.
-        await session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
         gin = await self.gin_first(session, match, limit)
-        await session.execute(text(f"SET LOCAL enable_indexscan = {'off' if gin else 'on'}"))
-        await session.execute(text("SET LOCAL enable_seqscan = on"))
+        await _plan(session, seqscan="on", indexscan="off" if gin else "on")
         rows = await session.execute(stmt.order_by(SearchEntry.id.desc()).limit(limit))
         return [Candidate(id, at) for id, at in rows]
+
+
+async def _plan(session: AsyncSession, seqscan: str, indexscan: str) -> None:
+    """Planner settings for the rest of this transaction, in one round trip (SET LOCAL)."""
+    await session.execute(
+        text(
+            "SELECT set_config('max_parallel_workers_per_gather', '0', true), "
+            "set_config('enable_seqscan', :seqscan, true), "
+            "set_config('enable_indexscan', :indexscan, true)"
+        ).bindparams(seqscan=seqscan, indexscan=indexscan)
+    )
 
 
 def _ts_query(match: Match) -> ColumnElement[Any]:
