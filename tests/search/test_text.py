@@ -142,3 +142,10 @@ def test_snippet_of_japanese_marks_each_character() -> None:
     cut = snippet("証明書の更新方法は？", parse_query("更新").words)
     assert [cut.text[s:e] for s, e in cut.highlights] == ["更", "新"]
     assert cut.marked() == "証明書の«更»«新»方法は？"
+
+
+def test_title_only_matches_name_the_title_column() -> None:
+    match = Match((("cert",),), prefix=True, titles=True)
+    assert fts_expression(match) == 'title_terms : (("cert"*))'
+    assert ts_expression(match) == "(('cert':*A))"
+    assert ts_expression(Match((("cert",),), titles=True)) == "(('cert':A))"

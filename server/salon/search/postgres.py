@@ -144,8 +144,10 @@ def expression(match: Match) -> str:
     """to_tsquery syntax with every term quoted: terms are letters and digits only
     (search/text.py), so nothing the user typed is an operator."""
 
+    title = "A" if match.titles else ""  # titles are weight A (migration 0003)
+
     def unit_text(unit: Unit, prefix: bool = False) -> str:
-        star = ":*" if prefix else ""
+        star = (":*" if prefix else ":" if title else "") + title
         return "(" + " <-> ".join(f"'{word}'{star}" for word in unit) + ")"
 
     parts = []

@@ -108,11 +108,13 @@ class Candidate:
 @dataclass(frozen=True, slots=True)
 class Match:
     """What a backend matches: at least one of ``any`` (each a term or a phrase), and every
-    one of ``required``. With ``prefix``, the ``any`` terms match words they begin."""
+    one of ``required``. With ``prefix``, the ``any`` terms match words they begin; with
+    ``titles``, only in titles (questions, sessions, documents: not the mass of chat)."""
 
     any: tuple[Unit, ...] = ()
     required: tuple[Unit, ...] = ()
     prefix: bool = False
+    titles: bool = False
 
     @property
     def units(self) -> tuple[Unit, ...]:

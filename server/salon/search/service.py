@@ -303,15 +303,16 @@ class SearchService:
     async def _rescue(
         self, session: AsyncSession, f: Filters, parsed: ParsedQuery
     ) -> list[dict[str, Any]]:
-        """Answered questions spelled closest to the query: their words begin as the query's
-        do (a typo past the first letters is forgiven), ordered by trigram similarity."""
+        """Answered questions spelled closest to the query: words of their question begin as
+        the query's do (a typo past the first letters is forgiven), ordered by trigram
+        similarity. Titles only, so the mass of chat is never read."""
         spelled = [w for w in parsed.spelled if not analyzer().is_stop_word(w)]
         starts = tuple(dict.fromkeys((w[:3],) for w in spelled if len(w) >= 3))
         if not starts:
             return []
         where = repo.conditions(replace(f, answered=True, kinds=("question",)))
         found = await self._backend.newest(
-            session, where, Match(starts, prefix=True), RESCUE_CANDIDATES
+            session, where, Match(starts, prefix=True, titles=True), RESCUE_CANDIDATES
         )
         titles = await repo.titles(session, [c.id for c in found])
         typed = " ".join(spelled)

@@ -79,4 +79,5 @@ def expression(match: Match) -> str:
     quoted = ['"' + " ".join(unit) + '"' + star for unit in match.any]
     required = ['"' + " ".join(unit) + '"' for unit in match.required]
     parts = [f"({' OR '.join(quoted)})"] if quoted else []
-    return " AND ".join(parts + required)
+    found = " AND ".join(parts + required)
+    return f"title_terms : ({found})" if match.titles else found

@@ -183,9 +183,7 @@ def parse_query(raw: str) -> ParsedQuery:
     units = bare or ([] if required else stops)
     if not units and not required:
         raise SalonError("bad_request", "q has no searchable words")
-    if len(units) + len(required) > MAX_PHRASES * 3 or len(required) > MAX_PHRASES:
-        raise SalonError("bad_request", "q has too many words")
-    if sum(len(u) for u in units + required) > MAX_WORDS:
+    if len(required) > MAX_PHRASES or sum(len(u) for u in units + required) > MAX_WORDS:
         raise SalonError("bad_request", "q has too many words")
     return ParsedQuery(tuple(units), tuple(required), tuple(dict.fromkeys(spelled)))
 
