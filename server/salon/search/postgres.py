@@ -123,8 +123,17 @@ class PostgresBackend:
         return [Candidate(id, at) for id, at in rows]
 
 
+PLAN_KEY = "salon.search.plan"
+
+
 async def _plan(session: AsyncSession, seqscan: str, indexscan: str) -> None:
-    """Planner settings for the rest of this transaction, in one round trip (SET LOCAL)."""
+    """Planner settings for the rest of this transaction, in one round trip (SET LOCAL), and
+    none when the transaction already has them."""
+    # SET LOCAL ends with the transaction: remember which one the settings belong to.
+    wanted = (id(session.get_transaction()), seqscan, indexscan)
+    if session.info.get(PLAN_KEY) == wanted:
+        return
+    session.info[PLAN_KEY] = wanted
     await session.execute(
         text(
             "SELECT set_config('max_parallel_workers_per_gather', '0', true), "
