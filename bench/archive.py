@@ -6,10 +6,11 @@ index (a million chat messages by default), on SQLite and on PostgreSQL.
 
 Ingest: ChatService.send in a loop for a few seconds (validation, sequence number, commit,
 broadcast to no one) — one durable commit per message, as a client's ack requires.
-Search: the index is filled directly (bulk insert of search entries with the same folded
-terms the server writes; message text drawn from a 20,000-word vocabulary with a Zipf law,
-like natural language), then SearchService.search answers one- and two-word queries as a
-member of the room: words from the 5,000 most used, and separately the 20 most used.
+Search: the index is filled directly (bulk insert of search entries with the same index
+terms the server writes, folded and stemmed; message text drawn from a 20,000-word
+vocabulary with a Zipf law, like natural language), then SearchService.search answers one-
+and two-word queries as a member of the room: words from the 5,000 most used, and separately
+the 20 most used.
 
 A named archive (``--sqlite-file``, ``--pg-database``) is kept afterwards; with ``--reuse`` a
 kept archive of the same size is searched again without ingest and fill (minutes at 1M).

@@ -129,7 +129,7 @@ def build_services(settings: Settings) -> tuple[Services, Hub]:
         sessions=sessions,
         qa=qa,
         notifications=notifications,
-        search=SearchService(db),
+        search=SearchService(db, settings.search_language),
         experts=ExpertService(db),
         exports=ExportService(db, sessions, qa, timeline),
         replay=ReplayService(db, sessions, documents.limits.text_field),

@@ -75,9 +75,10 @@ def build_parser() -> argparse.ArgumentParser:
     for name, text in (
         ("upgrade", "apply all migrations"),
         ("current", "show the applied revision"),
+        ("reindex", "rebuild the search index terms (after changing SALON_SEARCH_LANGUAGE)"),
     ):
         sub = db_commands.add_parser(name, help=text)
-        add_settings_flags(sub, ["data_dir", "database_url"])
+        add_settings_flags(sub, ["data_dir", "database_url", "search_language"])
 
     token = commands.add_parser("token", help="tokens for testing and scripts")
     token_commands = token.add_subparsers(dest="token_command", required=True)
@@ -156,7 +157,7 @@ def serve(settings: Settings) -> None:
     logs.setup(settings.log_level, settings.log_json)
     migrate = settings.auto_migrate if settings.auto_migrate is not None else settings.is_sqlite
     if migrate:
-        upgrade(settings.resolved_database_url())
+        upgrade(settings.resolved_database_url(), search_language=settings.search_language)
     config = uvicorn.Config(
         create_app(settings),
         host=settings.host,
@@ -190,9 +191,20 @@ def main(argv: Sequence[str] | None = None) -> None:
     elif args.command == "db":
         from salon.store.migrate import current, upgrade
 
-        settings = settings_from(args, ["data_dir", "database_url"])
+        settings = settings_from(args, ["data_dir", "database_url", "search_language"])
         url = settings.resolved_database_url()
-        upgrade(url) if args.db_command == "upgrade" else current(url)
+        if args.db_command == "reindex":
+            import asyncio
+
+            from salon.search.reindex import reindex_archive
+
+            count = asyncio.run(reindex_archive(url, settings.search_language))
+            print(f"reindexed {count} search entries ({settings.search_language})")
+        else:
+            if args.db_command == "upgrade":
+                upgrade(url, search_language=settings.search_language)
+            else:
+                current(url)
     elif args.command == "replay":
         replay(args)
     elif args.command == "token":

@@ -1,32 +1,34 @@
-"""The search repository on real SQLite and PostgreSQL, with a small window: counts stop at
-the window, the newest window of matches is ranked and the older ones follow, filters and
-room visibility apply before the window, and small match sets are ranked exactly."""
+"""The search on real SQLite and PostgreSQL, through SearchService over index entries written
+with the repository: stemming, stop words, any-word ranking, one hit per Q&A, phrases, chat
+and session titles below answers, room visibility, the bounded candidate set, the spelling
+rescue and similar questions."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
-from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import text
 
+from salon.core.auth import Identity
 from salon.search import repository as repo
 from salon.search.postgres import PostgresBackend
-from salon.search.repository import Backend, Filters, Found
-from salon.search.sqlite import SqliteBackend, bm25_scores, window_scores
-from salon.search.text import index_terms, parse_query
+from salon.search.repository import Filters, Match
+from salon.search.service import SearchQuery, SearchService
+from salon.search.sqlite import SqliteBackend
+from salon.search.text import PART_BREAK, index_terms
 from salon.store.db import Database
 from salon.store.migrate import upgrade
-from salon.store.models import Membership, Room, SearchEntry, User
+from salon.store.models import Membership, Room, User
 from tests.support.services import postgres_database, require_service
 
-WINDOW = 5
 START = datetime(2026, 1, 1, tzinfo=UTC)
-READER = Filters(user_id="reader")
+READER = Identity("reader", "Reader")
+HOST = Identity("host", "Host")
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -59,169 +61,161 @@ async def db(url: str) -> AsyncIterator[Database]:
     await database.stop()
 
 
-@asynccontextmanager
-async def open_room_archive(url: str) -> AsyncIterator[Database]:
-    """A migrated archive with one public room, "open", for tests that index their own."""
-    await asyncio.to_thread(upgrade, url)
-    database = Database(url)
-    await database.start()
-    try:
-        async with database.unit() as s:
-            s.add(User(id="host", name="Host"))
-            await s.flush()
-            s.add(Room(id="open", title="Open", created_by="host"))
-        yield database
-    finally:
-        await database.stop()
-
-
-def backend_of(db: Database) -> Backend:
-    return SqliteBackend() if db.is_sqlite else PostgresBackend()
-
-
-async def index(db: Database, *entries: tuple[str, str, str, str]) -> None:
-    """(room, kind, title, body) in this order: the later, the newer."""
+async def put(db: Database, kind: str, ref: str, title: str, body: str, **extra: Any) -> None:
+    """One entry; later calls are newer."""
     async with db.unit() as s:
-        for i, (room, kind, title, body) in enumerate(entries):
-            await repo.put(
-                s,
-                kind,
-                f"{kind}-{room}-{i}",
-                room_id=room,
-                at=START + timedelta(minutes=i),
-                title=title,
-                body=body,
-                title_terms=index_terms(title),
-                terms=index_terms(body),
-            )
+        await repo.put(
+            s,
+            kind,
+            ref,
+            room_id=extra.pop("room", "open"),
+            at=extra.pop("at", START),
+            title=title,
+            body=body,
+            title_terms=index_terms(title),
+            terms=index_terms(body.replace(PART_BREAK, " ")),
+            **extra,
+        )
 
 
-async def search(db: Database, f: Filters, q: str, offset: int = 0, limit: int = 50) -> Found:
+async def qa(db: Database, ref: str, question: str, answer: str, **extra: Any) -> None:
+    """A Q&A as the services index it: the question with its answers, and the answer."""
+    await put(db, "question", ref, question, answer, answered=True, **extra)
+    await put(db, "answer", f"a{ref}", question, answer, answered=True, parent=ref, **extra)
+
+
+async def search(db: Database, q: str, who: Identity = READER, **params: Any) -> dict[str, Any]:
+    return await SearchService(db).search(who, SearchQuery(q=q, **params))
+
+
+def ids(found: dict[str, Any]) -> list[str]:
+    return [f"{h['kind']}:{h['id']}" for h in found["hits"]]
+
+
+async def test_word_forms_and_stop_words_find_the_answer(db: Database) -> None:
+    await qa(db, "1", "What is the procedure for certificate rotation?", "Run certctl rotate.")
+    await qa(db, "2", "Who orders lunch?", "The office team.")
+    assert ids(await search(db, "rotating certificates")) == ["question:1"]
+    assert ids(await search(db, "how do I rotate the certificate for staging?")) == ["question:1"]
+    assert ids(await search(db, "procedures")) == ["question:1"]
+
+
+async def test_entries_holding_more_and_rarer_words_rank_first(db: Database) -> None:
+    for i in range(6):
+        await put(db, "document", f"common{i}", "notes", f"the staging cluster, part {i}")
+    await put(db, "document", "one-rare", "notes", "the bastion host")
+    await put(db, "document", "both", "notes", "staging bastion host")
+    found = ids(await search(db, "staging bastion"))
+    assert found[:2] == ["document:both", "document:one-rare"]
+    assert len(found) == 8  # any word finds an entry
+
+
+async def test_each_qa_is_one_hit_with_its_best_part_as_snippet(db: Database) -> None:
+    answers = PART_BREAK.join(["Use certctl rotate on staging.", "Or ask the platform team."])
+    await put(db, "question", "7", "How do we renew the certs?", answers, answered=True)
+    for n, body in enumerate(answers.split(PART_BREAK)):
+        await put(
+            db, "answer", f"a{n}", "How do we renew the certs?", body, answered=True, parent="7"
+        )
+    found = await search(db, "certctl rotate")
+    assert ids(found) == ["question:7"]
+    assert found["hits"][0]["snippet"] == "Use certctl rotate on staging."
+    only_answers = await search(db, "certctl rotate", kind="answer")
+    assert ids(only_answers) == ["answer:a0"]
+
+
+async def test_answers_outrank_chat_and_session_titles(db: Database) -> None:
+    await put(db, "session", "s1", "Staging certificates", "office hours")
+    await put(db, "chat", "c1", "", "staging certificates are annoying, staging again")
+    await qa(db, "3", "How do we rotate staging certificates?", "certctl rotate --env staging")
+    found = ids(await search(db, "staging certificates"))
+    assert found[0] == "question:3"
+    assert set(found) == {"question:3", "session:s1", "chat:c1"}
+
+
+async def test_accepted_and_voted_answers_come_first_among_equals(db: Database) -> None:
+    await qa(db, "10", "How to rotate keys?", "With the key tool.")
+    await qa(db, "11", "How to rotate keys?", "With the key tool.", accepted=True, votes=5)
+    await qa(db, "12", "How to rotate keys?", "With the key tool.")
+    assert ids(await search(db, "rotate keys"))[0] == "question:11"
+
+
+async def test_quoted_phrases_must_match_in_order(db: Database) -> None:
+    await put(db, "chat", "bg", "", "the blue green deploy flow")
+    await put(db, "chat", "gb", "", "green then blue")
+    assert ids(await search(db, '"blue green"')) == ["chat:bg"]
+    assert ids(await search(db, '"green blue"')) == []
+    assert ids(await search(db, '"blue green" flow')) == ["chat:bg"]
+    assert ids(await search(db, '"how do i"')) == []  # stop words kept inside phrases
+
+
+async def test_nothing_comes_from_rooms_the_reader_cannot_see(db: Database) -> None:
+    await qa(db, "20", "Vault policies?", "Ask the platform team.", room="closed")
+    await put(db, "chat", "c20", "", "vault is sealed", room="closed")
+    assert ids(await search(db, "vault policy")) == []
+    assert await SearchService(db).similar_questions(READER, "vault policies") == []
+    assert ids(await search(db, "vault policy", who=HOST))[0] == "question:20"
+    async with db.unit() as s:  # an entry the services drop (a deleted message) is gone
+        await repo.drop(s, "chat", "c20")
+    assert ids(await search(db, "sealed", who=HOST)) == []
+
+
+async def test_a_weak_match_says_so_and_offers_close_answered_questions(db: Database) -> None:
+    await qa(db, "30", "How do we rotate certificates?", "certctl rotate")
+    await put(db, "question", "31", "Open question about certificates", "", answered=False)
+    found = await search(db, "certifcate rotashun")
+    assert found["hits"] == [] and found["good_match"] is False
+    assert [h["id"] for h in found["suggestions"]] == ["30"]  # answered ones only
+    good = await search(db, "rotate certificates")
+    assert good["good_match"] is True and good["suggestions"] == []
+
+
+async def test_similar_questions_rank_answered_questions_like_the_search(db: Database) -> None:
+    await qa(db, "40", "How do we rotate certificates on staging?", "certctl rotate")
+    await qa(db, "41", "Where is the lunch menu?", "On the wiki.")
+    await put(db, "chat", "c40", "", "rotating certificates on staging is a pain")
+    similar = await SearchService(db).similar_questions(READER, "rotating staging certs?")
+    assert [h["id"] for h in similar] == ["40"]
+    assert await SearchService(db).similar_questions(READER, "?!") == []
+
+
+async def test_candidates_stay_bounded_when_a_word_is_everywhere(db: Database) -> None:
+    backend = SqliteBackend() if db.is_sqlite else PostgresBackend()
+    for i in range(12):
+        await put(db, "chat", f"c{i}", "", f"common words number {i}")
+    await put(db, "chat", "rare", "", "common and rare")
+    where = repo.conditions(Filters(user_id="reader"))
     async with db.read() as s:
-        return await repo.run(s, backend_of(db), f, parse_query(q), offset, limit, window=WINDOW)
+        found = await repo.gather(s, backend, where, Match((("common",), ("rare",))), 5, 5)
+    assert found.exact is False and len(found.ids) == 5  # the newest window holds "rare"
+    assert found.counts[("common",)] == 5  # counted up to the cap only
+    async with db.read() as s:
+        few = await repo.gather(s, backend, where, Match((("rare",),)), 5, 5)
+    assert few.exact is True and len(few.ids) == 1
 
 
-def refs(found: Found) -> list[str]:
-    return [e.ref for e, _ in found.rows]
-
-
-async def test_few_matches_are_counted_and_ranked_exactly(db: Database) -> None:
-    await index(
-        db,
-        ("open", "chat", "", "rotate the certs"),
-        ("open", "question", "rotate certs how", "rotate"),
-        ("open", "chat", "", "nothing here"),
-        ("open", "chat", "", "rotate rotate rotate the staging certs"),
-    )
-    found = await search(db, READER, "rotate")
-    assert (found.total, found.exact) == (3, True)
-    assert refs(found)[0] == "question-open-1"  # title words weigh more
-    scores = [score for _, score in found.rows]
-    assert scores == sorted(scores, reverse=True)
-    assert (await search(db, READER, "absent")).rows == []
-
-
-async def test_many_matches_rank_the_newest_window_then_list_the_older(db: Database) -> None:
-    # The oldest entry is the best match by far, but lies outside the window.
-    await index(
-        db,
-        ("open", "question", "vault vault", "vault"),
-        *[("open", "chat", "", f"vault number {i}") for i in range(11)],
-        ("open", "chat", "", "vault vault vault"),
-    )
-    found = await search(db, READER, "vault")
-    assert (found.total, found.exact) == (WINDOW, False)
-    everything = refs(found)
-    assert len(everything) == 13 and len(set(everything)) == 13
-    assert everything[0] == "chat-open-12"  # the best of the newest five
-    assert set(everything[:WINDOW]) == {f"chat-open-{i}" for i in range(8, 13)}
-    assert everything[WINDOW:] == [f"chat-open-{i}" for i in range(7, 0, -1)] + ["question-open-0"]
-    # Paging gives the same order, across the window's edge too.
-    pages = [refs(await search(db, READER, "vault", offset, 3)) for offset in range(0, 15, 3)]
-    assert [ref for page in pages for ref in page] == everything
-
-
-async def test_filters_and_visibility_apply_before_the_window(db: Database) -> None:
-    await index(
-        db,
-        *[("open", "chat", "", f"ingress {i}") for i in range(3)],
-        ("open", "question", "ingress rules", ""),
-        # Newer than all of the above: they must not take the reader's window.
-        *[("closed", "chat", "", f"ingress {i}") for i in range(8)],
-    )
-    found = await search(db, READER, "ingress")
-    assert (found.total, found.exact) == (4, True)
-    assert all(e.room_id == "open" for e, _ in found.rows)
-
-    host = Filters(user_id="host")
-    assert (await search(db, host, "ingress")).exact is False
-    only_questions = await search(db, replace(host, kinds=("question",)), "ingress")
-    assert (refs(only_questions), only_questions.exact) == (["question-open-3"], True)
-    in_closed = await search(db, replace(host, room="closed"), "ingress")
-    assert (in_closed.total, in_closed.exact) == (WINDOW, False)
-    assert {e.room_id for e, _ in in_closed.rows} == {"closed"}
-    early = replace(host, until=START + timedelta(minutes=2))
-    assert refs(await search(db, early, "ingress")) == [
-        "chat-open-2",
-        "chat-open-1",
-        "chat-open-0",
-    ]
-
-
-async def test_window_scores_order_single_words_as_fts5_bm25_does(tmp_path: Path) -> None:
-    """With one word, rarity is a constant factor: over the same entries, the window's scores
-    must put them in bm25's order."""
-    async with open_room_archive(f"sqlite+aiosqlite:///{tmp_path / 'salon.db'}") as db:
-        bodies = ["cert", "cert cert rotate", "rotate the cert now please", "cert " * 5, "x " * 30]
-        await index(
-            db,
-            *[("open", "chat", "", b + " cert") for b in bodies],
-            ("open", "question", "cert", "why"),
-        )
-        query = parse_query("cert")
-        async with db.read() as s:
-            rows = (
-                await s.execute(select(SearchEntry.id, SearchEntry.title_terms, SearchEntry.terms))
-            ).all()
-            bm25 = await bm25_scores(
-                s, text("search_fts MATCH :match").bindparams(match=query.match_text()), 0, 10**9
-            )
-        ours = dict(
-            zip(
-                [r.id for r in rows],
-                window_scores(query, [(r.title_terms, r.terms) for r in rows]),
-                strict=True,
-            )
-        )
-        assert sorted(ours, key=lambda i: -ours[i]) == sorted(bm25, key=lambda i: -bm25[i])
-
-
-async def test_postgres_chooses_the_plan_from_word_statistics_and_both_find_the_same(
-    tmp_path: Path,
-) -> None:
+async def test_postgres_chooses_the_plan_from_word_statistics(tmp_path: Path) -> None:
     require_service("postgres")
     with postgres_database() as url:
-        async with open_room_archive(url) as database:
-            # "common" in every entry, "pair" and "rare" together in few.
-            bodies = ["common filler"] * 300 + ["common pair rare"] * 12
-            await index(database, *[("open", "chat", "", body) for body in bodies])
+        await asyncio.to_thread(upgrade, url)
+        database = Database(url)
+        await database.start()
+        try:
+            async with database.unit() as s:
+                s.add(User(id="host", name="Host"))
+                await s.flush()
+                s.add(Room(id="open", title="Open", created_by="host"))
+            for i in range(300):
+                await put(database, "chat", f"f{i}", "", "common filler")
+            for i in range(12):
+                await put(database, "chat", f"p{i}", "", "common pair rare")
             async with database.unit() as s:
                 await s.execute(text("ANALYZE search_entries"))
             backend = PostgresBackend()
             async with database.read() as s:
-                assert not await backend.gin_first(s, parse_query("common"), 6)
-                assert await backend.gin_first(s, parse_query("pair rare"), 6)
-            for q in ("common", "pair rare", "common rare"):
-                async with database.read() as s:
-                    chosen = await repo.run(s, backend, READER, parse_query(q), 0, 50, WINDOW)
-                async with database.read() as s:  # the planner's own choice, for comparison
-                    await s.execute(text("SET LOCAL enable_bitmapscan = off"))
-                    walked = await repo.run(s, SqlOnly(), READER, parse_query(q), 0, 50, WINDOW)
-                assert refs(chosen) == refs(walked) and chosen.total == walked.total
-
-
-class SqlOnly(PostgresBackend):
-    """The PostgreSQL backend without Salon's plan choice."""
-
-    async def gin_first(self, *args: object) -> bool:
-        return False
+                assert not await backend.gin_first(s, Match((("common",),)), 6)
+                assert await backend.gin_first(s, Match(required=(("pair",), ("rare",))), 6)
+                found = await backend.newest(s, [], Match((("rare",),)), 50)
+            assert len(found) == 12
+        finally:
+            await database.stop()

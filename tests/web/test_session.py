@@ -136,6 +136,11 @@ def test_live_qa_round_then_search_and_replay(
     expect(past).to_contain_text("Cert rotation AMA")
     learner.shot("lobby-sessions")
     learner.page.get_by_role("link", name="Search").click()
+    # Misspelt beyond recognition: the answered question is offered by its spelling.
+    learner.page.get_by_label("Search for").fill("rotashun stagng certz")
+    learner.page.get_by_role("button", name="Search", exact=True).click()
+    expect(learner.page.locator(".suggestions")).to_be_visible()
+    expect(learner.page.locator(".hit", has_text="staging").first).to_be_visible()
     learner.page.get_by_label("Search for").fill("rotate staging certs")
     learner.page.get_by_role("button", name="Search", exact=True).click()
     hit = learner.page.locator(".hit", has_text="staging").first

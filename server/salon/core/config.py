@@ -111,6 +111,12 @@ class Settings(BaseSettings):
     shutdown_grace: float = Field(
         10.0, description="Seconds SIGTERM waits for connections to drain."
     )
+    search_language: str = Field(
+        "english",
+        description="Language of the archive's search: Snowball stemmer and stop words "
+        "(e.g. english, german, french; none: no stemming). Read by migrations too: "
+        "changing it needs `salon db reindex`.",
+    )
     # -- collaborative documents (salon.docs) --
     doc_write_batch_ms: float = Field(
         20.0, description="Longest wait before grouped document-log writes commit."

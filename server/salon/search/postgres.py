@@ -1,6 +1,7 @@
 """PostgreSQL full-text search behind the search index: a generated tsvector column with a
-GIN index (migration 0003), the 'simple' configuration (no stemming, any language), ranked
-with ts_rank_cd."""
+GIN index (migration 0003). The column already holds stems (search/text.py), so the 'simple'
+configuration indexes them unchanged and both backends see the same terms. PostgreSQL only
+finds and counts matches here; ranking is search/ranking.py's, the same on both backends."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, bindparam, func, literal_column, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from salon.search.repository import Candidate
-from salon.search.text import ParsedQuery
+from salon.search.repository import Candidate, Match
+from salon.search.text import Unit
 from salon.store.models import SearchEntry
 
 CREATE = [
@@ -48,67 +49,118 @@ STATS_SQL = (
 
 
 class PostgresBackend:
-    """ts_rank_cd weighs each entry on its own (no statistics over all the matches), so the
-    scores of any slice of the matches are exact."""
-
     def __init__(self) -> None:
         self._freqs: dict[str, float] = {}
         self._floor = 0.0
         self._rows = 0.0
         self._stats_at: float | None = None
 
-    async def gin_first(self, session: AsyncSession, query: ParsedQuery, wanted: int) -> bool:
+    async def gin_first(self, session: AsyncSession, match: Match, wanted: int) -> bool:
         """Whether the GIN index finds the newest ``wanted`` matches faster than the primary
         key. False without statistics (before the first ANALYZE: a small archive)."""
-        now = time.monotonic()
-        if self._stats_at is None or now - self._stats_at > STATS_TTL_S:
-            row = (await session.execute(text(STATS_SQL))).first()
-            elems, freqs, rows = (row[0] or [], row[1] or [], row[2]) if row else ([], [], 0)
-            # The frequency array ends with three summary numbers after one per element.
-            self._freqs = dict(zip(elems, freqs[: len(elems)], strict=True))
-            self._floor = min(self._freqs.values(), default=0.0)
-            self._rows = max(float(rows or 0), 0.0)
-            self._stats_at = now
+        await self._statistics(session)
         if not self._freqs or not self._rows:
             return False
-        # Not among the most common: at most as common as the least of them.
-        shares = [self._freqs.get(word.lower(), self._floor) for word in query.words]
-        matching = 1.0
-        for share in shares:
-            matching *= share  # words taken as independent
+
+        def share(unit: Unit) -> float:
+            # Not among the most common: at most as common as the least of them. Words are
+            # taken as independent.
+            product = 1.0
+            for word in unit:
+                product *= self._freqs.get(word, self._floor)
+            return product
+
+        matching = min(1.0, sum(share(u) for u in match.any)) if match.any else 1.0
+        for unit in match.required:
+            matching *= share(unit)
+        postings = sum(self._freqs.get(w, self._floor) for u in match.units for w in u)
         walk = min(wanted / max(matching, 1e-9), self._rows) * PK_ROW_US
-        gin = self._rows * (sum(shares) * POSTING_US + matching * MATCH_US)
+        gin = self._rows * (postings * POSTING_US + matching * MATCH_US)
         return gin < walk
+
+    async def _statistics(self, session: AsyncSession) -> None:
+        now = time.monotonic()
+        if self._stats_at is not None and now - self._stats_at <= STATS_TTL_S:
+            return
+        row = (await session.execute(text(STATS_SQL))).first()
+        elems, freqs, rows = (row[0] or [], row[1] or [], row[2]) if row else ([], [], 0)
+        # The frequency array ends with three summary numbers after one per element.
+        self._freqs = dict(zip(elems, freqs[: len(elems)], strict=True))
+        self._floor = min(self._freqs.values(), default=0.0)
+        self._rows = max(float(rows or 0), 0.0)
+        self._stats_at = now
+
+    async def count(self, session: AsyncSession, unit: Unit, cap: int, prefix: bool = False) -> int:
+        """Entries holding ``unit`` anywhere in the archive, counted up to ``cap``."""
+        match = Match((unit,), prefix=prefix)
+        # A word in few entries is counted from its GIN posting list: a scan would read the
+        # whole table looking for ``cap`` matches that are not there. A common word is
+        # counted by scanning, which stops at ``cap``.
+        await self._statistics(session)
+        share = 1.0
+        for word in unit:
+            share *= self._freqs.get(word, self._floor)
+        posting = prefix or not self._rows or share * self._rows < cap * 4
+        scan = "off" if posting else "on"
+        await _plan(session, seqscan=scan, indexscan=scan)
+        hits = select(SearchEntry.id).where(tsv.op("@@")(_ts_query(match))).limit(cap)
+        return int(await session.scalar(select(func.count()).select_from(hits.subquery())) or 0)
 
     async def newest(
         self,
         session: AsyncSession,
         where: Sequence[ColumnElement[bool]],
-        query: ParsedQuery,
+        match: Match,
         limit: int,
-        before: int | None = None,
-        skip: int = 0,
     ) -> list[Candidate]:
-        # websearch_to_tsquery never raises on user input; match_text quotes every word anyway.
-        ts_query = func.websearch_to_tsquery(
-            literal_column("'simple'::regconfig"), bindparam("match", query.match_text())
-        )
-        stmt = select(SearchEntry.id, SearchEntry.at, tsv.label("tsv")).where(
-            *where, tsv.op("@@")(ts_query)
-        )
-        if before is not None:
-            stmt = stmt.where(SearchEntry.id < before)
+        stmt = select(SearchEntry.id, SearchEntry.at).where(*where, tsv.op("@@")(_ts_query(match)))
         # For this transaction only: parallel workers made the backward walk 2-3x slower, and
-        # without plain index scans the planner takes the GIN bitmap.
-        await session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
-        if await self.gin_first(session, query, skip + limit):
-            await session.execute(text("SET LOCAL enable_indexscan = off"))
-        # Ranked after the LIMIT: a plan that collects the matches and sorts them by id would
-        # otherwise rank every match, not only the ones returned.
-        found = stmt.order_by(SearchEntry.id.desc()).offset(skip).limit(limit).subquery("found")
-        rows = await session.execute(
-            select(found.c.id, found.c.at, func.ts_rank_cd(found.c.tsv, ts_query)).order_by(
-                found.c.id.desc()
-            )
-        )
-        return [Candidate(id, at, float(score)) for id, at, score in rows]
+        # without plain index scans the planner takes the GIN bitmap. Set both ways each time:
+        # one search runs several of these in one transaction.
+        gin = await self.gin_first(session, match, limit)
+        await _plan(session, seqscan="on", indexscan="off" if gin else "on")
+        rows = await session.execute(stmt.order_by(SearchEntry.id.desc()).limit(limit))
+        return [Candidate(id, at) for id, at in rows]
+
+
+PLAN_KEY = "salon.search.plan"
+
+
+async def _plan(session: AsyncSession, seqscan: str, indexscan: str) -> None:
+    """Planner settings for the rest of this transaction, in one round trip (SET LOCAL), and
+    none when the transaction already has them."""
+    # SET LOCAL ends with the transaction: remember which one the settings belong to.
+    wanted = (id(session.get_transaction()), seqscan, indexscan)
+    if session.info.get(PLAN_KEY) == wanted:
+        return
+    session.info[PLAN_KEY] = wanted
+    await session.execute(
+        text(
+            "SELECT set_config('max_parallel_workers_per_gather', '0', true), "
+            "set_config('enable_seqscan', :seqscan, true), "
+            "set_config('enable_indexscan', :indexscan, true)"
+        ).bindparams(seqscan=seqscan, indexscan=indexscan)
+    )
+
+
+def _ts_query(match: Match) -> ColumnElement[Any]:
+    return func.to_tsquery(
+        literal_column("'simple'::regconfig"), bindparam("match", expression(match))
+    )
+
+
+def expression(match: Match) -> str:
+    """to_tsquery syntax with every term quoted: terms are letters and digits only
+    (search/text.py), so nothing the user typed is an operator."""
+
+    title = "A" if match.titles else ""  # titles are weight A (migration 0003)
+
+    def unit_text(unit: Unit, prefix: bool = False) -> str:
+        star = (":*" if prefix else ":" if title else "") + title
+        return "(" + " <-> ".join(f"'{word}'{star}" for word in unit) + ")"
+
+    parts = []
+    if match.any:
+        parts.append("(" + " | ".join(unit_text(u, match.prefix) for u in match.any) + ")")
+    parts += [unit_text(u) for u in match.required]
+    return " & ".join(parts)

@@ -1,5 +1,6 @@
-"""The search index's repository calls and the backend-neutral part of a query. Full-text
-matching lives in the backend modules: ``sqlite`` (FTS5) and ``postgres`` (tsvector + GIN)."""
+"""The search index's repository calls and the backend-neutral part of a query: which
+entries a search ranks. Full-text matching lives in the backend modules: ``sqlite`` (FTS5)
+and ``postgres`` (tsvector + GIN); ranking in ``ranking``."""
 
 from __future__ import annotations
 
@@ -13,13 +14,14 @@ from sqlalchemy import (
     Select,
     and_,
     delete,
+    func,
     or_,
     select,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from salon.search.text import ParsedQuery
-from salon.store.models import KINDS, Membership, Room, SearchEntry
+from salon.search.text import Unit
+from salon.store.models import KINDS, Membership, QuestionVote, Room, SearchEntry
 
 
 def bar_list(values: Sequence[str]) -> str:
@@ -101,68 +103,144 @@ def conditions(f: Filters) -> list[ColumnElement[bool]]:
 class Candidate:
     id: int
     at: datetime
-    score: float  # higher is better
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """What a backend matches: at least one of ``any`` (each a term or a phrase), and every
+    one of ``required``. With ``prefix``, the ``any`` terms match words they begin; with
+    ``titles``, only in titles (questions, sessions, documents: not the mass of chat)."""
+
+    any: tuple[Unit, ...] = ()
+    required: tuple[Unit, ...] = ()
+    prefix: bool = False
+    titles: bool = False
+
+    @property
+    def units(self) -> tuple[Unit, ...]:
+        return self.any + self.required
 
 
 class Backend(Protocol):
+    async def count(self, session: AsyncSession, unit: Unit, cap: int, prefix: bool = False) -> int:
+        """How many entries of the whole archive hold ``unit`` (with ``prefix``: a word that
+        begins with it), counted up to ``cap``."""
+        ...
+
     async def newest(
         self,
         session: AsyncSession,
         where: Sequence[ColumnElement[bool]],
-        query: ParsedQuery,
+        match: Match,
         limit: int,
-        before: int | None = None,
-        skip: int = 0,
     ) -> list[Candidate]:
-        """Up to ``limit`` entries meeting ``where`` and matching ``query``, newest (highest id)
-        first, below id ``before``, after skipping ``skip``. Reads about as many matches as it
-        returns, however many there are. When fewer than ``limit`` come back from the newest
-        on, they are all the matches and their scores rank them exactly; otherwise the scores
-        need only rank the returned entries among themselves."""
+        """Up to ``limit`` entries meeting ``where`` and ``match``, newest (highest id) first.
+        Reads about as many matches as it returns, however many there are."""
         ...
 
 
-# Counting and ranking every match of a very common word costs a second on a million
-# messages (issue 8), so a search looks at no more than this many matches, newest first.
-WINDOW = 1000
+# Ranking every match of a very common word costs a second on a million messages (issue 8),
+# so a search ranks a bounded set: every match of each query word that fewer than RARE
+# entries hold (the words that tell entries apart), and the newest WINDOW matches of the
+# whole query (which is where entries holding only common words come from).
+RARE = 400
+WINDOW = 400
+# Shorter words would find too many others ("api" in "apiary" is rare; "log" in "login" not).
+MIN_PREFIX = 4
 
 
 @dataclass(frozen=True, slots=True)
-class Found:
-    rows: list[tuple[SearchEntry, float]]
-    # All the matches when exact; else the window's size, and there are more.
-    total: int
+class Gathered:
+    ids: list[int]
+    # Whether every match of the query is among ids.
     exact: bool
+    # Entries of the archive holding each unit (capped at RARE).
+    counts: dict[Unit, int]
+    # Entries holding a longer word that begins with the query word (capped at RARE).
+    prefix_counts: dict[str, int]
+    # About how many entries the archive holds, for word rarity.
+    size: int
 
 
-def _best_first(c: Candidate) -> tuple[float, float, int]:
-    return (-c.score, -c.at.timestamp(), c.id)
-
-
-async def run(
+async def gather(
     session: AsyncSession,
     backend: Backend,
-    f: Filters,
-    query: ParsedQuery,
-    offset: int,
-    limit: int,
+    where: Sequence[ColumnElement[bool]],
+    query: Match,
+    rare: int = RARE,
     window: int = WINDOW,
-) -> Found:
-    """One page of the matches, best first. When at most ``window`` entries match, every one
-    is ranked. When more do, the newest ``window`` (by id: when they were first indexed) are
-    ranked and come first, and the older matches follow, newest first."""
-    where = conditions(f)
-    found = await backend.newest(session, where, query, window + 1)
-    exact = len(found) <= window
-    newest = found[:window]
-    page = sorted(newest, key=_best_first)[offset : offset + limit]
-    if not exact and offset + limit > window:
-        skip = max(0, offset - window)
-        wanted = offset + limit - window - skip
-        page += await backend.newest(session, where, query, wanted, newest[-1].id, skip)
-    ids = [c.id for c in page]
-    entries = {
-        e.id: e for e in await session.scalars(select(SearchEntry).where(SearchEntry.id.in_(ids)))
-    }
-    rows = [(entries[c.id], c.score) for c in page if c.id in entries]
-    return Found(rows, len(newest), exact)
+) -> Gathered:
+    """The candidates of a search, at most ``rare`` per query word plus ``window``. A query
+    word also finds longer words it begins ("postgres" finds "postgresql", "prod" finds
+    "production") when they are rare enough to tell entries apart."""
+    # First: a backend may steer its planner for the counts below (PostgreSQL turns index
+    # scans off), and this wants the primary key.
+    size = int(await session.scalar(select(func.max(SearchEntry.id))) or 0)
+    counts = {unit: await backend.count(session, unit, rare) for unit in query.units}
+    # A word already in RARE entries finds enough on its own: its longer forms go uncounted.
+    stems = [
+        u[0] for u in query.any if len(u) == 1 and len(u[0]) >= MIN_PREFIX and counts[u] < rare
+    ]
+    prefix_counts = {w: await backend.count(session, (w,), rare, prefix=True) for w in stems}
+    rare_units = tuple(u for u in query.any if counts[u] < rare)
+    ids: dict[int, None] = {}
+    if rare_units:
+        found = await backend.newest(
+            session, where, Match(rare_units, query.required), rare * min(len(rare_units), 2)
+        )
+        ids.update((c.id, None) for c in found)
+    rare_prefixes = tuple((w,) for w, n in prefix_counts.items() if counts[(w,)] < n < rare)
+    if rare_prefixes:
+        found = await backend.newest(
+            session, where, Match(rare_prefixes, query.required, prefix=True), rare
+        )
+        ids.update((c.id, None) for c in found)
+    common = len(rare_units) < len(query.any) or not query.any
+    exact = True
+    if common:
+        found = await backend.newest(session, where, query, window + 1)
+        exact = len(found) <= window
+        ids.update((c.id, None) for c in found[:window])
+    return Gathered(list(ids), exact, counts, prefix_counts, max(size, 1))
+
+
+RANKED_COLUMNS = (
+    SearchEntry.id,
+    SearchEntry.kind,
+    SearchEntry.ref,
+    SearchEntry.parent,
+    SearchEntry.at,
+    SearchEntry.title_terms,
+    SearchEntry.terms,
+    SearchEntry.answered,
+    SearchEntry.accepted,
+    SearchEntry.votes,
+)
+
+
+async def ranked_rows(session: AsyncSession, ids: Sequence[int]) -> list[Any]:
+    """What ranking reads of each candidate: no display text."""
+    rows: list[Any] = []
+    for start in range(0, len(ids), 900):  # stay below SQLite's bound-parameter limit
+        chunk = ids[start : start + 900]
+        rows += list(
+            await session.execute(select(*RANKED_COLUMNS).where(SearchEntry.id.in_(chunk)))
+        )
+    return rows
+
+
+async def titles(session: AsyncSession, ids: Sequence[int]) -> list[tuple[int, str]]:
+    rows = await session.execute(
+        select(SearchEntry.id, SearchEntry.title).where(SearchEntry.id.in_(ids))
+    )
+    return [(id, title) for id, title in rows]
+
+
+async def votes_of(session: AsyncSession, question_id: int) -> int:
+    count = select(func.count()).where(QuestionVote.question_id == question_id)
+    return int(await session.scalar(count) or 0)
+
+
+async def entries(session: AsyncSession, ids: Sequence[int]) -> dict[int, SearchEntry]:
+    found = await session.scalars(select(SearchEntry).where(SearchEntry.id.in_(ids)))
+    return {e.id: e for e in found}

@@ -9,19 +9,32 @@ room visibility on top, so a hit never comes from a room they cannot enter.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
 from pydantic import ConfigDict, Field, StringConstraints, field_validator, model_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.core.auth import Identity
+from salon.core.errors import SalonError
 from salon.core.payloads import Payload
 from salon.search import repository as repo
 from salon.search.postgres import PostgresBackend
-from salon.search.repository import Backend, Filters, bar_list
+from salon.search.ranking import GOOD_COVERAGE, Ranked, rank, similarity
+from salon.search.repository import Backend, Filters, Match, bar_list
 from salon.search.sqlite import SqliteBackend
-from salon.search.text import index_terms, parse_query, snippet
+from salon.search.text import (
+    PART_BREAK,
+    ParsedQuery,
+    analyzer,
+    best_part,
+    folded_words,
+    index_terms,
+    parse_query,
+    snippet,
+    use_language,
+)
 from salon.store.db import Database
 from salon.store.models import (
     ANSWERED,
@@ -122,7 +135,9 @@ async def index_question(
     experts: Sequence[str],
     answers: Sequence[Answer],
 ) -> None:
-    """The question and its answers, or nothing if they are not for everyone's eyes."""
+    """The question with all its answers in one entry (what a search finds), and each answer
+    on its own (found when only answers are asked for); or nothing if they are not for
+    everyone's eyes."""
     if q.status not in PUBLIC_STATUSES:
         await repo.drop(s, "question", str(q.id))
         for answer in answers:
@@ -130,6 +145,8 @@ async def index_question(
         return
     context = _context(rec, [*experts, *(a.author_id for a in answers)])
     answered = q.status == ANSWERED
+    votes = await repo.votes_of(s, q.id)
+    ordered = sorted(answers, key=lambda a: (a.id != q.accepted_answer_id, a.id))
     await repo.put(
         s,
         "question",
@@ -138,10 +155,12 @@ async def index_question(
         seq=q.answered_seq or q.asked_seq,
         at=q.answered_at or q.created_at,
         title=q.body,
-        body=q.body,
+        body=PART_BREAK.join(a.body for a in ordered),
         title_terms=index_terms(q.body),
-        terms=index_terms(" ".join(a.body for a in answers)),
+        terms=index_terms(" ".join(a.body for a in ordered)),
         answered=answered,
+        accepted=q.accepted_answer_id is not None,
+        votes=votes,
         author_id=None if q.anonymous else q.asker_id,
         **context,
     )
@@ -158,6 +177,9 @@ async def index_question(
             title_terms=index_terms(q.body),
             terms=index_terms(answer.body),
             answered=answered,
+            accepted=answer.id == q.accepted_answer_id,
+            votes=votes,
+            parent=str(q.id),
             author_id=answer.author_id,
             **context,
         )
@@ -213,11 +235,17 @@ async def index_document(
 
 # -- querying --------------------------------------------------------------------------------
 
+SUGGESTIONS = 5
+# Answered questions a spelling rescue compares with the query, newest first.
+RESCUE_CANDIDATES = 500
+RESCUE_SIMILARITY = 0.15
+
 
 class SearchService:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, language: str = "english") -> None:
         self._db = db
         self._backend: Backend = SqliteBackend() if db.is_sqlite else PostgresBackend()
+        use_language(language)
 
     async def search(self, who: Identity, p: SearchQuery) -> dict[str, Any]:
         parsed = parse_query(p.q)
@@ -232,18 +260,83 @@ class SearchService:
             kinds=p.kinds(),
         )
         async with self._db.read() as session:
-            found = await repo.run(session, self._backend, filters, parsed, p.offset, p.limit)
-            sessions = await _sessions(session, {e.session_id for e, _ in found.rows})
-            names = await names_of(session, {e.author_id for e, _ in found.rows if e.author_id})
-        hits = [_hit(e, score, parsed.words, sessions, names) for e, score in found.rows]
+            found = await self._ranked(session, filters, parsed)
+            page = found.ranked[p.offset : p.offset + p.limit]
+            hits = await _hits(session, page, parsed.words)
+            weak = not found.ranked or found.ranked[0].coverage < GOOD_COVERAGE
+            suggestions = await self._rescue(session, filters, parsed) if weak else []
         return {
             "hits": hits,
-            "total": found.total,
+            "total": len(found.ranked),
             "total_exact": found.exact,
             "offset": p.offset,
             "limit": p.limit,
-            "terms": [list(phrase) for phrase in parsed.phrases],
+            "terms": [list(unit) for unit in parsed.units],
+            "good_match": not weak,
+            "suggestions": suggestions,
         }
+
+    async def similar_questions(
+        self, who: Identity, text: str, room: str | None = None, limit: int = SUGGESTIONS
+    ) -> list[dict[str, Any]]:
+        """Answered questions like ``text`` that ``who`` may read, best first, ranked as the
+        search ranks them: for "already answered?" suggestions while someone types."""
+        try:
+            parsed = parse_query(text[:200])
+        except SalonError:
+            return []  # nothing searchable typed yet
+        filters = Filters(user_id=who.user_id, room=room, answered=True, kinds=("question",))
+        async with self._db.read() as session:
+            found = await self._ranked(session, filters, parsed)
+            good = [r for r in found.ranked if r.coverage >= GOOD_COVERAGE][:limit]
+            return await _hits(session, good, parsed.words)
+
+    async def _ranked(self, session: AsyncSession, f: Filters, parsed: ParsedQuery) -> _Found:
+        where = repo.conditions(f)
+        gathered = await repo.gather(
+            session, self._backend, where, Match(parsed.any, parsed.required)
+        )
+        rows = await repo.ranked_rows(session, gathered.ids)
+        ranked = rank(parsed, rows, gathered.counts, gathered.size, gathered.prefix_counts)
+        return _Found(ranked, gathered.exact)
+
+    async def _rescue(
+        self, session: AsyncSession, f: Filters, parsed: ParsedQuery
+    ) -> list[dict[str, Any]]:
+        """Answered questions spelled closest to the query: words of their question begin as
+        the query's do (a typo past the first letters is forgiven), ordered by trigram
+        similarity. Titles only, so the mass of chat is never read."""
+        spelled = [w for w in parsed.spelled if not analyzer().is_stop_word(w)]
+        starts = tuple(dict.fromkeys((w[:3],) for w in spelled if len(w) >= 3))
+        if not starts:
+            return []
+        where = repo.conditions(replace(f, answered=True, kinds=("question",)))
+        found = await self._backend.newest(
+            session, where, Match(starts, prefix=True, titles=True), RESCUE_CANDIDATES
+        )
+        titles = await repo.titles(session, [c.id for c in found])
+        typed = " ".join(spelled)
+        close = sorted(
+            ((similarity(typed, folded_words(title)), id) for id, title in titles), reverse=True
+        )
+        chosen = [Ranked(id, score, 0.0) for score, id in close[:SUGGESTIONS]]
+        return await _hits(
+            session, [r for r in chosen if r.score >= RESCUE_SIMILARITY], frozenset()
+        )
+
+
+class _Found(NamedTuple):
+    ranked: list[Ranked]
+    exact: bool
+
+
+async def _hits(
+    session: AsyncSession, page: Sequence[Ranked], words: frozenset[str]
+) -> list[dict[str, Any]]:
+    entries = await repo.entries(session, [r.id for r in page])
+    sessions = await _sessions(session, {e.session_id for e in entries.values()})
+    names = await names_of(session, {e.author_id for e in entries.values() if e.author_id})
+    return [_hit(entries[r.id], r.score, words, sessions, names) for r in page if r.id in entries]
 
 
 async def _sessions(session: AsyncSession, ids: set[str | None]) -> dict[str, SessionRecord]:
@@ -262,7 +355,9 @@ def _hit(
     sessions: dict[str, SessionRecord],
     names: dict[str, str],
 ) -> dict[str, Any]:
-    text = snippet(e.body or e.title, words)
+    # A question's snippet comes from its best part: the question or one of its answers.
+    parts = [e.title, *e.body.split(PART_BREAK)] if e.kind == "question" else [e.body or e.title]
+    text = snippet(best_part([p for p in parts if p], words), words)
     title = snippet(e.title, words) if e.title else None
     rec = sessions.get(e.session_id or "")
     offset_ms = None
@@ -281,6 +376,8 @@ def _hit(
         "snippet_marked": text.marked(),
         "at": e.at.isoformat(),
         "answered": e.answered,
+        "accepted": e.accepted,
+        "votes": e.votes,
         "author": {"user_id": e.author_id, "name": names.get(e.author_id, e.author_id)}
         if e.author_id
         else None,

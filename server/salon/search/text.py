@@ -1,10 +1,12 @@
-"""Text preparation shared by both search backends: folding, tokens, query parsing, snippets.
+"""Text preparation shared by both search backends: folding, stemming, query parsing, snippets.
 
-Both SQLite FTS5 and PostgreSQL index the same pre-folded word list, so a query behaves the
-same on either backend: case and accents fold ("Für" finds "fur"), "ß" matches "ss", and
-Chinese/Japanese text, which has no spaces between words, is indexed one character per token
-and searched as a phrase of characters. User queries never reach the FTS syntax: every word
-is quoted by ``match_text``, so operators, quotes and punctuation are plain text.
+Both SQLite FTS5 and PostgreSQL index the same prepared word list, so a query behaves the same
+on either backend: case and accents fold ("Für" finds "fur"), "ß" matches "ss", words are cut
+to their Snowball stem in the deployment's language ("rotating certs" finds "cert rotation"),
+apostrophes stay inside their word ("isn't", "team's"), and Chinese/Japanese text, which has
+no spaces between words, is indexed one character per token and searched as a phrase of
+characters. User queries never reach the FTS syntax: the backends quote every term they are
+given, so operators, quotes and punctuation are plain text.
 """
 
 from __future__ import annotations
@@ -12,10 +14,15 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
+
+import Stemmer
 
 from salon.core.errors import SalonError
+from salon.search.stopwords import STOP_WORDS
 
-WORD = re.compile(r"[^\W_]+")
+# A word may hold apostrophes between its letters: "isn't" is one word, not a phrase.
+WORD = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*")
 # Quoted phrases (straight or typographic quotes) or runs of anything else but space.
 QUERY_PART = re.compile(r'"([^"]*)"?|([^\s"]+)')
 TYPOGRAPHIC_QUOTES = str.maketrans({c: '"' for c in "“”„‟«»「」『』"})
@@ -24,6 +31,9 @@ MAX_WORDS = 48
 MARK_OPEN, MARK_CLOSE = "«", "»"
 # PostgreSQL refuses tsvectors over 1 MB; long documents are indexed by their first words.
 MAX_INDEXED_CHARS = 400_000
+# Separates the parts of an entry's body (a question's answers) so snippets pick one.
+PART_BREAK = "\u2029"
+NO_STEMMING = "none"
 
 
 def _is_ideograph(ch: str) -> bool:
@@ -38,14 +48,53 @@ def _is_ideograph(ch: str) -> bool:
     )
 
 
+# Words repeat: most of a text's tokens were folded before.
+@lru_cache(maxsize=65_536)
 def fold(word: str) -> str:
-    """The indexed form of one token: compatibility-normalised, accent-free, case-folded."""
+    """One token compatibility-normalised, accent-free, case-folded, with straight apostrophes."""
     if any(_is_ideograph(ch) for ch in word):
         # Kana marks (が vs か) carry meaning, so only width and compatibility forms fold.
         return unicodedata.normalize("NFKC", word)
-    decomposed = unicodedata.normalize("NFKD", word)
+    decomposed = unicodedata.normalize("NFKD", word.replace("\u2019", "'"))
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return bare.casefold()
+
+
+class Analyzer:
+    """Folded words to index terms in one language: the Snowball stem, apostrophes dropped
+    (both full-text engines would split a word there), and that language's stop words."""
+
+    def __init__(self, language: str) -> None:
+        if language != NO_STEMMING and language not in Stemmer.algorithms():
+            choices = ", ".join([NO_STEMMING, *sorted(Stemmer.algorithms())])
+            raise ValueError(f"search language must be one of {choices}")
+        self.language = language
+        self._stemmer = None if language == NO_STEMMING else Stemmer.Stemmer(language)
+        self.stop_words = STOP_WORDS.get(language, frozenset())
+        self.term = lru_cache(maxsize=65_536)(self._term)
+
+    def _term(self, folded: str) -> str:
+        stem = self._stemmer.stemWord(folded) if self._stemmer else folded
+        return stem.replace("'", "") or folded.replace("'", "")
+
+    def is_stop_word(self, folded: str) -> bool:
+        return folded in self.stop_words
+
+
+# One language per deployment: the index holds stems of that language, so every writer and
+# reader of one archive must agree on it. The composition root sets it from the settings.
+_current = Analyzer("english")
+
+
+def use_language(language: str) -> Analyzer:
+    global _current
+    if language != _current.language:
+        _current = Analyzer(language)
+    return _current
+
+
+def analyzer() -> Analyzer:
+    return _current
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,43 +125,91 @@ def tokens(text: str) -> list[Token]:
 
 
 def _token(text: str, start: int, end: int) -> Token:
-    return Token(start, end, fold(text[start:end]))
+    return Token(start, end, fold(text[start:end].strip("'\u2019")))
 
 
 def index_terms(text: str) -> str:
-    """What the FTS column stores: folded words separated by single spaces."""
+    """What the FTS column stores: index terms separated by single spaces. Stop words are
+    kept, so quoted phrases holding them still match."""
     text = unicodedata.normalize("NFC", text[:MAX_INDEXED_CHARS])
-    return " ".join(t.folded for t in tokens(text))
+    term = _current.term
+    return " ".join(term(t.folded) for t in tokens(text) if t.folded)
+
+
+def folded_words(text: str) -> str:
+    """The words of ``text`` folded but not stemmed, as typed: what spelling is compared on."""
+    return " ".join(t.folded for t in tokens(unicodedata.normalize("NFC", text)) if t.folded)
+
+
+Unit = tuple[str, ...]  # one term, or a phrase of terms in order
 
 
 @dataclass(frozen=True, slots=True)
 class ParsedQuery:
-    phrases: tuple[tuple[str, ...], ...]
+    """``any``: the words (and CJK runs) of the query, of which an entry should hold as many
+    as it can; ``required``: quoted phrases, which every hit holds; ``spelled``: the folded
+    words as typed, for the spelling rescue."""
+
+    any: tuple[Unit, ...]
+    required: tuple[Unit, ...] = ()
+    spelled: tuple[str, ...] = ()
+
+    @property
+    def units(self) -> tuple[Unit, ...]:
+        return self.any + self.required
 
     @property
     def words(self) -> frozenset[str]:
-        return frozenset(word for phrase in self.phrases for word in phrase)
-
-    def match_text(self) -> str:
-        """Every phrase double-quoted: valid FTS5 MATCH syntax and websearch_to_tsquery input."""
-        return " ".join('"' + " ".join(phrase) + '"' for phrase in self.phrases)
+        return frozenset(word for unit in self.units for word in unit)
 
 
 def parse_query(raw: str) -> ParsedQuery:
-    """Phrases to match (all of them). Bare chunks like ``cert-rotation`` or ``証明書`` are
-    phrases of their words; operators and stray punctuation are dropped, never interpreted."""
+    """Bare words are matched each on its own (``cert-rotation`` is two words), stop words
+    dropped unless the query has nothing else; quoted phrases must match as written. Operators
+    and stray punctuation are dropped, never interpreted."""
     text = unicodedata.normalize("NFC", raw).translate(TYPOGRAPHIC_QUOTES)
-    phrases: list[tuple[str, ...]] = []
+    bare: list[Unit] = []
+    stops: list[Unit] = []
+    required: list[Unit] = []
+    spelled: list[str] = []
     for match in QUERY_PART.finditer(text):
-        part = match.group(1) if match.group(1) is not None else match.group(2)
-        words = tuple(t.folded for t in tokens(part or ""))
-        if words and words not in phrases:
-            phrases.append(words)
-    if not phrases:
+        if match.group(1) is not None:
+            phrase = tuple(_current.term(t.folded) for t in tokens(match.group(1)))
+            _add(required, phrase)
+            continue
+        for unit, folded in _bare_units(match.group(2)):
+            _add(stops if _current.is_stop_word(folded) else bare, unit)
+            spelled.append(folded)
+    units = bare or ([] if required else stops)
+    if not units and not required:
         raise SalonError("bad_request", "q has no searchable words")
-    if len(phrases) > MAX_PHRASES or sum(len(p) for p in phrases) > MAX_WORDS:
+    if len(required) > MAX_PHRASES or sum(len(u) for u in units + required) > MAX_WORDS:
         raise SalonError("bad_request", "q has too many words")
-    return ParsedQuery(tuple(phrases))
+    return ParsedQuery(tuple(units), tuple(required), tuple(dict.fromkeys(spelled)))
+
+
+def _add(units: list[Unit], unit: Unit) -> None:
+    if unit and unit not in units:
+        units.append(unit)
+
+
+def _bare_units(chunk: str) -> list[tuple[Unit, str]]:
+    """Each word of a bare chunk, except that adjacent ideographs stay one phrase: they are
+    one word written without spaces."""
+    found: list[tuple[Unit, str]] = []
+    run: list[Token] = []
+    for token in [*tokens(chunk), None]:
+        ideograph = token is not None and _is_ideograph(token.folded[0])
+        if run and (not ideograph or token is None or token.start != run[-1].end):
+            found.append((tuple(t.folded for t in run), "".join(t.folded for t in run)))
+            run = []
+        if token is None or not token.folded:
+            continue
+        if ideograph:
+            run.append(token)
+        else:
+            found.append(((_current.term(token.folded),), token.folded))
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,10 +227,26 @@ class Snippet:
         return "".join(out)
 
 
+def matches(text: str, words: frozenset[str]) -> list[tuple[int, int]]:
+    """Where the words (index terms) occur in ``text`` (already NFC), as code point ranges."""
+    term = _current.term
+    return [(t.start, t.end) for t in tokens(text) if t.folded and term(t.folded) in words]
+
+
+def best_part(parts: list[str], words: frozenset[str]) -> str:
+    """The part holding the most different query words; the first one on a tie."""
+
+    def held(part: str) -> int:
+        terms = {_current.term(t.folded) for t in tokens(unicodedata.normalize("NFC", part))}
+        return len(terms & words)
+
+    return max(parts, key=held) if parts else ""
+
+
 def snippet(text: str, words: frozenset[str], width: int = 200) -> Snippet:
     """A window of ``text`` around its first match, with match ranges (code point offsets)."""
     text = unicodedata.normalize("NFC", text)
-    hits = [(t.start, t.end) for t in tokens(text) if t.folded in words]
+    hits = matches(text, words)
     start = 0
     if hits and hits[0][0] > width // 3:
         start = _word_start(text, hits[0][0] - width // 4)

@@ -17,13 +17,17 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def upgrade(url: str, revision: str = "head") -> None:
-    """Bring the archive at ``url`` to ``revision``. Blocking (use a thread from async code)."""
+def upgrade(url: str, revision: str = "head", search_language: str | None = None) -> None:
+    """Bring the archive at ``url`` to ``revision``. Blocking (use a thread from async code).
+    ``search_language`` is what a migration that rebuilds search terms uses (default: the
+    SALON_SEARCH_LANGUAGE setting)."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-    command.upgrade(alembic_config(url), revision)
+    config = alembic_config(url)
+    config.attributes["search_language"] = search_language
+    command.upgrade(config, revision)
 
 
 def current(url: str) -> None:

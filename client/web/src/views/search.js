@@ -123,9 +123,14 @@ export function searchView({ query }) {
       const page = await get("/search", { ...p, limit: PAGE });
       // Over 1,000 matches the server stops counting (total_exact false): "1,000+ results".
       const count = page.total_exact === false ? `${page.total.toLocaleString("en")}+` : String(page.total);
-      status.textContent = page.total ? `${count} result${page.total === 1 ? "" : "s"}` : "Nothing found. Try fewer or other words.";
+      status.textContent = page.total ? `${count} result${page.total === 1 ? "" : "s"}` : "Nothing found. Try other words.";
       await choices;
-      mount(results, page.hits.map((result) => hit(result, roomTitles)));
+      // No good match: the server offers answered questions spelled like the query.
+      const toHit = (result) => hit(result, roomTitles);
+      const offered = page.good_match === false && page.suggestions?.length
+        ? [h("li", { class: "muted suggestions", text: page.total ? "No close match. Answered questions spelled like it:" : "Answered questions spelled like it:" }), ...page.suggestions.map(toHit)]
+        : [];
+      mount(results, ...offered, ...page.hits.map(toHit));
       const offset = page.offset || 0;
       mount(
         pager,

@@ -9,11 +9,13 @@ from sqlalchemy import (
     BigInteger,
     ForeignKey,
     Index,
+    Integer,
     String,
     Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.expression import false
 
 from salon.store.models.base import Base, BigId, UTCDateTime, utcnow
 
@@ -32,7 +34,8 @@ class SearchEntry(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     title: Mapped[str] = mapped_column(Text, default="")
     body: Mapped[str] = mapped_column(Text, default="")
-    # Folded word lists (salon.searchtext.index_terms): what the full-text index covers.
+    # Index terms (salon.search.text.index_terms: folded, stemmed): what the full-text index
+    # covers.
     title_terms: Mapped[str] = mapped_column(Text, default="")
     terms: Mapped[str] = mapped_column(Text, default="")
     # "|a|b|" lists so one LIKE finds a member on either backend.
@@ -41,6 +44,11 @@ class SearchEntry(Base):
     answered: Mapped[bool] = mapped_column(default=False)
     # None when the author must stay hidden (anonymous questions).
     author_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    # An answer's question (its ref), so a search shows each Q&A once.
+    parent: Mapped[str | None] = mapped_column(String(240), nullable=True)
+    # Ranking signals of questions and answers: upvotes, and an accepted answer.
+    votes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    accepted: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     __table_args__ = (
         UniqueConstraint("kind", "ref", name="uq_search_kind_ref"),
