@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 NODE_DIRS := $(wildcard tests/node client/web bench/peer bench/loadgen)
 
-.PHONY: serve test lint pytest faults install node-deps clean
+.PHONY: serve test lint pytest faults fuzz install node-deps clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ test: lint pytest
 # per test: the rows of the table in docs/scaling.md.
 faults: $(STAMP) node-deps
 	SALON_FAULTS_LONG=1 $(BIN)/pytest -s tests/scale/test_faults.py $(PYTEST_ARGS)
+
+# The on-demand fuzz campaign (docs/security.md): FUZZ_INPUTS=100000 by default.
+fuzz: $(STAMP) node-deps
+	$(BIN)/python -m bench.fuzz --inputs $(or $(FUZZ_INPUTS),100000)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts
