@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import itertools
 import os
 import platform
@@ -28,6 +29,7 @@ import statistics
 import tempfile
 import time
 import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -203,7 +205,10 @@ async def build(
     )
 
 
-async def run(url: str, args: argparse.Namespace) -> None:
+@contextlib.asynccontextmanager
+async def archive_node(url: str) -> AsyncIterator[Services]:
+    """An in-process node's services on the archive at ``url`` (migrated first), with the
+    chat limits lifted for bulk work; the database, bus and role cache are started."""
     await asyncio.to_thread(upgrade, url)
     settings = Settings(
         database_url=url,
@@ -217,6 +222,14 @@ async def run(url: str, args: argparse.Namespace) -> None:
     await services.bus.start()
     await services.rooms.start()
     try:
+        yield services
+    finally:
+        await services.bus.stop()
+        await services.db.stop()
+
+
+async def run(url: str, args: argparse.Namespace) -> None:
+    async with archive_node(url) as services:
         name = url.split(":")[0]
         if args.reuse and await archived(services) == args.messages:
             print(f"[{name}] reusing the archive of {args.messages:,} chat messages")
@@ -233,9 +246,6 @@ async def run(url: str, args: argparse.Namespace) -> None:
             f"[{name}] search, {args.queries} queries of the 20 most used words: "
             f"{percentiles(await search(services, args.queries, rng, common=True))}"
         )
-    finally:
-        await services.bus.stop()
-        await services.db.stop()
 
 
 async def main() -> None:

@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.archive import archive_node
 from bench.relevance_data import (
     CHAT,
     CHAT_PER_SESSION,
@@ -31,13 +30,10 @@ from bench.relevance_data import (
     OTHER_SESSIONS,
     TARGETS,
 )
-from salon.app import build_services
 from salon.core.auth import Identity
-from salon.core.config import Settings
 from salon.search.service import SearchQuery
 from salon.services import Services
 from salon.sessions.service import SessionCreate
-from salon.store.migrate import upgrade
 from tests.support.services import PORTS, postgres_database, reachable
 
 HOST = Identity("host", "Host")
@@ -116,27 +112,6 @@ async def ask_all(services: Services, targets: list[int]) -> list[Outcome]:
     return outcomes
 
 
-@contextlib.asynccontextmanager
-async def running(url: str) -> AsyncIterator[Services]:
-    await asyncio.to_thread(upgrade, url)
-    settings = Settings(
-        database_url=url,
-        secret="s" * 40,
-        data_dir=Path(tempfile.mkdtemp()),
-        chat_rate=1e9,
-        chat_burst=10**9,
-    )
-    services, _ = build_services(settings)
-    await services.db.start()
-    await services.bus.start()
-    await services.rooms.start()
-    try:
-        yield services
-    finally:
-        await services.bus.stop()
-        await services.db.stop()
-
-
 def report(name: str, outcomes: list[Outcome], show_misses: bool) -> None:
     by_class: dict[str, list[Outcome]] = defaultdict(list)
     for o in outcomes:
@@ -157,7 +132,7 @@ def report(name: str, outcomes: list[Outcome], show_misses: bool) -> None:
 
 
 async def measure(url: str, name: str, show_misses: bool) -> list[Outcome]:
-    async with running(url) as services:
+    async with archive_node(url) as services:
         targets = await build_archive(services)
         outcomes = await ask_all(services, targets)
     report(name, outcomes, show_misses)

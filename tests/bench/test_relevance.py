@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bench.relevance import CLASSES, ask_all, build_archive, running
+from bench.archive import archive_node
+from bench.relevance import CLASSES, ask_all, build_archive
 from tests.support.services import postgres_database, require_service
 
 # recall@3 per class as measured: exact 1.00, reworded 0.95, natural 0.75.
@@ -19,12 +20,12 @@ FLOORS = {"exact": 1.0, "reworded": 0.95, "natural": 0.75}
 async def test_learners_land_on_the_answer(backend: str, tmp_path: Path) -> None:
     if backend == "sqlite":
         url = f"sqlite+aiosqlite:///{tmp_path / 'relevance.db'}"
-        async with running(url) as services:
+        async with archive_node(url) as services:
             outcomes = await ask_all(services, await build_archive(services))
     else:
         require_service("postgres")
         with postgres_database() as url:
-            async with running(url) as services:
+            async with archive_node(url) as services:
                 outcomes = await ask_all(services, await build_archive(services))
     assert all(o.hits > 0 for o in outcomes)  # no zero-hit query
     for klass in CLASSES:
