@@ -138,10 +138,12 @@ export function chatPanel({ conn, roomId, me, canSend, isHost, onUnread }) {
       });
       bar.append(toggle, picker);
     }
-    if (mine) {
+    // Viewers only read (docs/security.md): no Edit/Delete on their own older messages either.
+    const ownWritable = mine && canSend();
+    if (ownWritable) {
       bar.append(h("button", { type: "button", class: "link", text: "Edit", onclick: () => startEdit(message, li, body) }));
     }
-    if (mine || isHost()) {
+    if (ownWritable || isHost()) {
       bar.append(h("button", { type: "button", class: "link danger", text: "Delete", onclick: () => remove(message) }));
     }
     return bar;
