@@ -65,6 +65,9 @@ SOURCES: dict[str, str | None] = {
     "engineio.exceptions:SocketIsClosedError": None,
     # SalonServer (realtime/hub.py) plugs EngineServer in through this method
     "socketio.async_server:AsyncServer._engineio_server_class": "199c42bf149247e0",
+    # ...and wraps these two: undecodable packets close their socket, every event is screened
+    "socketio.async_server:AsyncServer._handle_eio_message": "bef50fc0e1635921",
+    "socketio.async_server:AsyncServer._handle_event": "65178105ef8b593d",
     # uvicorn_ws subclasses uvicorn's protocol; engineio_ws writes to its transport directly,
     # reading the state its __init__ sets up and that send() keeps
     _SANSIO: None,
