@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from salon import api, realtime
 from salon import web as web_client
 from salon.bus import create_bus
+from salon.chat.crashpoint import CrashPoint
 from salon.chat.service import ChatService
 from salon.core.admission import RateLimiter
 from salon.core.auth import TokenAuthority
@@ -100,7 +101,8 @@ def build_services(settings: Settings) -> tuple[Services, Hub]:
     presence = owned(
         PresenceService(TimelineTap(hub, recorder), bus, settings.presence_grace, metrics)
     )
-    chat = ChatService(settings, db, rooms, hub, recorder)
+    # CrashPoint reads SALON_TEST_CRASH_AT (tests only, unset in production) here, at the root.
+    chat = ChatService(settings, db, rooms, hub, recorder, CrashPoint())
     # Chat others sent while the bus was down never reached this node's sockets.
     bus.on_reconnect(lambda: chat.announce_heads(presence.local_rooms()))
     transport = SocketTransport(hub.sio)

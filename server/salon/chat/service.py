@@ -55,14 +55,14 @@ class ChatService:
         rooms: RoomService,
         notifier: Notifier,
         recording: Recording,
-        crash_point: CrashPoint | None = None,
+        crash_point: CrashPoint,
     ) -> None:
         self._settings = settings
         self._db = db
         self._rooms = rooms
         self._notifier = notifier
         self._recording = recording
-        self._crash = crash_point or CrashPoint()
+        self._crash = crash_point
         self._limiter = RateLimiter(settings.chat_rate, settings.chat_burst, "chat messages")
         self._reaction_limiter = RateLimiter(
             settings.chat_rate * 2, settings.chat_burst * 2, "reactions"
