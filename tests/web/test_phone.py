@@ -39,6 +39,8 @@ def test_phone_room_has_a_tab_bar_with_unread_badges(
     enter(bob, web_server, bob_id, f"/rooms/{setup.room_id}")
     page = bob.page
     bar = page.get_by_role("tablist", name="Room panels")
+    # The bar renders once the room has loaded; wait for it before reading the tab names.
+    expect(bar.get_by_role("tab", name="Document")).to_be_visible()
     names = [t.strip() for t in bar.get_by_role("tab").all_inner_texts()]
     assert names == ["Document", "Chat", "Q&A", "People 2"] or names[:3] == [
         "Document",
