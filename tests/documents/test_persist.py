@@ -11,7 +11,14 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from salon.documents import repository as repo
-from salon.documents.persist import UpdateWriter, _group, _Pending, load_state, write_snapshot
+from salon.documents.persist import (
+    LoadedState,
+    UpdateWriter,
+    _group,
+    _Pending,
+    load_state,
+    write_snapshot,
+)
 from salon.documents.room import Author
 from salon.store.db import Database
 from salon.store.models import utcnow
@@ -88,6 +95,32 @@ async def test_writer_commits_in_batches_and_snapshots(db: Database) -> None:
     loaded = await load_state(db, doc_id)
     assert text_of(loaded.state) == "hello world again"
     assert loaded.tail < len(rows)
+
+
+async def test_large_document_snapshots_once_its_tail_is_half_its_size(db: Database) -> None:
+    """A snapshot rebuilds the whole document: on a large one it waits until the tail holds
+    half the state's bytes, so its cost per logged byte does not grow with the document."""
+    doc_id = await new_document(db)
+    typist = Typist()
+    seed = b"".join(typist.type("x" * 50))  # only sized here: the writer never reads it
+    writer = UpdateWriter(db, batch_ms=5, snapshot_every=10, snapshot_ratio=0.5)
+    writer.note_tail(doc_id, LoadedState(seed * 8, None, 0))  # "a document of 8x that"
+    await writer.start()
+    updates = typist.type("y" * 400)
+    state_bytes = len(seed) * 8
+    sent = 0
+    while sent < len(updates) and sum(map(len, updates[:sent])) < 0.45 * state_bytes:
+        writer.append(doc_id, updates[sent], Author("ana"))
+        sent += 1
+        await writer.flush()
+    async with db.read() as session:
+        assert not await repo.list_snapshots(session, doc_id), "far past snapshot_every rows"
+    for update in updates[sent:]:
+        writer.append(doc_id, update, Author("ana"))
+        await writer.flush()
+    await writer.stop()
+    async with db.read() as session:
+        assert await repo.list_snapshots(session, doc_id), "the tail outgrew half the state"
 
 
 async def test_snapshot_then_tail_equals_full_log(db: Database) -> None:

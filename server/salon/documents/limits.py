@@ -20,6 +20,8 @@ class DocLimits:
     write_batch_ms: float = 20.0
     idle_unload_s: float = 60.0
     snapshot_every: int = 200
+    # ... and once the tail holds this fraction of the state's size (persist.py).
+    snapshot_tail_ratio: float = 0.5
     documents_per_user: int = 500
     # The root Y.Text that text/Markdown export, restore and server-side edits work on.
     text_field: str = "content"

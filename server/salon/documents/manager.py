@@ -68,7 +68,9 @@ class DocManager:
         manager's documents to other nodes (None: one node)."""
         self.db = db
         self.limits = limits
-        self.writer = UpdateWriter(db, limits.write_batch_ms, limits.snapshot_every)
+        self.writer = UpdateWriter(
+            db, limits.write_batch_ms, limits.snapshot_every, limits.snapshot_tail_ratio
+        )
         self.transport = transport
         self.session_of = session_of
         self.rooms: dict[str, DocRoom] = {}
@@ -137,7 +139,7 @@ class DocManager:
         doc.apply_update(loaded.state)
         room = DocRoom(document_id, room_id, doc, self.limits, self._applied, self._mark_dirty)
         self.rooms[document_id] = room
-        self.writer.note_tail(document_id, loaded.tail)
+        self.writer.note_tail(document_id, loaded)
         if self.replication is not None:
             self.replication.loaded(room)
         log.debug("loaded document %s (%d tail updates)", document_id, loaded.tail)

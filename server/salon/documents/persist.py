@@ -3,8 +3,12 @@
 Every applied update is queued with its time and author and committed in batches at most
 ``write_batch_ms`` behind; consecutive updates of one author to one document in a batch are
 merged into one log row (history keeps the batch's time resolution, the log stays compact).
-After commits, documents whose log tail grew past ``snapshot_every`` get a snapshot built from
-the archive itself (not from memory), so a snapshot always equals "log up to id N" exactly.
+After commits, documents whose log tail grew past ``snapshot_every`` rows *and* past half the
+size of their state get a snapshot built from the archive itself (not from memory), so a
+snapshot always equals "log up to id N" exactly. Building one costs time proportional to the
+whole document (decode, integrate, re-encode: ~10 ms at 160 kB); the size condition keeps that
+cost per logged byte constant whatever the document's size, where a row count alone would
+rebuild a large document every few hundred keystrokes (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -36,11 +40,18 @@ class _Pending:
     created_at: datetime
 
 
+# A snapshot is due once the log tail holds this fraction of the state's size (and
+# ``snapshot_every`` rows): loading stays within 1.5x of the state, and snapshot building
+# costs a bounded amount per byte logged.
+SNAPSHOT_TAIL_RATIO = 0.5
+
+
 @dataclass(slots=True)
 class LoadedState:
     state: bytes
     last_update: DocUpdate | None
     tail: int  # log rows applied on top of the snapshot
+    tail_bytes: int = 0  # their size
 
 
 async def load_state(db: Database, document_id: str, upto_id: int | None = None) -> LoadedState:
@@ -54,7 +65,9 @@ async def load_state(db: Database, document_id: str, upto_id: int | None = None)
         doc.apply_update(snapshot.state)
     for row in tail:
         doc.apply_update(row.data)
-    return LoadedState(doc.get_update(), tail[-1] if tail else None, len(tail))
+    return LoadedState(
+        doc.get_update(), tail[-1] if tail else None, len(tail), sum(len(r.data) for r in tail)
+    )
 
 
 def unlogged(archived: bytes, update: bytes) -> bytes | None:
@@ -103,13 +116,22 @@ def _group(batch: list[_Pending]) -> list[dict[str, Any]]:
 class UpdateWriter:
     """Appends applied updates to the log in grouped commits and triggers snapshots."""
 
-    def __init__(self, db: Database, batch_ms: float, snapshot_every: int) -> None:
+    def __init__(
+        self,
+        db: Database,
+        batch_ms: float,
+        snapshot_every: int,
+        snapshot_ratio: float = SNAPSHOT_TAIL_RATIO,
+    ) -> None:
         self.db = db
         self.batch_s = max(batch_ms, 1.0) / 1000
         self.snapshot_every = snapshot_every
+        self.snapshot_ratio = snapshot_ratio
         self._queue: list[_Pending] = []
         self._unwritten: Counter[str] = Counter()
         self._since_snapshot: Counter[str] = Counter()
+        self._tail_bytes: Counter[str] = Counter()
+        self._state_bytes: dict[str, int] = {}
         self._snapshotting: set[str] = set()
         self._snapshot_tasks: set[asyncio.Task[None]] = set()
         self._idle = asyncio.Event()
@@ -142,9 +164,11 @@ class UpdateWriter:
     def is_persisted(self, document_id: str) -> bool:
         return self._unwritten[document_id] == 0
 
-    def note_tail(self, document_id: str, tail: int) -> None:
+    def note_tail(self, document_id: str, loaded: LoadedState) -> None:
         """Tell the writer how long a freshly loaded document's unsnapshotted tail is."""
-        self._since_snapshot[document_id] = tail
+        self._since_snapshot[document_id] = loaded.tail
+        self._tail_bytes[document_id] = loaded.tail_bytes
+        self._state_bytes[document_id] = len(loaded.state)
         self._maybe_snapshot(document_id)
 
     # --- lifecycle -------------------------------------------------------------------------
@@ -177,6 +201,8 @@ class UpdateWriter:
             raise
         written = Counter(p.document_id for p in batch)
         self._unwritten.subtract(written)
+        for pending in batch:
+            self._tail_bytes[pending.document_id] += len(pending.data)
         for document_id, count in written.items():
             self._since_snapshot[document_id] += count
             self._maybe_snapshot(document_id)
@@ -186,7 +212,9 @@ class UpdateWriter:
     # --- snapshots -------------------------------------------------------------------------
 
     def _maybe_snapshot(self, document_id: str) -> None:
-        due = self._since_snapshot[document_id] >= self.snapshot_every
+        due = self._since_snapshot[document_id] >= self.snapshot_every and self._tail_bytes[
+            document_id
+        ] >= self.snapshot_ratio * self._state_bytes.get(document_id, 0)
         if due and document_id not in self._snapshotting:
             self.snapshot_soon(document_id)
 
@@ -200,8 +228,14 @@ class UpdateWriter:
 
     async def _snapshot(self, document_id: str) -> None:
         try:
-            await write_snapshot(self.db, document_id)
-            self._since_snapshot[document_id] = 0
+            loaded = await _write_snapshot(self.db, document_id)
+            if loaded is not None:
+                # What was committed while the snapshot was built stays in the tail.
+                since = self._since_snapshot[document_id] - loaded.tail
+                self._since_snapshot[document_id] = max(0, since)
+                tail_bytes = self._tail_bytes[document_id] - loaded.tail_bytes
+                self._tail_bytes[document_id] = max(0, tail_bytes)
+                self._state_bytes[document_id] = len(loaded.state)
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -211,6 +245,8 @@ class UpdateWriter:
 
     def forget(self, document_id: str) -> None:
         self._since_snapshot.pop(document_id, None)
+        self._tail_bytes.pop(document_id, None)
+        self._state_bytes.pop(document_id, None)
         if self._unwritten[document_id] == 0:
             self._unwritten.pop(document_id, None)
 
@@ -222,12 +258,16 @@ SNAPSHOTS_KEPT = 10
 
 async def write_snapshot(db: Database, document_id: str) -> bool:
     """Merge the latest snapshot and the log after it into a new snapshot. False if no tail."""
+    return await _write_snapshot(db, document_id) is not None
+
+
+async def _write_snapshot(db: Database, document_id: str) -> LoadedState | None:
     loaded = await load_state(db, document_id)
     if loaded.last_update is None:
-        return False
+        return None
     async with db.unit() as session:
         await repo.add_snapshot(session, document_id, loaded.last_update, loaded.state, loaded.tail)
         await session.flush()
         await repo.prune_snapshots(session, document_id, SNAPSHOTS_KEPT)
     log.debug("snapshot of %s up to update %s", document_id, loaded.last_update.id)
-    return True
+    return loaded
