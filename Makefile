@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
-NODE_DIRS := $(wildcard tests/node client/web bench/peer bench/loadgen)
+NODE_DIRS := $(wildcard tests/node client/web bench/peer bench/peer-hocuspocus bench/peer-ywebsocket bench/loadgen)
 
 .PHONY: serve test lint pytest faults fuzz install node-deps clean
 

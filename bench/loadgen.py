@@ -237,9 +237,9 @@ class Fleet:
                 report["machine_cpu"] = busy_during
         return list(reports)
 
-    async def seed(self, target_bytes: int) -> dict[str, Any]:
-        await self.workers[0].send({"cmd": "seed", "targetBytes": target_bytes})
-        return await self.workers[0].expect("seeded", 300)
+    async def seed(self, target_bytes: int, worker: int = 0) -> dict[str, Any]:
+        await self.workers[worker].send({"cmd": "seed", "targetBytes": target_bytes})
+        return await self.workers[worker].expect("seeded", 300)
 
     async def close(self) -> None:
         await asyncio.gather(*(w.close() for w in self.workers), return_exceptions=True)

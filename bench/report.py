@@ -13,10 +13,12 @@ from bench.cells import num as _num
 from bench.cells import pct as _pct
 from bench.cells import ratio as _ratio
 from bench.comparison import BASELINE, baseline_sections
-from bench.servers import BENCH_LIMITS
+from bench.servers import BENCH_LIMITS, PEERS
 from bench.workloads import LATENCY_TARGET_MS, TITLES
 
-SERVERS = ("salon", "peer")
+SERVERS = ("salon", *PEERS)
+# The peer the issue's targets are stated against (salon/<this> ratios in the summary).
+REFERENCE = "hocuspocus"
 
 
 def step_rows(steps: list[dict[str, Any]]) -> list[list[str]]:
@@ -35,9 +37,18 @@ def step_rows(steps: list[dict[str, Any]]) -> list[list[str]]:
                 f"{_pct(s['gen_cpu_sum'])} (max {_pct(s['gen_cpu_max'])})",
                 _pct(s.get("other_cpu")),
                 f"{s['disconnects']} / {sum(s['errors'].values())}",
+                _num(cpu_per_edit(s)),
             ]
         )
     return rows
+
+
+def cpu_per_edit(step: dict[str, Any]) -> float | None:
+    """Server CPU µs per edit sent during the step (cores / edits per second)."""
+    rate = step.get("total_rate", step.get("rate"))
+    if not rate or step.get("server_cpu") is None:
+        return None
+    return round(step["server_cpu"] / rate * 1e6)
 
 
 STEP_HEADER = [
@@ -49,6 +60,7 @@ STEP_HEADER = [
     "generator CPU",
     "other CPU",
     "disconnects / errors",
+    "server CPU µs/edit",
 ]
 
 
@@ -74,18 +86,27 @@ def sections(results: dict[str, Any]) -> list[tuple[str, list[str], list[list[st
                 out.append(profile_section(title, name, result["profile"]))
     front: list[tuple[str, list[str], list[list[str]], str]] = []
     summary = summary_rows(results)
-    if summary and (not has_baseline(results) or _ran(results, "peer")):
+    peers = ran_peers(results)
+    if summary and (not has_baseline(results) or peers):
         front.append(
             (
-                "Summary — Salon beside the peer",
-                ["measure", "salon", "peer", "salon/peer", "target"],
+                "Summary — Salon beside the peers",
+                ["measure", "salon", *peers, f"salon/{ratio_peer(peers)}", "target"],
                 summary,
-                "",
+                "the targets are issue 19's; compare peers only within one run",
             )
         )
     if has_baseline(results):
         front.extend(baseline_sections(results))
     return front + out
+
+
+def ran_peers(results: dict[str, Any]) -> list[str]:
+    return [p for p in PEERS if _ran(results, p)]
+
+
+def ratio_peer(peers: list[str]) -> str:
+    return REFERENCE if REFERENCE in peers or not peers else peers[0]
 
 
 def _ran(results: dict[str, Any], name: str) -> bool:
@@ -98,7 +119,7 @@ def has_baseline(results: dict[str, Any]) -> bool:
 
 def _sections_of(number: int, title: str, name: str, result: dict[str, Any]) -> list[Any]:
     out: list[Any] = []
-    if number == 1:
+    if number in (1, 7):
         for receivers, run in result["runs"].items():
             note = (
                 f"highest sustained rate (100% delivered, p99 ≤ {LATENCY_TARGET_MS:.0f} ms): "
@@ -112,7 +133,7 @@ def _sections_of(number: int, title: str, name: str, result: dict[str, Any]) -> 
                     note,
                 )
             )
-    elif number == 2:
+    elif number in (2, 8):
         header = ["total " + STEP_HEADER[0], *STEP_HEADER[1:]]
         note = (
             f"{result['writers']} writers, {result['readers']} readers; "
@@ -197,68 +218,90 @@ def _total(result: dict[str, Any]) -> str:
 
 def summary_rows(results: dict[str, Any]) -> list[list[str]]:
     w = results["workloads"]
+    names = ["salon", *ran_peers(results)]
+    reference = ratio_peer(names[1:])
     rows: list[list[str]] = []
 
     def ok(key: str, name: str) -> dict[str, Any] | None:
         r = w.get(key, {}).get(name)
         return r if r and r["status"] == "ok" else None
 
-    for receivers in ("100", "500"):
+    def add(measure: str, vals: list[Any], show: Any, target: str) -> None:
+        if all(v is None for v in vals):
+            return
+        ref = vals[names.index(reference)] if reference in names else None
+        rows.append([measure, *map(show, vals), _ratio(vals[0], ref), target])
+
+    fanout_targets = {
+        ("1", "100"): "≥ 12,800",
+        ("1", "500"): "≥ 12,800",
+        ("7", "100"): "≥ 12,800",
+        ("7", "500"): "≥ 2x hocuspocus",
+    }
+    for (key, receivers), target in fanout_targets.items():
+        document = "160 kB document" if key == "7" else "empty document"
         vals = [
-            (ok("1", n) or {}).get("runs", {}).get(receivers, {}).get("sustained") for n in SERVERS
+            (ok(key, n) or {}).get("runs", {}).get(receivers, {}).get("sustained") for n in names
         ]
-        if any(v is not None for v in vals) or all(ok("1", n) for n in SERVERS):
-            target = "≥ 2x peer" if receivers == "100" else "≥ peer"
-            rows.append(
-                [
-                    f"fan-out, {receivers} receivers: sustained edits/s",
-                    *map(_num, vals),
-                    _ratio(*vals),
-                    target,
-                ]
-            )
+        add(f"fan-out, {document}, {receivers} receivers: edits/s", vals, _num, target)
+    for key, document in (("2", "empty document"), ("8", "160 kB document")):
+        vals = [
+            None
+            if ok(key, n) is None or ok(key, n)["sustained"] is None
+            else int(_total(ok(key, n)))
+            for n in names
+        ]
+        add(f"20 writers, 200 readers, {document}: edits/s", vals, _num, "≥ 2x hocuspocus")
     light = []
-    for n in SERVERS:
+    for n in names:
         steps = (ok("1", n) or {}).get("runs", {}).get("100", {}).get("steps", [])
         light.append(next((s["p99_ms"] for s in steps if s["rate"] == 50 and "p99_ms" in s), None))
-    if any(v is not None for v in light):
-        rows.append(
-            [
-                "fan-out, 100 receivers, 50 edits/s: p99 ms",
-                *map(_ms, light),
-                _ratio(*light),
-                "≤ peer + 5 ms",
-            ]
-        )
-    ratios = [(ok("4", n) or {}).get("p99_ratio") for n in SERVERS]
-    if any(v is not None for v in ratios):
-        rows.append(
-            [
-                "joins: typists' p99 with / without joins",
-                *(f"{v:.2f}" if v else "-" for v in ratios),
-                "",
-                "≤ 2",
-            ]
-        )
+    add("light load (100 receivers, 50 edits/s): p99 ms", light, _ms, "≤ best peer + 2 ms")
+    per_edit = [size_cost(ok("1", n), ok("7", n)) for n in names]
+    add(
+        "server CPU per edit, 160 kB / empty document (100 receivers)",
+        per_edit,
+        lambda v: "-" if v is None else f"{v:.2f}x",
+        "≤ 1.25x",
+    )
+    ratios = [(ok("4", n) or {}).get("p99_ratio") for n in names]
+    add("joins: typists' p99 with / without joins", ratios, _num2, "≤ 2")
     for count in ("1000", "5000"):
         vals = []
-        for n in SERVERS:
+        for n in names:
             found = [
                 r["per_connection_kib"]
                 for r in (ok("5", n) or {}).get("rows", [])
                 if str(r["connections"]) == count
             ]
             vals.append(found[0] if found else None)
-        if any(v is not None for v in vals):
-            rows.append(
-                [
-                    f"idle memory at {count} connections: KiB each",
-                    *map(_num, vals),
-                    _ratio(*vals),
-                    "≤ 20 KiB",
-                ]
-            )
+        add(f"idle memory at {count} connections: KiB each", vals, _num, "≤ 15 KiB")
     return rows
+
+
+def _num2(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def size_cost(empty: dict[str, Any] | None, large: dict[str, Any] | None) -> float | None:
+    """CPU per edit on the large document ÷ on the empty one, at the highest rate both
+    delivered fully with 100 receivers (below that, fixed costs dominate the quotient)."""
+    if empty is None or large is None:
+        return None
+
+    def good(result: dict[str, Any]) -> dict[int, float]:
+        steps = result.get("runs", {}).get("100", {}).get("steps", [])
+        return {
+            s["rate"]: c
+            for s in steps
+            if s.get("delivered", 0) >= 0.999 and (c := cpu_per_edit(s)) is not None
+        }
+
+    a, b = good(empty), good(large)
+    common = sorted(set(a) & set(b))
+    if not common or not a[common[-1]]:
+        return None
+    return b[common[-1]] / a[common[-1]]
 
 
 def print_tables(results: dict[str, Any], console: Console) -> None:
@@ -286,8 +329,12 @@ def conditions_lines(results: dict[str, Any]) -> list[str]:
         f"- Each step: {o['duration']:g} s of load after an unmeasured warm-up, then "
         f"{o['drain']:g} s to drain; latency = edit sent → receipt at each receiver, per edit "
         "(from the Yjs clock of each token in what arrives)",
-        "- Load generator: Node; writers and joiners use socket.io-client + yjs, receivers a "
-        "minimal Socket.IO client on `ws` (bench/loadgen); one process per ≤ 250 receivers; "
+        "- Load generator: Node (bench/loadgen), each server over its own protocol: writers "
+        "and the seeder use the protocol's provider (socket.io-client + yjs for y-socket.io, "
+        "@hocuspocus/provider, y-websocket's WebsocketProvider, all on `ws`), receivers a "
+        "minimal client per protocol that only decodes updates; one process per ≤ 250 "
+        "receivers; workloads 1, 2, 7, 8: one-character edits at random positions, the "
+        "character encoding its send time; "
         "'generator CPU' is the sum over its processes in cores (max = the busiest process; "
         "100% would mean saturated); 'other CPU' is what the rest of the machine used meanwhile "
         "(other processes on a shared host), in cores: large values mean noisy numbers",
@@ -301,7 +348,10 @@ def conditions_lines(results: dict[str, Any]) -> list[str]:
             if "baseline_source" in c
             else ""
         )
-        + "the peer is the npm y-socket.io server (bench/peer), no persistence",
+        + "peers, all without persistence or auth: `peer` = the npm y-socket.io server "
+        "(bench/peer), `hocuspocus` = @hocuspocus/server with its defaults and no extensions "
+        "(bench/peer-hocuspocus), `y-websocket` = the reference @y/websocket-server "
+        "(bench/peer-ywebsocket)",
     ]
 
 
@@ -338,15 +388,15 @@ def write_markdown(results: dict[str, Any], path: Path, chart: Path | None) -> N
 
 def write_chart(results: dict[str, Any], path: Path) -> Path | None:
     """p99 latency and delivered fraction against edit rate for the fan-out workload."""
-    fanout = results["workloads"].get("1", {})
     series = []
-    for name, result in fanout.items():
-        if result["status"] != "ok":
-            continue
-        for receivers, run in result["runs"].items():
-            steps = [s for s in run["steps"] if "p99_ms" in s]
-            if steps:
-                series.append((f"{name}, {receivers} receivers", steps))
+    for key, document in (("1", ""), ("7", ", 160 kB")):
+        for name, result in results["workloads"].get(key, {}).items():
+            if result["status"] != "ok":
+                continue
+            for receivers, run in result["runs"].items():
+                steps = [s for s in run["steps"] if "p99_ms" in s]
+                if steps:
+                    series.append((f"{name}, {receivers} receivers{document}", steps))
     if not series:
         return None
     try:
@@ -359,17 +409,23 @@ def write_chart(results: dict[str, Any], path: Path) -> Path | None:
     fig, (lat, dlv) = plt.subplots(1, 2, figsize=(11, 4.2))
     for label, steps in series:
         rates = [s["rate"] for s in steps]
-        style = {"salon": "-o", BASELINE: ":^"}.get(label.split(",")[0], "--s")
+        style = {"salon": "-o", BASELINE: ":^", "hocuspocus": "--d"}.get(label.split(",")[0], "--s")
         lat.plot(rates, [s["p99_ms"] or float("nan") for s in steps], style, label=label)
         dlv.plot(rates, [100 * s["delivered"] for s in steps], style, label=label)
     lat.axhline(LATENCY_TARGET_MS, color="grey", linewidth=0.8, linestyle=":")
     lat.set(
+        xscale="log",
         xlabel="edits/s (one writer)",
         ylabel="p99 edit→receipt latency (ms)",
         yscale="log",
         title="Fan-out p99 latency",
     )
-    dlv.set(xlabel="edits/s (one writer)", ylabel="delivered within the run (%)", title="Delivered")
+    dlv.set(
+        xscale="log",
+        xlabel="edits/s (one writer)",
+        ylabel="delivered within the run (%)",
+        title="Delivered",
+    )
     lat.legend(fontsize=8)
     c, o = results["conditions"], results["options"]
     fig.suptitle(

@@ -23,6 +23,8 @@ from bench.profile import Recorder
 from bench.servers import (
     BASELINE_SOURCE,
     BENCH_DIR,
+    PEER_DIRS,
+    PEERS,
     REPO_DIR,
     SALON_SOURCE,
     SERVERS,
@@ -109,8 +111,8 @@ def server_names(args: argparse.Namespace) -> list[str]:
     if args.only:
         return list(dict.fromkeys(args.only))
     if args.baseline_source is not None:
-        return ["salon", "baseline", "peer"]
-    return ["salon", "peer"]
+        return ["salon", "baseline", *PEERS]
+    return ["salon", *PEERS]
 
 
 def options_from(args: argparse.Namespace, log_dir: Path) -> Options:
@@ -139,7 +141,7 @@ def cpu_split(pin: bool) -> tuple[str | None, str | None]:
 
 
 def ensure_node_modules() -> None:
-    for directory in (BENCH_DIR / "peer", LOADGEN_DIR):
+    for directory in (*(BENCH_DIR / d for d in PEER_DIRS), LOADGEN_DIR):
         if not (directory / "node_modules").is_dir():
             console.print(f"[bold]npm ci[/] in {directory.relative_to(REPO_DIR)}")
             subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=directory, check=True)

@@ -1,5 +1,6 @@
-"""The servers under test: Salon (``python -m salon serve``), the y-socket.io peer (Node), and
-optionally a baseline: Salon again, from another checkout (``--baseline-source``).
+"""The servers under test: Salon (``python -m salon serve``), the Node peers (the y-socket.io
+server, @hocuspocus/server, the reference @y/websocket-server), and optionally a baseline: Salon
+again, from another checkout (``--baseline-source``).
 
 Each is started fresh per workload on a free 127.0.0.1 port, optionally pinned to one CPU,
 and stopped with SIGTERM (then SIGKILL) when the workload ends.
@@ -25,6 +26,7 @@ from typing import Any
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_DIR = BENCH_DIR.parent
 PEER_SCRIPT = BENCH_DIR / "peer" / "server.mjs"
+PEER_DIRS = ("peer", "peer-hocuspocus", "peer-ywebsocket")
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -80,6 +82,8 @@ class Server:
     """A running server under test."""
 
     name = "server"
+    # The document protocol the load generator speaks to it (loadgen.mjs config.protocol).
+    protocol = "socketio"
 
     def __init__(self, cpus: str | None, log_dir: Path) -> None:
         self.cpus = cpus
@@ -114,10 +118,10 @@ class Server:
             if self.process.poll() is not None:
                 raise ServerUnavailable(f"{self.name} exited at start; see {self.log_path}")
             try:
-                status, _ = http_json("GET", self.url + self.ready_path())
-                if status == 200:
-                    return
-            except OSError:
+                with urllib.request.urlopen(self.url + self.ready_path(), timeout=10) as response:
+                    if response.status == 200:
+                        return
+            except OSError:  # not listening yet (HTTPError is an OSError too)
                 pass
             time.sleep(0.2)
         self.stop()
@@ -178,6 +182,11 @@ class Server:
     def auth(self, user: int = 0) -> dict[str, str]:
         return {}
 
+    @property
+    def doc_url(self) -> str:
+        """Where the load generator connects for documents."""
+        return self.url
+
     def doc_namespace(self, doc: str) -> str:
         return f"/yjs|{doc}"
 
@@ -194,6 +203,47 @@ class Peer(Server):
         if not (BENCH_DIR / "peer" / "node_modules" / "y-socket.io").is_dir():
             raise ServerUnavailable("bench/peer/node_modules is missing: run npm ci in bench/peer")
         return ["node", str(PEER_SCRIPT), "--host", "127.0.0.1", "--port", str(self.port)]
+
+
+class _WebSocketPeer(Server):
+    """A Node peer whose documents are plain WebSocket endpoints (no Socket.IO)."""
+
+    directory = ""
+    script = ""
+
+    @property
+    def doc_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    def doc_namespace(self, doc: str) -> str:
+        return doc
+
+    def command(self) -> list[str]:
+        script = BENCH_DIR / self.directory / self.script
+        if not (BENCH_DIR / self.directory / "node_modules").is_dir():
+            raise ServerUnavailable(f"bench/{self.directory}/node_modules is missing: npm ci there")
+        return ["node", str(script), "--host", "127.0.0.1", "--port", str(self.port)]
+
+
+class Hocuspocus(_WebSocketPeer):
+    """@hocuspocus/server with its defaults (bench/peer-hocuspocus/server.mjs)."""
+
+    name = "hocuspocus"
+    protocol = "hocuspocus"
+    directory = "peer-hocuspocus"
+    script = "server.mjs"
+
+
+class YWebsocket(_WebSocketPeer):
+    """The reference @y/websocket-server, run by its own bin script (HOST/PORT from the env)."""
+
+    name = "y-websocket"
+    protocol = "ywebsocket"
+    directory = "peer-ywebsocket"
+    script = "node_modules/@y/websocket-server/src/server.js"
+
+    def env(self) -> dict[str, str]:
+        return {**os.environ, "HOST": "127.0.0.1", "PORT": str(self.port)}
 
 
 # All the load comes from one address and (for documents) one user: lift the abuse limits that
@@ -340,4 +390,11 @@ class Baseline(Salon):
         return BASELINE_SOURCE.value
 
 
-SERVERS: dict[str, type[Server]] = {"baseline": Baseline, "peer": Peer, "salon": Salon}
+SERVERS: dict[str, type[Server]] = {
+    "baseline": Baseline,
+    "hocuspocus": Hocuspocus,
+    "peer": Peer,
+    "salon": Salon,
+    "y-websocket": YWebsocket,
+}
+PEERS = ("peer", "hocuspocus", "y-websocket")

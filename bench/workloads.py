@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.loadgen import Fleet, LoadgenError, combine, split
-from bench.servers import Server, ServerUnavailable
+from bench.servers import PEERS, Server, ServerUnavailable
 
 TITLES = {
     1: "Document fan-out (one writer)",
@@ -28,6 +28,8 @@ TITLES = {
     4: "Joins under load (~160 kB document)",
     5: "Idle memory per connection",
     6: "Archive ingest, search, replay seek",
+    7: "Document fan-out on a ~160 kB document (one writer)",
+    8: "Many writers on a ~160 kB document (20 writers, 200 readers)",
 }
 LATENCY_TARGET_MS = 50.0
 
@@ -61,20 +63,43 @@ class Options:
         return self.log_dir / "loadgen.log"
 
 
-def doc_worker(server: Server, namespace: str, **counts: int) -> dict[str, Any]:
+def doc_worker(
+    server: Server, namespace: str, edits: str = "token", **counts: int
+) -> dict[str, Any]:
+    """A load generator's config; ``edits="char"``: one-character edits at random positions."""
     return {
-        "url": server.url,
+        "url": server.doc_url,
+        "protocol": server.protocol,
         "namespace": namespace,
         "auth": server.auth(),
+        "edits": edits,
         "writers": counts.get("writers", 0),
         "receivers": counts.get("receivers", 0),
         "connectConcurrency": counts.get("concurrency", 100),
     }
 
 
-def writer_first(rate: int, idle: int) -> list[float]:
-    """Per-worker rates when worker 0 holds the writers and the others only receive."""
-    return [float(rate)] + [0.0] * idle
+async def seeded_document(
+    fleet: Fleet, server: Server, namespace: str, opts: Options, progress: Callable[[str], None]
+) -> dict[str, Any]:
+    """Seed the synthetic trace document through a sync handshake (one extra worker)."""
+    await fleet.add([doc_worker(server, namespace)])
+    seeded = await fleet.seed(opts.doc_bytes, worker=len(fleet.workers) - 1)
+    progress(
+        f"seeded {seeded['bytes'] / 1000:.0f} kB from {seeded['ops']} trace operations; "
+        f"the server hands out {seeded['stored'] / 1000:.0f} kB"
+    )
+    if seeded["stored"] < 0.9 * seeded["bytes"]:
+        raise ServerUnavailable(
+            f"seeding failed: the server kept {seeded['stored']} of {seeded['bytes']} bytes"
+        )
+    return seeded
+
+
+def writer_first(rate: int, idle: int, lead: int = 0) -> list[float]:
+    """Per-worker rates when the worker after ``lead`` idle ones (the seeder) holds the
+    writers and the ``idle`` others only receive."""
+    return [0.0] * lead + [float(rate)] + [0.0] * idle
 
 
 def saturated(step: dict[str, Any]) -> bool:
@@ -139,52 +164,67 @@ def _ms(value: float | None) -> str:
 # ------------------------------------------------------------------------------- workloads
 
 
-async def fanout(server: Server, opts: Options, progress: Callable[[str], None]) -> dict[str, Any]:
+async def fanout(
+    server: Server, opts: Options, progress: Callable[[str], None], large: bool = False
+) -> dict[str, Any]:
     runs: dict[str, Any] = {}
+    seeded = None
     for receivers in opts.fanout_receivers:
         progress(f"{receivers} receivers")
-        namespace = server.doc_namespace(f"fanout-{receivers}")
+        namespace = server.doc_namespace(f"fanout-{'large-' if large else ''}{receivers}")
         parts = split(receivers)
         async with Fleet(opts.gen_cpus, opts.log) as fleet:
+            if large:
+                seeded = await seeded_document(fleet, server, namespace, opts, progress)
             await fleet.add(
-                [doc_worker(server, namespace, writers=1)]
-                + [doc_worker(server, namespace, receivers=n) for n in parts]
+                [doc_worker(server, namespace, "char", writers=1)]
+                + [doc_worker(server, namespace, "char", receivers=n) for n in parts]
             )
             steps = await stepped(
                 fleet,
                 server,
                 opts,
                 opts.fanout_rates,
-                partial(writer_first, idle=len(parts)),
+                partial(writer_first, idle=len(parts), lead=len(fleet.workers) - len(parts) - 1),
                 receivers,
                 progress,
             )
         runs[str(receivers)] = {"steps": steps, "sustained": sustained(steps)}
-    return {"runs": runs}
+    return {"runs": runs, "seeded": seeded}
 
 
 async def many_writers(
-    server: Server, opts: Options, progress: Callable[[str], None]
+    server: Server, opts: Options, progress: Callable[[str], None], large: bool = False
 ) -> dict[str, Any]:
     writers, readers = 20, 200
-    namespace = server.doc_namespace("many-writers")
+    namespace = server.doc_namespace("many-writers-large" if large else "many-writers")
+    seeded = None
     async with Fleet(opts.gen_cpus, opts.log) as fleet:
+        if large:
+            seeded = await seeded_document(fleet, server, namespace, opts, progress)
+        lead = len(fleet.workers)
         await fleet.add(
-            [doc_worker(server, namespace, writers=writers)]
-            + [doc_worker(server, namespace, receivers=n) for n in split(readers)]
+            [doc_worker(server, namespace, "char", writers=writers)]
+            + [doc_worker(server, namespace, "char", receivers=n) for n in split(readers)]
         )
         steps = await stepped(
             fleet,
             server,
             opts,
             opts.writer_rates,
-            partial(writer_first, idle=len(fleet.workers) - 1),
+            partial(writer_first, idle=len(fleet.workers) - 1 - lead, lead=lead),
             readers,
             progress,
         )
     for step in steps:
         step["total_rate"] = step["rate"] * writers
-    return {"writers": writers, "readers": readers, "steps": steps, "sustained": sustained(steps)}
+    return {
+        "writers": writers,
+        "readers": readers,
+        "steps": steps,
+        "sustained": sustained(steps),
+        "seeded": seeded,
+    }
 
 
 async def chat(server: Server, opts: Options, progress: Callable[[str], None]) -> dict[str, Any]:
@@ -322,12 +362,15 @@ Workload = Callable[[Server, Options, Callable[[str], None]], Awaitable[dict[str
 SALONS = ("salon", "baseline")
 
 WORKLOADS: dict[int, tuple[Workload, tuple[str, ...]]] = {
-    1: (fanout, (*SALONS, "peer")),
-    2: (many_writers, (*SALONS, "peer")),
+    1: (fanout, (*SALONS, *PEERS)),
+    2: (many_writers, (*SALONS, *PEERS)),
     3: (chat, SALONS),
+    # Joiners speak y-socket.io only (socket.io-client): Salon and the y-socket.io peer.
     4: (joins, (*SALONS, "peer")),
-    5: (memory, (*SALONS, "peer")),
+    5: (memory, (*SALONS, *PEERS)),
     6: (archive, SALONS),
+    7: (partial(fanout, large=True), (*SALONS, *PEERS)),
+    8: (partial(many_writers, large=True), (*SALONS, *PEERS)),
 }
 
 

@@ -10,18 +10,38 @@
 //     {"cmd":"exit"}
 //   stdout events (one JSON object a line): ready, phase, seeded, error.
 //
+// config.protocol picks the server's document protocol: 'socketio' (y-socket.io: Salon and the
+// y-socket.io peer; namespace = '/yjs|<doc>'), 'hocuspocus' (Hocuspocus framing: every message
+// starts with the document name, an Auth message first), or 'ywebsocket' (y-protocols over a
+// WebSocket at /<doc>). Writers and the seeder use each protocol's own provider
+// (socket.io-client + yjs, @hocuspocus/provider, y-websocket's WebsocketProvider, on `ws`);
+// the many receivers use a lean client per protocol that only decodes updates.
+//
 // Latency per edit even when the server merges updates: every edit inserts an 8-character
 // token "~" + base36(µs since epochMs) into the Y.Text "bench". Receivers decode the structs of
 // whatever arrives (Y.decodeUpdate, no document applied), find each token by its Yjs clock
 // (tokens start at clocks divisible by 8) and compare its timestamp to their own clock.
 // All processes share the wall clock (performance.timeOrigin + performance.now()).
+//
+// config.edits = 'char' (the fan-out and many-writers workloads): every edit is ONE character
+// inserted at a random position of the Y.Text "trace" (empty, or seeded with a synthetic
+// trace). The character itself is the timestamp: U+0100 + (0.1 ms units since epochMs modulo
+// CHAR_SPAN), a code point no trace text uses; a receiver takes its own clock minus that code,
+// modulo the span (5.5 s, far past any latency the report accepts), as the edit's latency.
+// Every character is one edit, identified by its Yjs (client, clock).
 import { performance } from 'node:perf_hooks'
 import readline from 'node:readline'
+import { HocuspocusProvider } from '@hocuspocus/provider'
+import * as decoding from 'lib0/decoding'
+import * as encoding from 'lib0/encoding'
 import { Manager } from 'socket.io-client'
 import WebSocket from 'ws'
+import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
 
 const TOKEN = 8
+const CHAR_BASE = 0x100
+const CHAR_SPAN = 0xD800 - CHAR_BASE // below the surrogates: every code is one UTF-16 unit
 const EMPTY_SV = Y.encodeStateVector(new Y.Doc())
 const EMPTY_UPDATE = Y.encodeStateAsUpdate(new Y.Doc())
 const BUCKET_MS = 0.1
@@ -29,6 +49,9 @@ const SYNC_TIMEOUT_MS = 20_000
 const BUCKETS = 300_000 // 0.1 ms buckets up to 30 s; the last one collects everything slower
 
 const config = JSON.parse(process.argv[2] ?? '{}')
+const CHAR_MODE = config.edits === 'char'
+const PROTOCOL = config.protocol ?? 'socketio'
+const TEXT = CHAR_MODE ? 'trace' : 'bench'
 const epochMs = config.epochMs ?? Date.now()
 const now = () => performance.timeOrigin + performance.now()
 
@@ -54,6 +77,8 @@ class Histogram {
 // The server sends the same bytes to every receiver in this process: decode each once.
 const decodeCache = new Map()
 
+// Flat triples (client, clock, stamp): stamp is µs since epochMs (token mode) or the
+// character's code (char mode: a time modulo CHAR_SPAN, resolved against the receiver's clock).
 function tokensOf (update) {
   const bytes = update instanceof Uint8Array ? update : new Uint8Array(update)
   const key = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')
@@ -64,6 +89,13 @@ function tokensOf (update) {
     if (!(struct instanceof Y.Item) || !(struct.content instanceof Y.ContentString)) continue
     const { client, clock } = struct.id
     const str = struct.content.str
+    if (CHAR_MODE) {
+      for (let off = 0; off < str.length; off++) {
+        const code = str.charCodeAt(off)
+        if (code >= CHAR_BASE && code < CHAR_BASE + CHAR_SPAN) edits.push(client, clock + off, code)
+      }
+      continue
+    }
     for (let off = (TOKEN - (clock % TOKEN)) % TOKEN; off + TOKEN <= str.length; off += TOKEN) {
       if (str.charCodeAt(off) !== 126) continue // '~'
       const us = parseInt(str.slice(off + 1, off + TOKEN), 36)
@@ -95,6 +127,31 @@ function connect (onSocket) {
         else resolve({ socket, manager, update })
       })
     })
+  })
+}
+
+// A writer/seeder over Hocuspocus or y-websocket: the protocol's own provider on a Y.Doc.
+// Resolves once synced; { doc, close } (updates made on doc are sent by the provider).
+function connectProvider (doc) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no sync within ${SYNC_TIMEOUT_MS} ms`)), SYNC_TIMEOUT_MS)
+    const done = (close) => { clearTimeout(timer); resolve({ doc, close }) }
+    if (PROTOCOL === 'hocuspocus') {
+      const provider = new HocuspocusProvider({
+        url: config.url,
+        name: config.namespace,
+        document: doc,
+        WebSocketPolyfill: WebSocket,
+        onSynced: () => done(() => { provider.configuration.websocketProvider.destroy(); provider.destroy() }),
+        onClose: () => { disconnects++ }
+      })
+    } else {
+      const provider = new WebsocketProvider(config.url, config.namespace, doc, {
+        WebSocketPolyfill: WebSocket,
+        disableBc: true
+      })
+      provider.once('sync', () => done(() => provider.destroy()))
+    }
   })
 }
 
@@ -239,35 +296,108 @@ function connectLean (onUpdate) {
   })
 }
 
+// Lean receivers for the plain-WebSocket protocols: y-protocols sync messages, with
+// Hocuspocus's document-name prefix and Auth handshake when PROTOCOL is 'hocuspocus'.
+const SYNC = 0
+const AWARENESS = 1
+const AUTH = 2
+const STEP1 = 0
+const STEP2 = 1
+const UPDATE = 2
+const KEEPALIVE_MS = 20_000 // Hocuspocus closes a connection silent for its timeout (60 s)
+
+function wsMessage (type, write) {
+  const e = encoding.createEncoder()
+  if (PROTOCOL === 'hocuspocus') encoding.writeVarString(e, config.namespace)
+  encoding.writeVarUint(e, type)
+  write(e)
+  return encoding.toUint8Array(e)
+}
+
+function syncMessage (step, payload) {
+  return wsMessage(SYNC, (e) => { encoding.writeVarUint(e, step); encoding.writeVarUint8Array(e, payload) })
+}
+
+function connectLeanWs (onUpdate) {
+  return new Promise((resolve, reject) => {
+    let synced = false
+    const url = PROTOCOL === 'hocuspocus' ? config.url : `${config.url}/${config.namespace}`
+    const ws = new WebSocket(url, { perMessageDeflate: false })
+    const timer = setTimeout(() => fail(new Error(`no sync within ${SYNC_TIMEOUT_MS} ms`)), SYNC_TIMEOUT_MS)
+    let keepalive = null
+    const fail = (err) => { clearTimeout(timer); ws.close(); reject(new Error(String(err?.message ?? err))) }
+    ws.binaryType = 'nodebuffer'
+    ws.on('open', () => {
+      if (PROTOCOL === 'hocuspocus') {
+        ws.send(wsMessage(AUTH, (e) => { encoding.writeVarUint(e, 0); encoding.writeVarString(e, '') }))
+        keepalive = setInterval(() => ws.send(wsMessage(AWARENESS, (e) => encoding.writeVarUint8Array(e, new Uint8Array([0])))), KEEPALIVE_MS)
+      }
+      ws.send(syncMessage(STEP1, EMPTY_SV))
+    })
+    ws.on('message', (data) => {
+      const d = decoding.createDecoder(new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
+      if (PROTOCOL === 'hocuspocus') decoding.readVarString(d)
+      const type = decoding.readVarUint(d)
+      if (type === AUTH) {
+        if (decoding.readVarUint(d) === 1) fail(new Error('permission denied'))
+        return
+      }
+      if (type !== SYNC && type !== 4) return // 4: Hocuspocus SyncReply
+      const step = decoding.readVarUint(d)
+      const payload = decoding.readVarUint8Array(d)
+      if (step === STEP1) ws.send(syncMessage(STEP2, EMPTY_UPDATE))
+      else if (step === STEP2 && !synced) {
+        synced = true
+        clearTimeout(timer)
+        resolve({ socket: { close: () => { clearInterval(keepalive); ws.close() } }, update: payload })
+      } else onUpdate(payload)
+    })
+    ws.on('error', (err) => { if (!synced) fail(err) })
+    ws.on('close', () => { clearInterval(keepalive); if (synced) disconnects++; else fail(new Error('closed before sync')) })
+  })
+}
+
 class Receiver {
   constructor () { this.maxEnd = new Map(); this.received = 0; this.dups = 0 }
   async start () {
-    if (config.lean === false) {
+    if (PROTOCOL !== 'socketio') {
+      const { socket, update } = await connectLeanWs((u) => this.onUpdate(u))
+      this.socket = socket
+      this.initial(update)
+    } else if (config.lean === false) {
       const { socket, update } = await connect((s) => {
         s.on('sync-update', (u) => this.onUpdate(u))
       })
       socket.on('disconnect', () => { disconnects++ })
       this.socket = socket
-      this.onUpdate(update)
+      this.initial(update)
     } else {
       const { socket, update } = await connectLean((u) => this.onUpdate(u))
       this.socket = socket
-      this.onUpdate(update)
+      this.initial(update)
     }
     return this
   }
+
+  // The sync reply: in char mode it holds the seeded trace and earlier phases' characters,
+  // whose modular stamps mean nothing now.
+  initial (update) { if (!CHAR_MODE) this.onUpdate(update) }
 
   onUpdate (update) {
     const edits = tokensOf(update)
     if (edits.length === 0) return
     const t = now()
+    const units = CHAR_MODE ? Math.floor((t - epochMs) * 10) : 0
+    const width = CHAR_MODE ? 1 : TOKEN
     for (let i = 0; i < edits.length; i += 3) {
       const client = edits[i]
       const clock = edits[i + 1]
       const end = this.maxEnd.get(client) ?? 0
       if (clock < end) { this.dups++; continue }
-      this.maxEnd.set(client, clock + TOKEN)
-      const sentAt = epochMs + edits[i + 2] / 1000
+      this.maxEnd.set(client, clock + width)
+      const sentAt = CHAR_MODE
+        ? t - ((((units - (edits[i + 2] - CHAR_BASE)) % CHAR_SPAN) + CHAR_SPAN) % CHAR_SPAN) / 10
+        : epochMs + edits[i + 2] / 1000
       if (phase === null || sentAt < phase.t0) continue
       this.received++
       phase.hist.add(t - sentAt)
@@ -275,25 +405,43 @@ class Receiver {
   }
 }
 
+let writerSeed = 1
+for (const ch of String(config.label ?? '')) writerSeed = Math.imul(writerSeed, 31) + ch.charCodeAt(0)
+
 class Writer {
   constructor () {
     this.doc = new Y.Doc()
-    this.text = this.doc.getText('bench')
+    this.text = this.doc.getText(TEXT)
     this.sent = 0
+    this.rand = mulberry32(writerSeed++)
   }
 
   async start () {
-    const { socket } = await connect()
+    if (PROTOCOL !== 'socketio') {
+      // The provider syncs the document (the seeded trace) into this.doc and sends its edits.
+      const { close } = await connectProvider(this.doc)
+      this.socket = { close }
+      return this
+    }
+    const { socket, update } = await connect()
     this.socket = socket
     socket.on('disconnect', () => { disconnects++ })
-    this.doc.on('update', (update) => socket.emit('sync-update', update))
+    // Char mode edits at random positions of the document as the server has it (seeded).
+    if (CHAR_MODE) Y.applyUpdate(this.doc, new Uint8Array(update), 'sync')
+    this.doc.on('update', (u, origin) => { if (origin !== 'sync') socket.emit('sync-update', u) })
     return this
   }
 
   edit () {
-    this.text.insert(this.text.length, token())
+    if (CHAR_MODE) this.text.insert(Math.floor(this.rand() * (this.text.length + 1)), stampChar())
+    else this.text.insert(this.text.length, token())
     this.sent++
   }
+}
+
+function stampChar () {
+  const units = Math.floor((now() - epochMs) * 10)
+  return String.fromCharCode(CHAR_BASE + (units % CHAR_SPAN))
 }
 
 // ---------------------------------------------------------------- chat (Salon's own protocol)
@@ -533,8 +681,29 @@ function buildTrace (targetBytes) {
   return { update: Y.encodeStateAsUpdate(main), ops, chars: text.length }
 }
 
+let seeders = [] // kept open: a server without persistence unloads a document nobody holds
+
+async function seedOverProvider (update) {
+  const doc = new Y.Doc()
+  Y.applyUpdate(doc, update)
+  seeders.push(await connectProvider(doc)) // the provider's sync hands the server the trace
+  let stored = 0
+  for (let i = 0; i < 100 && stored < update.byteLength * 0.9; i++) {
+    await sleep(100)
+    const check = await connectProvider(new Y.Doc())
+    stored = Y.encodeStateAsUpdate(check.doc).byteLength
+    check.close()
+  }
+  return stored
+}
+
 async function seed (cmd) {
   const { update, ops, chars } = buildTrace(cmd.targetBytes ?? 160_000)
+  if (PROTOCOL !== 'socketio') {
+    const stored = await seedOverProvider(update)
+    emit({ event: 'seeded', bytes: update.byteLength, stored, ops, chars })
+    return
+  }
   const doc = new Y.Doc()
   Y.applyUpdate(doc, update)
   // The document arrives the way a provider with offline content syncs it: as the reply to
@@ -551,7 +720,7 @@ async function seed (cmd) {
     await sleep(100)
     stored = (await socket.emitWithAck('sync-step-1', EMPTY_SV)).byteLength
   }
-  socket.close()
+  seeders.push(socket)
   emit({ event: 'seeded', bytes: update.byteLength, stored, ops, chars })
 }
 
@@ -581,6 +750,7 @@ async function main () {
     else if (cmd.cmd === 'exit') break
   }
   for (const c of [...writers, ...receivers]) c.socket?.close()
+  for (const s of seeders) s.close()
   process.exit(0)
 }
 

@@ -14,7 +14,17 @@ import pytest
 from bench import machine, report
 from bench.loadgen import Fleet, combine, node_modules_present
 from bench.run import parse_args, server_names
-from bench.servers import BASELINE_SOURCE, BENCH_DIR, SALON_SOURCE, Baseline, Peer, Salon
+from bench.servers import (
+    BASELINE_SOURCE,
+    BENCH_DIR,
+    SALON_SOURCE,
+    Baseline,
+    Hocuspocus,
+    Peer,
+    Salon,
+    Server,
+    YWebsocket,
+)
 from bench.workloads import WORKLOADS, doc_worker, sustained
 
 
@@ -96,6 +106,37 @@ async def test_the_joins_document_is_seeded_whole_on_both_servers(
     assert seeded["stored"] >= 0.9 * seeded["bytes"]
 
 
+@pytest.mark.node
+@pytest.mark.parametrize("server_class", [Hocuspocus, YWebsocket, Salon])
+async def test_one_character_edits_on_a_seeded_document_reach_every_receiver(
+    tmp_path: Path, server_class: type[Server]
+) -> None:
+    # Each peer over its own protocol (provider writer and seeder, lean receivers): the seeded
+    # document stays whole, and every one-character edit at a random position is timed once.
+    require_node_modules()
+    if not (BENCH_DIR / getattr(server_class, "directory", "peer") / "node_modules").is_dir():
+        pytest.skip(f"npm ci in bench/{getattr(server_class, 'directory', 'peer')}")
+    receivers = 10
+    with server_class(None, tmp_path) as server:
+        namespace = server.doc_namespace("seeded-chars")
+        async with Fleet(None, tmp_path / "loadgen.log") as fleet:
+            await fleet.add([doc_worker(server, namespace)], within=60)
+            seeded = await fleet.seed(20_000)
+            await fleet.add(
+                [
+                    doc_worker(server, namespace, "char", writers=1),
+                    doc_worker(server, namespace, "char", receivers=receivers),
+                ],
+                within=60,
+            )
+            reports = await fleet.phase(2.0, 1.0, [0.0, 50.0, 0.0], server=server, lead=0.5)
+    assert seeded["stored"] >= 0.9 * seeded["bytes"] >= 18_000
+    result = combine(reports, receivers)
+    assert result.sent > 0
+    assert result.received == result.expected
+    assert result.dups == 0 and result.disconnects == 0
+
+
 def fake_checkout(root: Path) -> Path:
     (root / "server" / "salon").mkdir(parents=True)
     (root / "server" / "salon" / "__main__.py").write_text("")
@@ -104,8 +145,14 @@ def fake_checkout(root: Path) -> Path:
 
 def test_baseline_source_adds_a_baseline_server_beside_salon(tmp_path: Path) -> None:
     old = str(fake_checkout(tmp_path / "old"))
-    assert server_names(parse_args([])) == ["salon", "peer"]
-    assert server_names(parse_args(["--baseline-source", old])) == ["salon", "baseline", "peer"]
+    assert server_names(parse_args([])) == ["salon", "peer", "hocuspocus", "y-websocket"]
+    assert server_names(parse_args(["--baseline-source", old])) == [
+        "salon",
+        "baseline",
+        "peer",
+        "hocuspocus",
+        "y-websocket",
+    ]
     args = parse_args(["--only", "salon", "--only", "baseline", "--baseline-source", old])
     assert server_names(args) == ["salon", "baseline"]
     with pytest.raises(SystemExit):
@@ -170,7 +217,7 @@ def test_the_report_puts_the_baseline_beside_salon(tmp_path: Path) -> None:
     report.write_markdown(results, out, None)
     text = out.read_text()
     assert "Summary — Salon beside the baseline" in text
-    assert "Summary — Salon beside the peer" not in text  # no peer ran: no empty peer table
+    assert "Summary — Salon beside the peers" not in text  # no peer ran: no empty peer table
     assert "salon beside baseline, 100 receivers" in text
     assert "| 50 | 100.00% / 100.00% | 2.0 | 4.0 | 0.50x | 8.0 | 10.0 | 0.80x |" in text
     assert "salon 50, baseline 50, salon/baseline 1.00x" in text
@@ -179,4 +226,4 @@ def test_the_report_puts_the_baseline_beside_salon(tmp_path: Path) -> None:
     del results["workloads"]["1"]["baseline"], results["conditions"]["baseline_source"]
     report.write_markdown(results, out, None)
     text = out.read_text()
-    assert "baseline" not in text.lower() and "Summary — Salon beside the peer" in text
+    assert "baseline" not in text.lower() and "Summary — Salon beside the peers" in text
