@@ -12,7 +12,13 @@ positions and the server side of Salon's edit path is timed step by step:
   ``event.update`` (what Salon's room does to fan out the re-encoded update);
 - ``apply+observe(lazy)``: the same callback without reading ``event.update``.
 
-Run: ``python -m bench.micro_pycrdt [--sizes 10000,40000,160000] [--edits 2000]``.
+The second table is the case that does grow, for an upstream report: one client appending
+one character at a time at the end of its own text. Yrs squashes such runs into one item
+whose string keeps growing, and applying (and re-encoding for the observer) the next append
+slices that string at a UTF-16 offset, so the cost grows with the run's length.
+
+Run: ``python -m bench.micro_pycrdt [--sizes 10000,40000,160000] [--edits 2000]
+[--appends 1000,10000,40000]``.
 """
 
 from __future__ import annotations
@@ -148,10 +154,37 @@ def measure(state: bytes, updates: list[bytes]) -> dict[str, float]:
     }
 
 
+def appends(length: int, measured: int = 500) -> dict[str, float]:
+    """CPU µs per apply of one end-of-text append by the client that typed ``length`` chars."""
+    writer: pycrdt.Doc[Any] = pycrdt.Doc(client_id=7)
+    text = writer.get("t", type=pycrdt.Text)
+    updates: list[bytes] = []
+    sub = writer.observe(lambda event: updates.append(event.update))
+    for _ in range(length):
+        text += "x"
+    writer.unobserve(sub)
+    base: pycrdt.Doc[Any] = pycrdt.Doc()
+    for update in updates[:-measured]:
+        base.apply_update(update)
+    state, tail = base.get_update(), updates[-measured:]
+    sink: list[object] = []
+
+    def apply(doc: pycrdt.Doc[Any], update: bytes) -> None:
+        doc.apply_update(update)
+
+    return {
+        "apply": _time_per_call(state, tail, apply),
+        "apply+observe": _time_per_call(
+            state, tail, apply, lambda doc: doc.observe(lambda e: sink.append(e.update))
+        ),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="2000,10000,40000,160000")
     parser.add_argument("--edits", type=int, default=2000)
+    parser.add_argument("--appends", default="1000,10000,40000")
     args = parser.parse_args()
     print(f"pycrdt {pycrdt.__version__ if hasattr(pycrdt, '__version__') else '?'}")
     header = None
@@ -164,6 +197,10 @@ def main() -> None:
             print(" | ".join(f"{h:>19}" for h in header))
         row = [len(state), ops, *(f"{v:.1f} µs" for v in result.values())]
         print(" | ".join(f"{v!s:>19}" for v in row))
+    print("\none client appending at the end of its own text (one squashed item):")
+    for length in (int(s) for s in args.appends.split(",")):
+        cost = appends(length)
+        print(f"{length:>7} chars: " + ", ".join(f"{k} {v:.1f} µs" for k, v in cost.items()))
 
 
 if __name__ == "__main__":

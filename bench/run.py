@@ -65,7 +65,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="run only this workload (repeatable): "
         + "; ".join(f"{k} {v}" for k, v in TITLES.items()),
     )
-    parser.add_argument("--rates", help="fan-out edit rates, comma separated [50,...,2000]")
+    parser.add_argument("--rates", help="fan-out edit rates, comma separated [50,...,12800]")
     parser.add_argument("--receivers", help="fan-out receiver counts, comma separated [100,500]")
     parser.add_argument(
         "--no-pin", action="store_true", help="do not pin the server to CPU 0 and load to the rest"
@@ -119,8 +119,8 @@ def options_from(args: argparse.Namespace, log_dir: Path) -> Options:
     opts = Options(log_dir=log_dir, early_stop=not args.no_early_stop)
     if args.quick:
         opts.duration, opts.drain, opts.pause, opts.warmup = 3.0, 1.0, 0.5, 1.0
-        opts.fanout_rates = [50, 200, 1000]
-        opts.writer_rates = [5, 20]
+        opts.fanout_rates = [50, 800, 3200]
+        opts.writer_rates = [5, 40]
         opts.chat_rates = [50, 200]
     if args.duration is not None:
         opts.duration = args.duration

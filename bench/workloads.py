@@ -41,10 +41,11 @@ class Options:
     pause: float = 1.0
     warmup: float = 2.0
     fanout_receivers: list[int] = field(default_factory=lambda: [100, 500])
+    # Doubling up to the 12,800 edits/s target (the 50 edits/s step is the light load).
     fanout_rates: list[int] = field(
-        default_factory=lambda: [50, 100, 200, 400, 600, 800, 1000, 1500, 2000]
+        default_factory=lambda: [50, 100, 200, 400, 800, 1600, 3200, 6400, 12800]
     )
-    writer_rates: list[int] = field(default_factory=lambda: [5, 10, 20, 40])
+    writer_rates: list[int] = field(default_factory=lambda: [5, 10, 20, 40, 80, 160])
     chat_rooms: int = 200
     chat_users: int = 10
     chat_rates: list[int] = field(default_factory=lambda: [50, 100, 200, 400, 800])
