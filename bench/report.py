@@ -226,8 +226,9 @@ def summary_rows(results: dict[str, Any]) -> list[list[str]]:
         r = w.get(key, {}).get(name)
         return r if r and r["status"] == "ok" else None
 
-    def add(measure: str, vals: list[Any], show: Any, target: str) -> None:
-        if all(v is None for v in vals):
+    def add(measure: str, vals: list[Any], show: Any, target: str, key: str = "") -> None:
+        ran = key and any(ok(key, n) for n in names)
+        if all(v is None for v in vals) and not ran:
             return
         ref = vals[names.index(reference)] if reference in names else None
         rows.append([measure, *map(show, vals), _ratio(vals[0], ref), target])
@@ -243,7 +244,8 @@ def summary_rows(results: dict[str, Any]) -> list[list[str]]:
         vals = [
             (ok(key, n) or {}).get("runs", {}).get(receivers, {}).get("sustained") for n in names
         ]
-        add(f"fan-out, {document}, {receivers} receivers: edits/s", vals, _num, target)
+        if any((ok(key, n) or {}).get("runs", {}).get(receivers) for n in names):
+            add(f"fan-out, {document}, {receivers} receivers: edits/s", vals, _num, target, key)
     for key, document in (("2", "empty document"), ("8", "160 kB document")):
         vals = [
             None
@@ -251,7 +253,7 @@ def summary_rows(results: dict[str, Any]) -> list[list[str]]:
             else int(_total(ok(key, n)))
             for n in names
         ]
-        add(f"20 writers, 200 readers, {document}: edits/s", vals, _num, "≥ 2x hocuspocus")
+        add(f"20 writers, 200 readers, {document}: edits/s", vals, _num, "≥ 2x hocuspocus", key)
     light = []
     for n in names:
         steps = (ok("1", n) or {}).get("runs", {}).get("100", {}).get("steps", [])

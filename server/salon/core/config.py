@@ -134,7 +134,9 @@ class Settings(BaseSettings):
         60.0, description="Seconds a document nobody has open stays in memory."
     )
     doc_snapshot_every: int = Field(
-        200, description="Log rows after which a document gets a new snapshot."
+        200,
+        description="Log rows after which a document gets a new snapshot "
+        "(once the tail is also half the document's size).",
     )
     doc_event_rate: float = Field(
         200.0, description="Document messages per second allowed per document socket."
