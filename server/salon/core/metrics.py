@@ -54,6 +54,18 @@ class Metrics:
             "readers, long-polling or closing sockets (count since start)",
             registry=r,
         )
+        self.ws_slow_readers = Gauge(
+            "salon_ws_slow_reader_disconnects",
+            "Sockets disconnected because more than SALON_MAX_OUTGOING_BYTES waited for "
+            "them (count since start)",
+            registry=r,
+        )
+        self.ws_silent = Gauge(
+            "salon_ws_heartbeat_timeouts",
+            "WebSocket connections cut off because they stopped answering heartbeats "
+            "(count since start)",
+            registry=r,
+        )
         self.fastpath_active = Gauge(
             "salon_fastpath_active",
             "1 if the guarded engine.io/uvicorn fast path is active, 0 if the stock paths run "

@@ -227,6 +227,7 @@ def create_server(settings: Settings, bus: Bus) -> socketio.AsyncServer:
         http_compression=settings.ws_compression,
         ping_interval=settings.ping_interval,
         ping_timeout=settings.ping_timeout,
+        max_outgoing_bytes=settings.max_outgoing_bytes,
     )
 
 
@@ -247,6 +248,8 @@ class Hub:
         self._authenticate = authenticate
         metrics.track(metrics.ws_direct, lambda: engineio_ws.counts.direct)
         metrics.track(metrics.ws_queued, lambda: engineio_ws.counts.queued)
+        metrics.track(metrics.ws_slow_readers, lambda: engineio_ws.counts.slow_readers)
+        metrics.track(metrics.ws_silent, lambda: engineio_ws.counts.silent)
         self.clients: dict[str, Client] = {}
         self.on_connect: list[Callable[[Client], Awaitable[None]]] = []
         self.on_disconnect: list[Callable[[Client], Awaitable[None]]] = []
