@@ -66,6 +66,18 @@ class Metrics:
             "(count since start)",
             registry=r,
         )
+        self.connect_timeouts = Gauge(
+            "salon_connect_timeouts",
+            "Engine.IO connections closed for sending no Socket.IO CONNECT within "
+            "SALON_CONNECT_TIMEOUT (count since start)",
+            registry=r,
+        )
+        self.pending_refused = Gauge(
+            "salon_pending_connections_refused",
+            "Engine.IO connections refused because their address had "
+            "SALON_PENDING_CONNECTIONS_PER_ADDRESS not yet connected (count since start)",
+            registry=r,
+        )
         self.fastpath_active = Gauge(
             "salon_fastpath_active",
             "1 if the guarded engine.io/uvicorn fast path is active, 0 if the stock paths run "
