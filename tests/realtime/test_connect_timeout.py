@@ -56,6 +56,19 @@ async def test_a_connection_without_socketio_connect_is_closed(own_server: Serve
     await connected.close()
 
 
+async def test_a_connection_that_leaves_its_last_namespace_is_timed_again(
+    own_server: ServerProcess,
+) -> None:
+    own_server.settings.update(connect_timeout=1)
+    own_server.start()
+    ws = await engineio_only(own_server)
+    await socketio_connect(ws, own_server.token(user_id("alice")))
+    await asyncio.sleep(1.5)  # past the timeout while connected: it stays
+    await ws.send("41")  # Socket.IO DISCONNECT of "/": the Engine.IO connection stays open
+    await closed_by_server(ws)
+    assert metric(own_server, "salon_connect_timeouts") == 1
+
+
 async def test_pending_connections_per_address_are_bounded(own_server: ServerProcess) -> None:
     own_server.settings.update(pending_connections_per_address=3, connect_timeout=30)
     own_server.start()

@@ -82,9 +82,23 @@ class SalonServer(socketio.AsyncServer):  # type: ignore[misc]
         if sid is not None and self.manager.is_connected(sid, namespace or "/"):
             self.pending.settle(eio_sid)
 
+    async def _handle_disconnect(
+        self, eio_sid: str, namespace: str | None, reason: Any = None
+    ) -> None:
+        await super()._handle_disconnect(eio_sid, namespace, reason)
+        # A connection that left its last namespace has no identity again: the clock restarts.
+        sock = self.eio.sockets.get(eio_sid)
+        environ = self.environ.get(eio_sid)
+        if sock is None or sock.closing or sock.closed or environ is None:
+            return
+        if any(self.manager.sid_from_eio_sid(eio_sid, ns) for ns in self.manager.get_namespaces()):
+            return
+        if not self.pending.admit(eio_sid, client_address(environ), self._connect_timed_out):
+            self._connect_timed_out(eio_sid)
+
     async def _handle_eio_disconnect(self, eio_sid: str, reason: Any = None) -> None:
-        self.pending.settle(eio_sid)
         await super()._handle_eio_disconnect(eio_sid, reason)
+        self.pending.settle(eio_sid)
 
     def _connect_timed_out(self, eio_sid: str) -> None:
         sock = self.eio.sockets.get(eio_sid)

@@ -32,6 +32,8 @@ class PendingConnections:
 
     def admit(self, sid: str, address: str, expire: Callable[[str], None]) -> bool:
         """Start the clock on a new connection; False if its address has too many waiting."""
+        if sid in self._pending:
+            return True
         if self._by_address[address] >= self.per_address:
             self.refused += 1
             return False
