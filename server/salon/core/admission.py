@@ -38,6 +38,10 @@ class RateLimiter:
             self._forget_full_buckets(now)
         self._buckets[key] = (tokens - cost, now)
 
+    def forget(self, key: Hashable) -> None:
+        """Drop a key's bucket (its socket is gone)."""
+        self._buckets.pop(key, None)
+
     def _forget_full_buckets(self, now: float) -> None:
         # A bucket that has refilled carries no information; dropping it keeps memory bounded.
         refill = self.burst / self.rate if self.rate > 0 else 0.0

@@ -89,6 +89,26 @@ class Settings(BaseSettings):
     chat_burst: int = Field(10, description="Chat messages a user may send in a burst.")
     max_payload_bytes: int = Field(1_000_000, description="Largest Socket.IO message accepted.")
     connections_per_user: int = Field(20, description="Most simultaneous connections of one user.")
+    max_outgoing_bytes: int = Field(
+        32 * 1024 * 1024,
+        ge=0,
+        description="Most bytes that may wait to be sent to one socket (its queue and its "
+        "connection's write buffer). A reader that falls further behind is disconnected "
+        "(reason slow_reader). Keep it above SALON_DOC_MAX_DOCUMENT_BYTES: a full-state "
+        "answer is one message. 0: unbounded.",
+    )
+    connect_timeout: float = Field(
+        10.0,
+        gt=0,
+        description="Seconds a new Engine.IO connection may take to send its Socket.IO CONNECT "
+        "before it is closed.",
+    )
+    pending_connections_per_address: int = Field(
+        20,
+        ge=1,
+        description="Most Engine.IO connections from one address that have not sent a "
+        "Socket.IO CONNECT yet; more are refused.",
+    )
     connect_rate: float = Field(
         10.0, description="Connection attempts per second allowed per IP address (sustained)."
     )
@@ -143,6 +163,14 @@ class Settings(BaseSettings):
     )
     doc_event_burst: int = Field(
         1000, description="Document messages a document socket may send in a burst."
+    )
+    doc_full_state_rate: float = Field(
+        1.0,
+        description="Full-state requests (sync-step-1) per second allowed per document socket "
+        "(sustained); more are answered rate_limited.",
+    )
+    doc_full_state_burst: int = Field(
+        5, description="Full-state requests a document socket may make in a burst."
     )
 
     @field_validator("trusted_proxies")

@@ -54,6 +54,30 @@ class Metrics:
             "readers, long-polling or closing sockets (count since start)",
             registry=r,
         )
+        self.ws_slow_readers = Gauge(
+            "salon_ws_slow_reader_disconnects",
+            "Sockets disconnected because more than SALON_MAX_OUTGOING_BYTES waited for "
+            "them (count since start)",
+            registry=r,
+        )
+        self.ws_silent = Gauge(
+            "salon_ws_heartbeat_timeouts",
+            "WebSocket connections cut off because they stopped answering heartbeats "
+            "(count since start)",
+            registry=r,
+        )
+        self.connect_timeouts = Gauge(
+            "salon_connect_timeouts",
+            "Engine.IO connections closed for sending no Socket.IO CONNECT within "
+            "SALON_CONNECT_TIMEOUT (count since start)",
+            registry=r,
+        )
+        self.pending_refused = Gauge(
+            "salon_pending_connections_refused",
+            "Engine.IO connections refused because their address had "
+            "SALON_PENDING_CONNECTIONS_PER_ADDRESS not yet connected (count since start)",
+            registry=r,
+        )
         self.fastpath_active = Gauge(
             "salon_fastpath_active",
             "1 if the guarded engine.io/uvicorn fast path is active, 0 if the stock paths run "

@@ -23,6 +23,8 @@ from salon.documents.limits import DocLimits
 log = logging.getLogger(__name__)
 
 EDIT_ROLES = frozenset({"host", "expert", "participant"})
+# Sync answers kept per document version: fresh clients share one; others rarely repeat.
+MAX_CACHED_ANSWERS = 8
 # Awareness owner of states replicated in from another node (sids never contain ":").
 NODE_OWNER = "node:"
 
@@ -96,6 +98,8 @@ class DocRoom:
         # Yjs clientID -> user who first edited with it (a user's reconnects keep their id).
         self._yjs_owner: dict[int, str] = {}
         self._subscription = doc.observe(self._observed)
+        # Sync answers of the current version, by state vector (see ``missing_for``).
+        self._answers: dict[bytes, bytes] = {}
 
     # --- clients ---------------------------------------------------------------------------
 
@@ -128,13 +132,25 @@ class DocRoom:
         return self.doc.get_state()
 
     def missing_for(self, state_vector: bytes) -> bytes:
-        """What a peer with ``state_vector`` lacks (sync step 2)."""
+        """What a peer with ``state_vector`` lacks (sync step 2).
+
+        Encoded once per document version and state vector, and shared: every client that
+        connects fresh asks with the same (empty) state vector, and each answer is the whole
+        document. Encoded per request, sixty requests for a 14.6 MiB document held sixty
+        copies until they were sent."""
         if len(state_vector) > self.limits.max_update_bytes:
             raise SalonError("too_large", "state vector too large")
+        cached = self._answers.get(state_vector)
+        if cached is not None:
+            return cached
         try:
-            return self.doc.get_update(state_vector)
+            answer = self.doc.get_update(state_vector)
         except ValueError as exc:
             raise SalonError("bad_request", "malformed state vector") from exc
+        if len(self._answers) >= MAX_CACHED_ANSWERS:
+            self._answers.clear()
+        self._answers[state_vector] = answer
+        return answer
 
     def apply_edit(self, client: Client, update: bytes) -> None:
         """A live edit (``sync-update``): what is new in it is one Yjs client's, this user's.
@@ -207,6 +223,7 @@ class DocRoom:
         fresh: pycrdt.Doc[Any] = pycrdt.Doc()
         fresh.apply_update(self.doc.get_update())
         self.doc.unobserve(self._subscription)
+        self._answers.clear()
         self.doc = fresh
         self._subscription = fresh.observe(self._observed)
 
@@ -232,6 +249,7 @@ class DocRoom:
     def _observed(self, event: pycrdt.TransactionEvent) -> None:
         # What Yrs integrated, re-encoded by Yrs: never the raw inbound bytes.
         update: bytes = event.update
+        self._answers.clear()  # a new version
         self.size += len(update)
         self.last_active = time.monotonic()
         self._out.updates.append((self._sender, update))

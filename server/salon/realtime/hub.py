@@ -22,11 +22,13 @@ from salon.core.metrics import Metrics
 from salon.core.payloads import parse
 from salon.realtime import fastpath, jsonlib
 from salon.realtime.fastpath import engineio_ws
+from salon.realtime.pending import PendingConnections
 from salon.realtime.pubsub import BusManager
 
 log = logging.getLogger("salon.realtime")
 
 P = TypeVar("P", bound=BaseModel)
+CONNECT_TIMEOUT = "connect_timeout"  # the disconnect reason of a socket that never connected
 Ack = dict[str, Any]
 
 
@@ -58,6 +60,55 @@ def user_channel(user_id: str) -> str:
 
 class SalonServer(socketio.AsyncServer):  # type: ignore[misc]
     """python-socketio with changes on hot or hostile paths."""
+
+    def __init__(
+        self, *args: Any, connect_timeout: float = 10.0, pending_per_address: int = 20, **kw: Any
+    ) -> None:
+        super().__init__(*args, **kw)
+        self.pending = PendingConnections(connect_timeout, pending_per_address)
+
+    async def _handle_eio_connect(self, eio_sid: str, environ: dict[str, Any]) -> Any:
+        # Every Engine.IO connection must connect a namespace within the connect timeout, and
+        # one address may have only so many that have not (see ``pending``).
+        address = client_address(environ)
+        if not self.pending.admit(eio_sid, address, self._connect_timed_out):
+            log.warning("refusing a connection from %s: too many not connected yet", address)
+            return False
+        return await super()._handle_eio_connect(eio_sid, environ)
+
+    async def _handle_connect(self, eio_sid: str, namespace: str | None, data: Any) -> None:
+        await super()._handle_connect(eio_sid, namespace, data)
+        sid = self.manager.sid_from_eio_sid(eio_sid, namespace or "/")
+        if sid is not None and self.manager.is_connected(sid, namespace or "/"):
+            self.pending.settle(eio_sid)
+
+    async def _handle_disconnect(
+        self, eio_sid: str, namespace: str | None, reason: Any = None
+    ) -> None:
+        await super()._handle_disconnect(eio_sid, namespace, reason)
+        # A connection that left its last namespace has no identity again: the clock restarts.
+        sock = self.eio.sockets.get(eio_sid)
+        environ = self.environ.get(eio_sid)
+        if sock is None or sock.closing or sock.closed or environ is None:
+            return
+        if any(self.manager.sid_from_eio_sid(eio_sid, ns) for ns in self.manager.get_namespaces()):
+            return
+        if not self.pending.admit(eio_sid, client_address(environ), self._connect_timed_out):
+            self._connect_timed_out(eio_sid)
+
+    async def _handle_eio_disconnect(self, eio_sid: str, reason: Any = None) -> None:
+        await super()._handle_eio_disconnect(eio_sid, reason)
+        self.pending.settle(eio_sid)
+
+    def _connect_timed_out(self, eio_sid: str) -> None:
+        sock = self.eio.sockets.get(eio_sid)
+        if sock is None:
+            return
+        log.info("closing %s: no Socket.IO CONNECT within the connect timeout", eio_sid)
+        if engineio_ws.patches.installed:
+            engineio_ws.drop(sock, CONNECT_TIMEOUT)
+        else:
+            self.start_background_task(self.eio.disconnect, eio_sid)
 
     def _engineio_server_class(self) -> type[engineio.AsyncServer]:
         return engineio_ws.EngineServer
@@ -227,6 +278,9 @@ def create_server(settings: Settings, bus: Bus) -> socketio.AsyncServer:
         http_compression=settings.ws_compression,
         ping_interval=settings.ping_interval,
         ping_timeout=settings.ping_timeout,
+        max_outgoing_bytes=settings.max_outgoing_bytes,
+        connect_timeout=settings.connect_timeout,
+        pending_per_address=settings.pending_connections_per_address,
     )
 
 
@@ -247,6 +301,12 @@ class Hub:
         self._authenticate = authenticate
         metrics.track(metrics.ws_direct, lambda: engineio_ws.counts.direct)
         metrics.track(metrics.ws_queued, lambda: engineio_ws.counts.queued)
+        metrics.track(metrics.ws_slow_readers, lambda: engineio_ws.counts.slow_readers)
+        metrics.track(metrics.ws_silent, lambda: engineio_ws.counts.silent)
+        if isinstance(sio, SalonServer):
+            pending = sio.pending
+            metrics.track(metrics.connect_timeouts, lambda: pending.expired)
+            metrics.track(metrics.pending_refused, lambda: pending.refused)
         self.clients: dict[str, Client] = {}
         self.on_connect: list[Callable[[Client], Awaitable[None]]] = []
         self.on_disconnect: list[Callable[[Client], Awaitable[None]]] = []

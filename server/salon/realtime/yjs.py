@@ -15,7 +15,7 @@ from typing import Any
 
 import socketio
 
-from salon.core.admission import Admission
+from salon.core.admission import Admission, RateLimiter
 from salon.core.auth import Identity
 from salon.core.errors import SalonError
 from salon.documents.room import Author, Client, DocRoom
@@ -89,6 +89,9 @@ class YjsHandlers:
         self._last_resync: dict[str, float] = {}
         self._resync_due: set[str] = set()
         self._admission = Admission.for_documents(s.settings)
+        self._full_state = RateLimiter(
+            s.settings.doc_full_state_rate, s.settings.doc_full_state_burst, "full-state requests"
+        )
 
     def _track_metrics(self) -> None:
         metrics = self.s.metrics
@@ -195,6 +198,7 @@ class YjsHandlers:
         room = self.rooms_by_sid.pop(sid, None)
         self.identities.pop(sid, None)
         self._last_resync.pop(sid, None)
+        self._full_state.forget(sid)
         if room is not None:
             room.leave(sid)
 
@@ -220,6 +224,8 @@ class YjsHandlers:
         try:
             if not isinstance(state_vector, bytes):
                 raise SalonError("bad_request", "a state vector must be binary")
+            # Each answer can be the whole document: a socket may ask only so often.
+            self._full_state.check(sid)
             return room.missing_for(state_vector)
         except SalonError as exc:
             self._report(namespace, sid, "sync-step-1", exc)

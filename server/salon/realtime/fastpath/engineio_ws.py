@@ -26,6 +26,7 @@ order, heartbeats, dead peers; every other test runs over it).
 from __future__ import annotations
 
 import asyncio
+import logging
 import struct
 import sys
 import time
@@ -39,6 +40,7 @@ from engineio.async_drivers import asgi as asgi_driver
 from salon.realtime.fastpath.lightqueue import LightQueue
 
 _TEXT, _BINARY = 0x81, 0x82  # FIN + opcode
+log = logging.getLogger("salon.realtime.fastpath")
 
 
 class Patches:
@@ -54,10 +56,14 @@ class Patches:
 
 
 class SendCounts:
-    """Writes that went straight to a transport, and packets that took the queue."""
+    """Writes that went straight to a transport, packets that took the queue, and sockets
+    closed because they fell too far behind (``slow_readers``) or stopped answering
+    heartbeats (``silent``)."""
 
     direct = 0
     queued = 0
+    slow_readers = 0
+    silent = 0
 
 
 counts = SendCounts()
@@ -99,8 +105,8 @@ def try_write(sock: Any, data: bytes) -> bool:
     proto = sock.salon_direct
     if proto is None or sock.salon_writer is not None or sock.closed or sock.queue.qsize():
         return False
-    if sock.last_ping and time.time() - sock.last_ping > sock.server.ping_timeout:
-        return False  # the library's send closes it
+    if heartbeat_overdue(sock):
+        return False  # send closes it
     if proto.close_sent or proto.disconnected or not proto.writable.is_set():
         return False
     transport = proto.transport
@@ -111,9 +117,16 @@ def try_write(sock: Any, data: bytes) -> bool:
     return True
 
 
+def heartbeat_overdue(sock: Any) -> bool:
+    return bool(sock.last_ping and time.time() - sock.last_ping > sock.server.ping_timeout)
+
+
 async def deliver(sockets: Iterable[Any], packets: list[packet.Packet]) -> None:
     """Send the same engine.io packets to many sockets: framed once, written directly where
-    possible, queued in order where not (always, while the fast path is not installed)."""
+    possible, queued in order where not (always, while the fast path is not installed).
+    Nothing here waits for a recipient: queueing never blocks, and a socket that is over its
+    bound or silent is cut off at once (``drop``), so one stalled reader cannot hold up the
+    others."""
     if not patches.installed:
         for sock in sockets:
             await _send_each(sock, packets)
@@ -122,6 +135,83 @@ async def deliver(sockets: Iterable[Any], packets: list[packet.Packet]) -> None:
     for sock in sockets:
         if not try_write(sock, data):
             await _send_each(sock, packets)
+
+
+# -- the outgoing bound --------------------------------------------------------------------
+
+
+def packet_size(pkt: packet.Packet) -> int:
+    """What a queued packet will cost on the wire, near enough for a bound (text counts its
+    characters, not its UTF-8 bytes; structured payloads of control packets are small)."""
+    data = pkt.data
+    if isinstance(data, bytes | bytearray | str):
+        return len(data) + 1
+    return 64
+
+
+def pending_bytes(sock: Any) -> int:
+    """Bytes waiting for one socket: its queue, plus its connection's write buffer."""
+    transport = _transport(sock)
+    buffered = transport.get_write_buffer_size() if transport is not None else 0
+    return int(sock.salon_pending) + int(buffered)
+
+
+def over_bound(sock: Any, size: int) -> bool:
+    """Whether queueing ``size`` more bytes takes the socket past the server's bound. A
+    socket with nothing pending may always take one message (a full-state answer can be
+    large); one that has not read what it was sent before may not."""
+    bound = getattr(sock.server, "salon_max_outgoing", 0)
+    if not bound:
+        return False
+    pending = pending_bytes(sock)
+    return pending > 0 and pending + size > bound
+
+
+def _transport(sock: Any) -> Any:
+    """The asyncio transport under a socket's WebSocket, whichever uvicorn implementation."""
+    ws = sock.salon_ws
+    proto = getattr(getattr(ws, "asgi_send", None), "__self__", None)
+    return getattr(proto, "transport", None)
+
+
+def drop(sock: Any, reason: str) -> None:
+    """Cut a socket off now, without waiting for anything: what waits for it is discarded and
+    its connection aborted (a close frame would wait behind the data the peer does not read;
+    with nothing backed up, the close frame is sent instead).
+    Its reader then sees the connection end and closes the engine.io socket as for any lost
+    connection, in its own task, with ``reason``. Idempotent."""
+    if sock.salon_dropped or sock.closed:
+        return
+    sock.salon_dropped = True
+    sock.salon_close_reason = reason
+    sock.salon_direct = None
+    while sock.queue.qsize():
+        sock.queue.get_nowait()
+        sock.queue.task_done()
+    sock.salon_pending = 0
+    transport = _transport(sock)
+    ws = sock.salon_ws
+    if transport is None or ws is None:  # long-polling: close without waiting for anything
+        sock.server.start_background_task(sock.close, wait=False, abort=True, reason=reason)
+    elif transport.get_write_buffer_size() == 0 and not transport.is_closing():
+        # Nothing backed up: a close frame goes out at once, and the peer learns why.
+        sock.server.start_background_task(ws.close)
+    else:
+        transport.abort()
+
+
+def drop_slow_reader(sock: Any) -> None:
+    if not sock.salon_dropped:
+        counts.slow_readers += 1
+        log.warning(
+            "%s: slow reader, %d bytes waiting: disconnected (slow_reader)",
+            sock.sid,
+            pending_bytes(sock),
+        )
+    drop(sock, SLOW_READER)
+
+
+SLOW_READER = "slow_reader"
 
 
 async def _send_each(sock: Any, packets: list[packet.Packet]) -> None:
@@ -136,10 +226,27 @@ async def send(self: Any, pkt: packet.Packet) -> None:
     """Send a packet to the client."""
     if self.salon_direct is not None and try_write(self, frame(pkt.encode())):
         return
+    if self.salon_dropped:
+        return  # being cut off: nothing more is held for it
+    if self.salon_ws is not None and heartbeat_overdue(self):
+        _drop_silent(self)  # the library would close it here, waiting on its connection
+        return
+    size = packet_size(pkt)
+    if over_bound(self, size):
+        drop_slow_reader(self)
+        return
     counts.queued += 1
+    self.salon_pending += size
     await patches.library_send(self, pkt)
     if self.salon_ws is not None and self.salon_writer is None:
         self.salon_writer = asyncio.ensure_future(_writer(self, self.salon_ws))
+
+
+def _drop_silent(sock: Any) -> None:
+    if not sock.salon_dropped:
+        counts.silent += 1
+        sock.server.logger.info("%s: Client is gone, closing socket", sock.sid)
+    drop(sock, sock.server.reason.PING_TIMEOUT)
 
 
 async def _writer(sock: Any, ws: Any) -> None:
@@ -155,6 +262,7 @@ async def _writer(sock: Any, ws: Any) -> None:
             if pkt is None:  # the connection is over
                 sock.salon_ws = None
                 return
+            sock.salon_pending = max(0, sock.salon_pending - packet_size(pkt))
             await ws.send(pkt.encode())
     except Exception:
         sock.salon_ws = None  # the connection is gone; the reader cleans up
@@ -182,6 +290,7 @@ async def poll(self: Any) -> list[Any]:
             packets.append(pkt)
         except asyncio.QueueEmpty:
             break
+    self.salon_pending = max(0, self.salon_pending - sum(map(packet_size, packets)))
     return packets
 
 
@@ -294,16 +403,21 @@ async def websocket_handler(self: Any, ws: Any) -> None:
     while self.queue.qsize():  # left by a failed writer: nobody will send it now
         self.queue.get_nowait()
         self.queue.task_done()  # so that close(wait=True) does not wait for it forever
+    self.salon_pending = 0
     await ws.close()
-    await self.close(wait=False, abort=True, reason=self.server.reason.TRANSPORT_CLOSE)
+    reason = self.salon_close_reason or self.server.reason.TRANSPORT_CLOSE
+    await self.close(wait=False, abort=True, reason=reason)
 
 
 async def check_ping_timeout(self: Any) -> bool:
-    """The library's check; a peer found silent also gets its WebSocket closed (the reader
-    waits without a timeout of its own)."""
+    """The library's check, except that a WebSocket peer found silent is cut off at once
+    (``drop``): the library would send a close packet and wait for the connection to take
+    it, which a peer that stopped reading never does. That wait blocked whoever asked, the
+    heartbeat monitor of every socket or a room's broadcast."""
+    if self.salon_ws is not None and not self.closed and heartbeat_overdue(self):
+        _drop_silent(self)
+        return False
     alive: bool = await patches.library_check_ping_timeout(self)
-    if not alive and self.salon_ws is not None:
-        await self.salon_ws.close()
     return alive
 
 
@@ -349,8 +463,10 @@ class EngineServer(engineio.AsyncServer):  # type: ignore[misc]
     driver that makes no garbage per request and keeps the environ of WebSockets; the stock
     server while the fast path is not installed."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, max_outgoing_bytes: int = 0, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Most bytes waiting for one socket before it is dropped as a slow reader (0: none).
+        self.salon_max_outgoing = max_outgoing_bytes
         driver: dict[str, Any] = self._async  # type: ignore[has-type]
         if patches.installed and driver.get("websocket") is asgi_driver.WebSocket:
             self._async = {
@@ -465,6 +581,9 @@ def install() -> None:
     cls.salon_ws = None  # engine.io's ASGI WebSocket, once the socket runs over one
     cls.salon_direct = None  # uvicorn protocol written to directly, while that is safe
     cls.salon_writer = None  # the task sending queued packets, while there are any
+    cls.salon_pending = 0  # bytes of the packets in its queue (see ``over_bound``)
+    cls.salon_dropped = False  # being cut off (``drop``): nothing more is queued
+    cls.salon_close_reason = None  # why, for the disconnect handlers
     for name, replacement in (
         ("poll", poll),
         ("send", send),

@@ -68,6 +68,12 @@ SOURCES: dict[str, str | None] = {
     # ...and wraps these two: undecodable packets close their socket, every event is screened
     "socketio.async_server:AsyncServer._handle_eio_message": "bef50fc0e1635921",
     "socketio.async_server:AsyncServer._handle_event": "65178105ef8b593d",
+    # ...and these four, to time out and bound connections that never connect a namespace
+    # (realtime/pending.py)
+    "socketio.async_server:AsyncServer._handle_eio_connect": "76704886d944a7e6",
+    "socketio.async_server:AsyncServer._handle_connect": "c97c480cf777de36",
+    "socketio.async_server:AsyncServer._handle_eio_disconnect": "9344593148b66fd9",
+    "socketio.async_server:AsyncServer._handle_disconnect": "c0b32ada5b371230",
     # uvicorn_ws subclasses uvicorn's protocol; engineio_ws writes to its transport directly,
     # reading the state its __init__ sets up and that send() keeps
     _SANSIO: None,
