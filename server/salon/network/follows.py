@@ -211,9 +211,8 @@ class FollowService:
     async def _listed(self, s: AsyncSession, query: Any) -> list[dict[str, Any]]:
         rows = list(await s.scalars(query.order_by(Follow.created_at.desc()).limit(MAX_FOLLOWS)))
         people = {r.user_id for r in rows} | {r.target_id for r in rows if r.target_kind == "user"}
-        names = dict(
-            (await s.execute(select(User.id, User.name).where(User.id.in_(people)))).tuples()
-        )
+        found = await s.execute(select(User.id, User.name).where(User.id.in_(people)))
+        names = {uid: name for uid, name in found.tuples()}
         return [follow_dict(r, names) for r in rows]
 
     async def keys_of(self, s: AsyncSession, user_id: str) -> list[str]:
