@@ -24,11 +24,12 @@ async def whole_feed(client: SalonClient, limit: int = 2) -> list[dict[str, Any]
 
 async def test_feed_follows_tags_people_and_rooms(server: ServerProcess) -> None:
     host, erin, ann = user_id("host"), user_id("erin"), user_id("ann")
+    tag = user_id("certs")  # unique: other tests on this server use tags too
     async with connected(server, host, erin, ann) as (h, e, a):
-        tagged = await new_room(h, title="Platform", tags=["certs"])
+        tagged = await new_room(h, title="Platform", tags=[tag])
         followed = await new_room(h, title="Followed room")
         elsewhere = await new_room(h, title="Unrelated")
-        await a.follow("tag", "CERTS")
+        await a.follow("tag", tag.upper())
         await a.follow("user", erin)
         await a.follow("room", followed)
 

@@ -1,19 +1,18 @@
 """The "For you" feed. Each event (a session scheduled, live or archived; a question answered;
 an answer accepted) is written once with the keys it matches ("room:…", "tag:…", "user:…",
 "session:…"); a reader's page is the newest items matching any key they follow, in rooms they
-may see now. Per key the index walk stops after one page, so a page costs (keys x page size)
-index rows whatever the archive's size."""
+may see now, found by walking the (key, item id) index newest first in growing windows."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Select, select, union_all
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.core.auth import Identity
-from salon.network.access import can_see
+from salon.network.access import seen_filter
 from salon.network.follows import FollowService, normal_tag
 from salon.network.kinds import link
 from salon.store.db import Database
@@ -31,8 +30,8 @@ from salon.store.models import (
     SessionRecord,
 )
 
-# SQLite allows 500 terms in one compound SELECT; stay well under it.
-KEYS_PER_QUERY = 200
+# Item ids the first look of a page covers; later looks cover four times the last.
+FIRST_WINDOW = 200
 NEWEST = 2**62
 # What a session item stands for while the session is in that state; once it moves on, the
 # item of its next state speaks for it.
@@ -115,65 +114,64 @@ async def _newest(
     want: int,
     kinds: tuple[str, ...] | None = None,
 ) -> list[int]:
-    found: set[int] = set()
-    for start in range(0, len(keys), KEYS_PER_QUERY):
-        parts = [
-            _per_key(key, user_id, cursor, want, kinds)
-            for key in keys[start : start + KEYS_PER_QUERY]
-        ]
-        rows: Any = await s.execute(union_all(*parts))
-        found.update(int(row[0]) for row in rows)
-    return sorted(found, reverse=True)[:want]
-
-
-def _per_key(
-    key: str, user_id: str, cursor: int, want: int, kinds: tuple[str, ...] | None
-) -> Select[tuple[int]]:
-    query = select(FeedKey.item_id).where(
-        FeedKey.key == key, FeedKey.item_id < cursor, can_see(FeedKey.room_id, user_id)
-    )
-    if kinds is not None:
-        query = query.where(
-            select(FeedItem.id)
-            .where(FeedItem.id == FeedKey.item_id, FeedItem.kind.in_(kinds))
-            .exists()
+    """The newest ``want`` item ids below ``cursor`` matching any key, in rooms the reader may
+    see now. The index (key, item_id) is walked one id window at a time, newest first, the
+    window growing fourfold while too little matched: a page reads a few windows of every key,
+    however large the archive and however many people follow what."""
+    if not keys:
+        return []
+    seen = await seen_filter(s, user_id, FeedKey.room_id)
+    top = await s.scalar(select(func.max(FeedItem.id)))
+    hi = min(cursor, int(top or 0) + 1)
+    window = FIRST_WINDOW
+    found: list[int] = []
+    while hi > 1 and len(found) < want:
+        lo = max(1, hi - window)
+        query = select(FeedKey.item_id).where(
+            FeedKey.key.in_(keys),
+            FeedKey.item_id < hi,
+            FeedKey.item_id >= lo,
+            seen,
         )
-    inner = query.order_by(FeedKey.item_id.desc()).limit(want).subquery()
-    return select(inner.c.item_id)
+        if kinds is not None:
+            query = query.where(
+                select(FeedItem.id)
+                .where(FeedItem.id == FeedKey.item_id, FeedItem.kind.in_(kinds))
+                .exists()
+            )
+        query = query.distinct().order_by(FeedKey.item_id.desc()).limit(want - len(found))
+        found.extend(int(i) for i in await s.scalars(query))
+        hi, window = lo, window * 4
+    return found
 
 
 async def _render(s: AsyncSession, ids: list[int]) -> list[dict[str, Any]]:
     """The items as they read now: a question dismissed since, or an answer no longer the
-    accepted one, drops out; a session item shows only while its session is in that state."""
-    items = list(await s.scalars(select(FeedItem).where(FeedItem.id.in_(ids))))
-    sessions = await _by_id(s, SessionRecord, {i.session_id for i in items if i.session_id})
-    questions = await _by_id(s, Question, {i.question_id for i in items if i.question_id})
-    answers = await _by_id(s, Answer, {i.answer_id for i in items if i.answer_id})
-    rooms = await _by_id(s, Room, {i.room_id for i in items})
-    experts = await _experts(s, set(sessions))
+    accepted one, drops out; a session item shows only while its session is in that state.
+    One joined read for the items and what they are about, one for the sessions' experts."""
+    rows = (
+        await s.execute(
+            select(FeedItem, SessionRecord, Room, Question, Answer)
+            .join(SessionRecord, SessionRecord.id == FeedItem.session_id)
+            .join(Room, Room.id == FeedItem.room_id)
+            .outerjoin(Question, Question.id == FeedItem.question_id)
+            .outerjoin(Answer, Answer.id == FeedItem.answer_id)
+            .where(FeedItem.id.in_(ids))
+            .order_by(FeedItem.id.desc())
+        )
+    ).all()
+    experts = await _experts(s, {rec.id for _, rec, _, _, _ in rows})
     out = []
-    for item in sorted(items, key=lambda i: i.id, reverse=True):
-        rec = sessions.get(item.session_id or "")
-        room = rooms.get(item.room_id)
-        if rec is None or room is None:
-            continue
+    for item, rec, room, q, a in rows:
         wanted = SESSION_STATE.get(item.kind)
         if wanted is not None and rec.status != wanted:
             continue
-        q = questions.get(item.question_id or 0)
-        a = answers.get(item.answer_id or 0)
         if item.question_id is not None and (q is None or q.status != ANSWERED):
             continue
         if item.kind == "answer.accepted" and (q is None or q.accepted_answer_id != item.answer_id):
             continue
         out.append(_item_dict(item, rec, room, experts.get(rec.id, []), q, a))
     return out
-
-
-async def _by_id(s: AsyncSession, model: Any, ids: set[Any]) -> dict[Any, Any]:
-    if not ids:
-        return {}
-    return {row.id: row for row in await s.scalars(select(model).where(model.id.in_(ids)))}
 
 
 async def _experts(s: AsyncSession, session_ids: set[str]) -> dict[str, list[str]]:
@@ -184,7 +182,7 @@ async def _experts(s: AsyncSession, session_ids: set[str]) -> dict[str, list[str
                 SessionExpert.session_id.in_(session_ids)
             )
         )
-        for sid, uid in rows.tuples():
+        for sid, uid in rows.all():
             out.setdefault(sid, []).append(uid)
     return out
 

@@ -212,7 +212,7 @@ class FollowService:
         rows = list(await s.scalars(query.order_by(Follow.created_at.desc()).limit(MAX_FOLLOWS)))
         people = {r.user_id for r in rows} | {r.target_id for r in rows if r.target_kind == "user"}
         found = await s.execute(select(User.id, User.name).where(User.id.in_(people)))
-        names = {uid: name for uid, name in found.tuples()}
+        names = {uid: name for uid, name in found.all()}
         return [follow_dict(r, names) for r in rows]
 
     async def keys_of(self, s: AsyncSession, user_id: str) -> list[str]:
@@ -220,7 +220,7 @@ class FollowService:
         rows = await s.execute(
             select(Follow.target_kind, Follow.target_id).where(Follow.user_id == user_id)
         )
-        return [f"{kind}:{target}" for kind, target in rows.tuples()]
+        return [f"{kind}:{target}" for kind, target in rows.all()]
 
     async def set_graph_public(self, who: Identity, public: bool) -> dict[str, Any]:
         if who.is_guest:

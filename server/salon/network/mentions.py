@@ -31,7 +31,7 @@ async def room_people(s: AsyncSession, room_id: str) -> list[tuple[str, str]]:
     if not ids:
         return []
     rows = await s.execute(select(User.id, User.name).where(User.id.in_(ids)))
-    return [(uid, name) for uid, name in rows.tuples()]
+    return [(uid, name) for uid, name in rows.all()]
 
 
 def mentioned(body: str, people: list[tuple[str, str]]) -> list[str]:
