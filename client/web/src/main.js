@@ -12,6 +12,7 @@ import { roomView } from "./views/room.js";
 import { searchView } from "./views/search.js";
 import { expertsView, expertView } from "./views/experts.js";
 import { replayView } from "./views/replay.js";
+import { forYouView, inboxView, watchBadge } from "./views/network.js";
 
 const STATUS_TEXT = {
   connecting: "Connecting…",
@@ -31,6 +32,7 @@ const app = {
     this.conn.addEventListener("status", () => showStatus());
     this.conn.addEventListener("session", () => showWho());
     this.conn.on("inbox:notification", (e) => notify(e.notification));
+    if (!auth.isGuest) watchBadge(this.conn, document.getElementById("unread"));
     this.conn.addEventListener("refused", (e) => {
       const code = e.detail.code;
       if (["unauthenticated", "token_expired", "guests_disabled"].includes(code)) {
@@ -109,6 +111,8 @@ route("/rooms/:roomId", roomView);
 route("/search", searchView);
 route("/experts", expertsView);
 route("/experts/:userId", expertView);
+route("/for-you", forYouView);
+route("/inbox", inboxView);
 route("/replay/:sessionId", replayView);
 
 let current = null;
