@@ -88,3 +88,14 @@ def lambda_free_prefix(server: ServerProcess) -> object:
     import re
 
     return re.compile(re.escape(server.url) + r"/api/v1/calendar/[A-Za-z0-9_-]+\.ics")
+
+
+def test_for_you_is_the_landing_view_after_sign_in(
+    web_server: ServerProcess, people: Callable[..., Person]
+) -> None:
+    ann = people("Ann")
+    ann.page.goto(f"{web_server.url}/signin")
+    ann.page.get_by_label("Access token").fill(web_server.token(user_id("ann"), "Ann"))
+    ann.page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(ann.page.locator("h1")).to_have_text("For you")
+    expect(ann.page.get_by_role("status").filter(has_text="Nothing yet")).to_be_visible()
