@@ -18,6 +18,7 @@ from typing import Any
 import aiohttp
 import socketio
 
+from salon_client.network import NetworkMixin
 from salon_client.replay import ReplayMixin
 from salon_client.sessions import SessionsMixin
 
@@ -43,7 +44,7 @@ def _unwrap(reply: Any) -> dict[str, Any]:
     return reply
 
 
-class SalonClient(SessionsMixin, ReplayMixin):
+class SalonClient(SessionsMixin, ReplayMixin, NetworkMixin):
     def __init__(
         self,
         url: str,
@@ -191,6 +192,8 @@ class SalonClient(SessionsMixin, ReplayMixin):
             self._record_event(event, data)
 
     def _record_event(self, event: str, data: dict[str, Any]) -> None:
+        if event == "inbox:notification" and isinstance(data.get("notification"), dict):
+            self.saw_notification(data["notification"])
         self.events[event].append(data)
         for name, predicate, future in list(self._waiters):
             if name == event and not future.done() and predicate(data):

@@ -29,8 +29,15 @@ from salon.core.config import Settings
 from salon.core.metrics import Metrics
 from salon.documents.notes import DocumentsAdapter
 from salon.documents.service import DocumentService
+from salon.network.activity import Activity
+from salon.network.calendar import CalendarService
+from salon.network.delivery import WebhookSender
+from salon.network.feed import FeedService
+from salon.network.follows import FollowService
+from salon.network.inbox import InboxService
+from salon.network.reminders import Reminders
+from salon.network.webhooks import WebhookService
 from salon.qa.experts import ExpertService
-from salon.qa.notifications import NotificationService
 from salon.qa.service import QAService
 from salon.realtime import fastpath
 from salon.realtime.hub import Hub, create_server
@@ -101,20 +108,26 @@ def build_services(settings: Settings) -> tuple[Services, Hub]:
     presence = owned(
         PresenceService(TimelineTap(hub, recorder), bus, settings.presence_grace, metrics)
     )
+    inbox = InboxService(db, hub, rooms)
     # CrashPoint reads SALON_TEST_CRASH_AT (tests only, unset in production) here, at the root.
-    chat = ChatService(settings, db, rooms, hub, recorder, CrashPoint())
+    chat = ChatService(settings, db, rooms, hub, recorder, CrashPoint(), inbox)
     # Chat others sent while the bus was down never reached this node's sockets.
     bus.on_reconnect(lambda: chat.announce_heads(presence.local_rooms()))
     transport = SocketTransport(hub.sio)
     documents = owned(DocumentService.build(settings, db, rooms, bus, transport, live.of))
     notes = DocumentsAdapter(documents, live.of)
-    notifications = NotificationService(db, hub)
-    sessions = SessionService(db, rooms, hub, timeline, presence, notes, live)
+    follows = FollowService(db, rooms, inbox)
+    feed = FeedService(db, follows)
+    # Webhooks leave from the outbox, after their unit of work, never from the live path.
+    sender = owned(WebhookSender(settings, db))
+    activity = Activity(inbox, sender)
+    owned(Reminders(settings, db, inbox))
+    sessions = SessionService(db, rooms, hub, timeline, presence, notes, live, activity)
     # Questions, votes and answers share one bucket per person and room, sized like chat.
     qa_limiter = RateLimiter(
         settings.chat_rate, settings.chat_burst, "questions, votes and answers"
     )
-    qa = QAService(db, rooms, hub, notifications, notes, qa_limiter)
+    qa = QAService(db, rooms, hub, inbox, notes, qa_limiter, activity)
     services = Services(
         settings=settings,
         node_id=node_id,
@@ -130,7 +143,11 @@ def build_services(settings: Settings) -> tuple[Services, Hub]:
         timeline=timeline,
         sessions=sessions,
         qa=qa,
-        notifications=notifications,
+        notifications=inbox,
+        follows=follows,
+        feed=feed,
+        calendar=CalendarService(db, rooms, feed),
+        webhooks=WebhookService(settings, db, rooms),
         search=SearchService(db, settings.search_language),
         experts=ExpertService(db),
         exports=ExportService(db, sessions, qa, timeline),

@@ -15,8 +15,12 @@ from salon.core.auth import TokenAuthority
 from salon.core.config import Settings
 from salon.core.metrics import Metrics
 from salon.documents.service import DocumentService
+from salon.network.calendar import CalendarService
+from salon.network.feed import FeedService
+from salon.network.follows import FollowService
+from salon.network.inbox import InboxService
+from salon.network.webhooks import WebhookService
 from salon.qa.experts import ExpertService
-from salon.qa.notifications import NotificationService
 from salon.qa.service import QAService
 from salon.replay.service import ReplayService
 from salon.rooms.presence import PresenceService
@@ -50,7 +54,12 @@ class Services:
     timeline: Timeline
     sessions: SessionService
     qa: QAService
-    notifications: NotificationService
+    # The inbox (qa/notifications.py keeps the NotificationService name for it).
+    notifications: InboxService
+    follows: FollowService
+    feed: FeedService
+    calendar: CalendarService
+    webhooks: WebhookService
     search: SearchService
     experts: ExpertService
     exports: ExportService

@@ -13,7 +13,7 @@ import jwt
 import pytest
 
 from salon_client import SalonClient, SalonClientError
-from tests.security import rules_knowledge
+from tests.security import rules_knowledge, rules_network
 from tests.security.matrix import CALLERS, MEMBER_ROLES, Rule, at_least, render
 from tests.support.servers import ServerProcess
 
@@ -140,9 +140,10 @@ RULES: list[Rule] = [
 
 
 RULES += rules_knowledge.RULES
+RULES += rules_network.RULES
 # Reached by everyone (health, metrics, version), or steering a replay only the caller's own
 # socket holds (a foreign replay id is simply not_found): not role-dependent.
-UNGUARDED = {
+UNGUARDED = rules_network.UNGUARDED | {
     "GET /healthz",
     "GET /readyz",
     "GET /metrics",
@@ -158,7 +159,11 @@ UNGUARDED = {
 @pytest.fixture(scope="module")
 def matrix_server(tmp_path_factory: pytest.TempPathFactory) -> Any:
     server = ServerProcess(
-        tmp_path_factory.mktemp("matrix"), allow_guests="true", event_rate=10000, event_burst=10000
+        tmp_path_factory.mktemp("matrix"),
+        allow_guests="true",
+        event_rate=10000,
+        event_burst=10000,
+        webhook_allow_private="true",
     )
     with server.running():
         yield server

@@ -57,10 +57,13 @@ async def test_session_end_to_end(server: ServerProcess) -> None:
         await h.wait_for("qa:question:private", lambda q: q["id"] == q3["id"], include_past=True)
         dismissed = await h.dismiss(q3["id"], "Off topic for this session")
         assert dismissed["status"] == "dismissed"
-        note = await c.wait_for(
-            "notification", lambda n: n["kind"] == "question.dismissed", include_past=True
+        pushed = await c.wait_for(
+            "inbox:notification",
+            lambda n: n["notification"]["kind"] == "question.dismissed",
+            include_past=True,
         )
-        assert note["data"]["reason"] == "Off topic for this session"
+        note = pushed["notification"]
+        assert note["data"]["reason"] == "Off topic for this session" and pushed["unread"] >= 1
         q4 = await c.ask(room, "Do the certs use ACME?")
         await h.qa("approve", question_id=q4["id"])
 

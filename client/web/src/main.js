@@ -12,6 +12,7 @@ import { roomView } from "./views/room.js";
 import { searchView } from "./views/search.js";
 import { expertsView, expertView } from "./views/experts.js";
 import { replayView } from "./views/replay.js";
+import { forYouView, inboxView, watchBadge } from "./views/network.js";
 
 const STATUS_TEXT = {
   connecting: "Connecting…",
@@ -30,7 +31,8 @@ const app = {
     this.conn = new Connection();
     this.conn.addEventListener("status", () => showStatus());
     this.conn.addEventListener("session", () => showWho());
-    this.conn.on("notification", (n) => notify(this.conn, n));
+    this.conn.on("inbox:notification", (e) => notify(e.notification));
+    if (!auth.isGuest) watchBadge(this.conn, document.getElementById("unread"));
     this.conn.addEventListener("refused", (e) => {
       const code = e.detail.code;
       if (["unauthenticated", "token_expired", "guests_disabled"].includes(code)) {
@@ -56,18 +58,27 @@ const app = {
   },
 };
 
-// Notifications (an answer to my question, an accepted answer...) arrive on every connect
-// until acknowledged, wherever the person is in the app.
+// Inbox notes arrive once, live, on every open tab (the inbox keeps them, read or unread;
+// see docs/protocol-network.md), wherever the person is in the app.
 const NOTICE = {
   "question.answered": "Your question was answered",
+  "question.accepted": "An answer to your question was accepted",
   "question.dismissed": "Your question was dismissed",
+  "question.upvoted": "People upvoted your question",
   "answer.accepted": "Your answer was accepted",
+  "answer.upvoted": "People upvoted your answer",
+  "session.scheduled": "A session was scheduled",
+  "session.started": "A session started",
+  "session.soon": "A session starts soon",
+  "follow.new": "You have a new follower",
+  "mention": "You were mentioned",
 };
 
-function notify(conn, n) {
-  const detail = n.data?.reason ? `: ${n.data.reason}` : n.data?.body ? `: “${n.data.body}”` : "";
-  toast(`${NOTICE[n.kind] || "Notification"}${detail}`, { timeout: 12000 });
-  conn.request("notifications:ack", { ids: [n.id] }).catch(() => {});
+function notify(n) {
+  const d = n.data || {};
+  const detail = d.reason ? `: ${d.reason}` : d.title ? `: ${d.title}` : d.name ? `: ${d.name}` : d.excerpt ? `: “${d.excerpt}”` : d.body ? `: “${d.body}”` : "";
+  const count = d.count > 1 ? ` (${d.count})` : "";
+  toast(`${NOTICE[n.kind] || "Notification"}${count}${detail}`, { timeout: 12000 });
 }
 
 const here = () => location.pathname + location.search;
@@ -100,6 +111,8 @@ route("/rooms/:roomId", roomView);
 route("/search", searchView);
 route("/experts", expertsView);
 route("/experts/:userId", expertView);
+route("/for-you", forYouView);
+route("/inbox", inboxView);
 route("/replay/:sessionId", replayView);
 
 let current = null;

@@ -21,9 +21,11 @@ from salon.core.config import Settings
 from salon.core.errors import SalonError, forbidden, not_found
 from salon.core.notifier import Notifier
 from salon.core.recording import Recording
+from salon.network.inbox import InboxService
+from salon.network.mentions import mentioned, room_people
 from salon.rooms.service import RoomService, at_least
 from salon.store.db import Database
-from salon.store.models import ChatMessage, ChatReaction, utcnow
+from salon.store.models import ChatMessage, ChatReaction, Notification, utcnow
 from salon.store.users import names_of
 
 
@@ -56,7 +58,9 @@ class ChatService:
         notifier: Notifier,
         recording: Recording,
         crash_point: CrashPoint,
+        inbox: InboxService,
     ) -> None:
+        self._inbox = inbox
         self._settings = settings
         self._db = db
         self._rooms = rooms
@@ -114,6 +118,7 @@ class ChatService:
                 await session.flush()  # a retried client id fails here, before any recording
                 data = message_dict(message, who.name)
                 await self._record(session, message, "chat.message", data, who.user_id)
+                notes = await self._mentions(session, message, who) if "@" in body else []
                 self._crash.reached("chat.before_commit")
         except IntegrityError:
             # A retry, or the same client id racing in from another socket: the first won.
@@ -123,7 +128,25 @@ class ChatService:
             return await self._redeliver(existing), False
         self._crash.reached("chat.after_commit")
         await self._notifier.room_event(room_id, "chat:message", data)
+        await self._inbox.push(notes)
         return data, True
+
+    async def _mentions(
+        self, session: AsyncSession, message: ChatMessage, who: Identity
+    ) -> list[Notification]:
+        """Inbox notes for the room's people the message @mentions (the inbox drops those who
+        cannot see the room or switched mentions off), in the message's unit of work."""
+        people = await room_people(session, message.room_id)
+        named = [u for u in mentioned(message.body, people) if u != who.user_id]
+        data = {
+            "room_id": message.room_id,
+            "message_id": message.id,
+            "seq": message.seq,
+            "by": who.name,
+            "by_id": who.user_id,
+            "excerpt": message.body[:200],
+        }
+        return await self._inbox.add_many(session, named, "mention", data)
 
     async def _redeliver(self, message: dict[str, Any]) -> dict[str, Any]:
         """Broadcast a stored message again for its retry: the node that stored it may have

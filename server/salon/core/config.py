@@ -173,6 +173,26 @@ class Settings(BaseSettings):
         5, description="Full-state requests a document socket may make in a burst."
     )
 
+    operators: list[str] = Field(
+        [],
+        description="User ids of operators: they may register webhooks for tags (any room).",
+    )
+    reminder_interval: float = Field(
+        30.0, description="Seconds between checks for sessions that start soon."
+    )
+    reminder_lead: float = Field(
+        900.0, description="Seconds before its start a session's followers are reminded."
+    )
+    webhook_allow_private: bool = Field(
+        False,
+        description="Allow webhook URLs on loopback or private networks (tests, on-premise).",
+    )
+    webhook_timeout: float = Field(5.0, description="Seconds one webhook POST may take.")
+    webhook_attempts: int = Field(8, description="Tries of one webhook delivery before it fails.")
+    webhook_backoff: float = Field(
+        2.0, description="Seconds before the first webhook retry; doubles with each try."
+    )
+
     @field_validator("trusted_proxies")
     @classmethod
     def _proxies_are_addresses(cls, proxies: list[str]) -> list[str]:

@@ -19,6 +19,7 @@ from salon.core.admission import RateLimiter
 from salon.core.auth import Identity
 from salon.core.errors import SalonError, forbidden, not_found
 from salon.core.notifier import Notifier
+from salon.network.activity import Activity
 from salon.qa import repository as repo
 from salon.qa.notifications import NotificationService
 from salon.qa.record import Change, Mutation, Publisher, about, archive, archive_other
@@ -39,6 +40,7 @@ from salon.store.models import (
     Answer,
     Question,
     QuestionVote,
+    SessionRecord,
     utcnow,
 )
 
@@ -58,8 +60,10 @@ class QAService:
         notifications: NotificationService,
         documents: DocumentsPort,
         limiter: RateLimiter,
+        activity: Activity,
     ) -> None:
         self._db = db
+        self._activity = activity
         self._rooms = rooms
         self._notifier = notifier
         self._notifications = notifications
@@ -129,10 +133,15 @@ class QAService:
                 full = (await render(s, [q]))[0]
             return redact_question(full, who.user_id, at_least(role, "host")) | {"voted": on}
 
-        async def unchanged(s: AsyncSession, q: Question, c: Change) -> None:
-            return None
+        async def counted(s: AsyncSession, q: Question, c: Change) -> None:
+            if on and q.asker_id != who.user_id:
+                group = f"question.upvoted:{q.id}"
+                note = await self._notifications.add_batched(
+                    s, q.asker_id, "question.upvoted", group, about(q), (who.user_id, who.name)
+                )
+                c.notes.append(note)
 
-        shown = await self._apply(who, question_id, "participant", "qa.vote", unchanged)
+        shown = await self._apply(who, question_id, "participant", "qa.vote", counted)
         return shown | {"voted": on}
 
     async def _cast(self, question_id: int, user_id: str, on: bool) -> bool:
@@ -251,9 +260,14 @@ class QAService:
             if a is not None:
                 _set_answered(q, c, True)
                 data = about(q) | {"answer_id": a.id}
-                c.notes.append(
-                    await self._notifications.add(s, a.author_id, "answer.accepted", data)
-                )
+                if a.author_id != who.user_id:
+                    c.notes.append(
+                        await self._notifications.add(s, a.author_id, "answer.accepted", data)
+                    )
+                if q.asker_id != who.user_id:
+                    c.notes.append(
+                        await self._notifications.add(s, q.asker_id, "question.accepted", data)
+                    )
 
         return await self._apply(who, question_id, "viewer", "qa.accept", mutate)
 
@@ -330,14 +344,33 @@ class QAService:
             assert rec is not None
             seq = await sessions_repo.next_seq(s, rec.id)
             change = Change(who, role, rec, seq, was_public)
+            before = (q.status, q.accepted_answer_id)
             await mutate(s, q, change)
+            await self._tell_network(s, q, rec, before)
             full = await archive(s, q, change, kind)
             others = [await archive_other(s, qid, change) for qid in change.also]
-        await self._notifications.push(change.notes)
+        await self._activity.after(change.notes)
         await self._publisher.publish(full, was_public)
         for other in others:  # a merge target: its status did not change, its votes did
             await self._publisher.publish(other, other["status"] in PUBLIC_STATUSES)
         return redact_question(full, who.user_id, change.is_host)
+
+    async def _tell_network(
+        self, s: AsyncSession, q: Question, rec: SessionRecord, before: tuple[str, int | None]
+    ) -> None:
+        """Feed items and webhooks of a question that just got answered or an answer accepted."""
+        status, accepted = before
+        answered_now = q.status == ANSWERED and status != ANSWERED
+        accepted_now = q.accepted_answer_id is not None and q.accepted_answer_id != accepted
+        if not (answered_now or accepted_now):
+            return
+        experts = (await sessions_repo.experts_of(s, [rec.id])).get(rec.id, [])
+        if answered_now:
+            await self._activity.question_answered(s, q, rec, experts)
+        if accepted_now and q.accepted_answer_id is not None:
+            a = await repo.get_answer(s, q.accepted_answer_id)
+            if a is not None:
+                await self._activity.answer_accepted(s, q, a, rec, experts)
 
 
 def _set_answered(q: Question, c: Change, answered: bool) -> None:

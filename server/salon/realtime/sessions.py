@@ -1,4 +1,4 @@
-"""session:* and notifications:* events: thin wrappers over the session service."""
+"""session:* events, and notifications:ack (the old name of inbox:read): thin wrappers."""
 
 from __future__ import annotations
 
@@ -31,14 +31,6 @@ class TimelinePage(Payload):
 
 
 def register(hub: Hub, s: Services) -> None:
-
-    async def connected(client: Client) -> None:
-        # Whatever happened while this person was away (answers, dismissals) arrives now;
-        # if that fails the connection still stands, and the next connect tries again.
-        try:
-            await s.notifications.deliver(client.identity.user_id)
-        except Exception:
-            log.exception("delivering notifications to %s failed", client.identity.user_id)
 
     async def schedule(client: Client, p: SessionCreate) -> Ack:
         return {"session": await s.sessions.schedule(client.identity, p)}
@@ -74,7 +66,6 @@ def register(hub: Hub, s: Services) -> None:
     async def ack(client: Client, p: NotificationAck) -> Ack:
         return {"acknowledged": await s.notifications.ack(client.identity.user_id, list(p.ids))}
 
-    hub.on_connect.append(connected)
     hub.handle("session:schedule", SessionCreate, schedule)
     hub.handle("session:update", SessionUpdate, update)
     hub.handle("session:start", SessionRef, start)

@@ -17,6 +17,7 @@ from salon.core.auth import Identity
 from salon.core.errors import SalonError, not_found
 from salon.core.notifier import Notifier
 from salon.core.payloads import Id, Payload, Tag, Title
+from salon.network.activity import Activity
 from salon.rooms.presence import PresenceService
 from salon.rooms.service import RoomService, at_least
 from salon.search.service import index_document, index_session
@@ -113,8 +114,10 @@ class SessionService:
         presence: PresenceService,
         documents: DocumentsPort,
         live: LiveSessions,
+        activity: Activity,
     ) -> None:
         self._db = db
+        self._activity = activity
         self._rooms = rooms
         self._notifier = notifier
         self._timeline = timeline
@@ -146,6 +149,10 @@ class SessionService:
             for user_id in experts:
                 session.add(SessionExpert(session_id=rec.id, user_id=user_id))
             await index_session(session, rec, experts)
+            notes = await self._activity.session_changed(
+                session, rec, experts, "scheduled", who.user_id
+            )
+        await self._activity.after(notes)
         data = session_dict(rec, experts)
         await self._notifier.room_event(rec.room_id, "session:scheduled", data)
         return data
@@ -199,6 +206,10 @@ class SessionService:
                 )
             experts = (await repo.experts_of(session, [rec.id])).get(rec.id, [])
             await index_session(session, rec, experts)
+            notes = await self._activity.session_changed(
+                session, rec, experts, "started", who.user_id
+            )
+        await self._activity.after(notes)
         await self._live.changed(rec.room_id, rec.id)
         data = session_dict(rec, experts)
         await self._notifier.room_event(rec.room_id, "session:started", data)
@@ -227,6 +238,10 @@ class SessionService:
                 session.add(SessionDocument(session_id=rec.id, name=name, text=text))
                 await index_document(session, rec, experts, name, text, event.seq)
             await index_session(session, rec, experts)
+            notes = await self._activity.session_changed(
+                session, rec, experts, "ended", who.user_id
+            )
+        await self._activity.after(notes)
         await self._live.changed(rec.room_id, None)
         data = session_dict(rec, experts)
         await self._notifier.room_event(rec.room_id, "session:ended", data)

@@ -6,6 +6,7 @@ import { describe } from "../errors.js";
 import { go } from "../router.js";
 import { unavailable } from "./unavailable.js";
 import { picker, fill } from "./search.js";
+import { followButton } from "./network.js";
 
 export function expertsView({ query }) {
   const el = h("section", { class: "experts" }, h("h1", { text: "Experts" }));
@@ -86,10 +87,13 @@ export function expertView({ params }) {
   (async () => {
     try {
       const { expert } = await get(`/experts/${encodeURIComponent(params.userId)}`);
+      const network = await get(`/users/${encodeURIComponent(params.userId)}/network`).then((r) => r.network).catch(() => null);
+      const mine = params.userId === auth.user?.user_id;
       mount(
         el,
         h("p", {}, h("a", { href: "/experts", "data-link": true, text: "← Leaderboard" })),
-        h("h1", { text: expert.name }),
+        h("div", { class: "title-row" }, h("h1", { text: expert.name }), network && !mine ? followButton("user", params.userId, network.followed_by_me) : null),
+        network ? h("p", { class: "muted network-counts", text: `${network.followers} followers · ${network.following} following` }) : null,
         h(
           "dl",
           { class: "stats" },

@@ -1,6 +1,6 @@
 // Sign in with a token (pasted, or from a #token= link) or as a guest where the server allows.
 import { h, field } from "../dom.js";
-import { useToken, useGuest, signOut } from "../auth.js";
+import { auth, useToken, useGuest, signOut } from "../auth.js";
 import { SalonError, describe } from "../errors.js";
 import { go } from "../router.js";
 
@@ -18,7 +18,8 @@ export function signinView({ app, query }) {
     remember();
     try {
       await app.connect();
-      go(next, { replace: true });
+      // Signed-in people land on their "For you" feed; guests (who follow nothing) on the lobby.
+      go(next || (auth.isGuest ? "/" : "/for-you"), { replace: true });
     } catch (error) {
       signOut();
       app.conn?.close();
@@ -74,7 +75,7 @@ export function signinView({ app, query }) {
 function safeNext(value) {
   // Only same-site paths: never let a link send people elsewhere after sign-in.
   if (!value || !value.startsWith("/") || value.startsWith("//") || value.startsWith("/signin")) {
-    return "/";
+    return null;
   }
   return value;
 }

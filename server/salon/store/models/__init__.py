@@ -3,6 +3,16 @@
 from salon.store.models.base import Base, BigId, UTCDateTime, new_id, utcnow
 from salon.store.models.chat import ChatMessage, ChatReaction
 from salon.store.models.documents import DocSnapshot, Document, DocUpdate
+from salon.store.models.network import (
+    FeedItem,
+    FeedKey,
+    Follow,
+    NetworkSettings,
+    NotificationPreference,
+    SessionReminder,
+    Webhook,
+    WebhookDelivery,
+)
 from salon.store.models.qa import (
     ANSWERED,
     DISMISSED,
@@ -48,8 +58,13 @@ __all__ = [
     "DocSnapshot",
     "DocUpdate",
     "Document",
+    "FeedItem",
+    "FeedKey",
+    "Follow",
     "Membership",
+    "NetworkSettings",
     "Notification",
+    "NotificationPreference",
     "Question",
     "QuestionVote",
     "Room",
@@ -57,9 +72,12 @@ __all__ = [
     "SessionDocument",
     "SessionExpert",
     "SessionRecord",
+    "SessionReminder",
     "TimelineEvent",
     "UTCDateTime",
     "User",
+    "Webhook",
+    "WebhookDelivery",
     "new_id",
     "utcnow",
 ]

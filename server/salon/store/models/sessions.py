@@ -116,5 +116,15 @@ class Notification(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The room it is about (None: about the person, e.g. a new follower): read time drops
+    # notes of rooms the user can no longer see.
+    room_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Batched kinds ("5 people upvoted"): the unread note of one group is replaced by a new one.
+    group_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
-    __table_args__ = (Index("ix_notifications_user", "user_id", "delivered_at"),)
+    __table_args__ = (
+        Index("ix_notifications_user", "user_id", "delivered_at"),
+        Index("ix_notifications_user_id", "user_id", "id"),
+        Index("ix_notifications_group", "user_id", "group_key"),
+    )

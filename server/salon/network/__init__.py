@@ -1,0 +1,2 @@
+"""Learning networks: follows, the "For you" feed, the notifications inbox, calendars and
+outbound webhooks."""

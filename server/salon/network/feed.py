@@ -1,0 +1,230 @@
+"""The "For you" feed. Each event (a session scheduled, live or archived; a question answered;
+an answer accepted) is written once with the keys it matches ("room:…", "tag:…", "user:…",
+"session:…"); a reader's page is the newest items matching any key they follow, in rooms they
+may see now, found by walking the (key, item id) index newest first in growing windows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from salon.core.auth import Identity
+from salon.network.access import seen_filter
+from salon.network.follows import FollowService, normal_tag
+from salon.network.kinds import link
+from salon.store.db import Database
+from salon.store.models import (
+    ANSWERED,
+    ENDED,
+    LIVE,
+    SCHEDULED,
+    Answer,
+    FeedItem,
+    FeedKey,
+    Question,
+    Room,
+    SessionExpert,
+    SessionRecord,
+)
+
+# Item ids the first look of a page covers; later looks cover four times the last.
+FIRST_WINDOW = 200
+NEWEST = 2**62
+# What a session item stands for while the session is in that state; once it moves on, the
+# item of its next state speaks for it.
+SESSION_STATE = {"session.scheduled": SCHEDULED, "session.live": LIVE, "session.archived": ENDED}
+
+
+def session_keys(rec: SessionRecord, room: Room | None, experts: Iterable[str]) -> set[str]:
+    tags = {*rec.tags, *(room.tags if room is not None else [])}
+    return (
+        {f"room:{rec.room_id}", f"session:{rec.id}"}
+        | {f"tag:{normal_tag(t)}" for t in tags if normal_tag(t)}
+        | {f"user:{e}" for e in experts}
+    )
+
+
+async def record(
+    s: AsyncSession,
+    kind: str,
+    room_id: str,
+    keys: set[str],
+    *,
+    session_id: str | None = None,
+    question_id: int | None = None,
+    answer_id: int | None = None,
+    data: dict[str, Any] | None = None,
+) -> FeedItem:
+    """Write one item inside the unit of work of the event it tells of."""
+    item = FeedItem(
+        kind=kind,
+        room_id=room_id,
+        session_id=session_id,
+        question_id=question_id,
+        answer_id=answer_id,
+        data=data or {},
+    )
+    s.add(item)
+    await s.flush()
+    s.add_all(FeedKey(key=k, item_id=item.id, room_id=room_id) for k in sorted(keys))
+    await s.flush()
+    return item
+
+
+class FeedService:
+    def __init__(self, db: Database, follows: FollowService) -> None:
+        self._db = db
+        self._follows = follows
+
+    async def page(self, who: Identity, before: int | None, limit: int) -> dict[str, Any]:
+        """Newest first, ``limit`` items below the cursor ``before``; ``next_before`` pages on."""
+        async with self._db.read() as s:
+            keys = await self._follows.keys_of(s, who.user_id)
+            shown: list[dict[str, Any]] = []
+            cursor = before if before is not None else NEWEST
+            while keys and len(shown) <= limit:
+                ids = await _newest(s, keys, who.user_id, cursor, limit + 1)
+                if not ids:
+                    break
+                shown.extend(await _render(s, ids))
+                if len(ids) <= limit:
+                    break  # nothing older matched
+                cursor = ids[-1]
+        more = len(shown) > limit
+        shown = shown[:limit]
+        return {"items": shown, "next_before": shown[-1]["id"] if more else None}
+
+    async def session_ids(self, who: Identity, limit: int) -> list[str]:
+        """Sessions in the person's network (for their calendar), newest first."""
+        async with self._db.read() as s:
+            keys = await self._follows.keys_of(s, who.user_id)
+            ids = await _newest(s, keys, who.user_id, NEWEST, limit, kinds=("session.scheduled",))
+            rows = await s.scalars(select(FeedItem.session_id).where(FeedItem.id.in_(ids)))
+            return [sid for sid in rows if sid is not None]
+
+
+async def _newest(
+    s: AsyncSession,
+    keys: list[str],
+    user_id: str,
+    cursor: int,
+    want: int,
+    kinds: tuple[str, ...] | None = None,
+) -> list[int]:
+    """The newest ``want`` item ids below ``cursor`` matching any key, in rooms the reader may
+    see now. The index (key, item_id) is walked one id window at a time, newest first, the
+    window growing fourfold while too little matched: a page reads a few windows of every key,
+    however large the archive and however many people follow what."""
+    if not keys:
+        return []
+    seen = await seen_filter(s, user_id, FeedKey.room_id)
+    top = await s.scalar(select(func.max(FeedItem.id)))
+    hi = min(cursor, int(top or 0) + 1)
+    window = FIRST_WINDOW
+    found: list[int] = []
+    while hi > 1 and len(found) < want:
+        lo = max(1, hi - window)
+        query = select(FeedKey.item_id).where(
+            FeedKey.key.in_(keys),
+            FeedKey.item_id < hi,
+            FeedKey.item_id >= lo,
+            seen,
+        )
+        if kinds is not None:
+            query = query.where(
+                select(FeedItem.id)
+                .where(FeedItem.id == FeedKey.item_id, FeedItem.kind.in_(kinds))
+                .exists()
+            )
+        query = query.distinct().order_by(FeedKey.item_id.desc()).limit(want - len(found))
+        found.extend(int(i) for i in await s.scalars(query))
+        hi, window = lo, window * 4
+    return found
+
+
+async def _render(s: AsyncSession, ids: list[int]) -> list[dict[str, Any]]:
+    """The items as they read now: a question dismissed since, or an answer no longer the
+    accepted one, drops out; a session item shows only while its session is in that state.
+    One joined read for the items and what they are about, one for the sessions' experts."""
+    rows = (
+        await s.execute(
+            select(FeedItem, SessionRecord, Room, Question, Answer)
+            .join(SessionRecord, SessionRecord.id == FeedItem.session_id)
+            .join(Room, Room.id == FeedItem.room_id)
+            .outerjoin(Question, Question.id == FeedItem.question_id)
+            .outerjoin(Answer, Answer.id == FeedItem.answer_id)
+            .where(FeedItem.id.in_(ids))
+            .order_by(FeedItem.id.desc())
+        )
+    ).all()
+    experts = await _experts(s, {rec.id for _, rec, _, _, _ in rows})
+    out = []
+    for item, rec, room, q, a in rows:
+        wanted = SESSION_STATE.get(item.kind)
+        if wanted is not None and rec.status != wanted:
+            continue
+        if item.question_id is not None and (q is None or q.status != ANSWERED):
+            continue
+        if item.kind == "answer.accepted" and (q is None or q.accepted_answer_id != item.answer_id):
+            continue
+        out.append(_item_dict(item, rec, room, experts.get(rec.id, []), q, a))
+    return out
+
+
+async def _experts(s: AsyncSession, session_ids: set[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    if session_ids:
+        rows = await s.execute(
+            select(SessionExpert.session_id, SessionExpert.user_id).where(
+                SessionExpert.session_id.in_(session_ids)
+            )
+        )
+        for sid, uid in rows.all():
+            out.setdefault(sid, []).append(uid)
+    return out
+
+
+def _stamp(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _item_dict(
+    item: FeedItem,
+    rec: SessionRecord,
+    room: Room,
+    experts: list[str],
+    q: Question | None,
+    a: Answer | None,
+) -> dict[str, Any]:
+    seq = (q.answered_seq if q is not None else None) or (a.seq if a is not None else None)
+    ended = rec.status == ENDED
+    data: dict[str, Any] = {
+        "id": item.id,
+        "kind": item.kind,
+        "at": item.at.isoformat(),
+        "room": {"id": room.id, "title": room.title},
+        "session": {
+            "id": rec.id,
+            "title": rec.title,
+            "status": rec.status,
+            "tags": list(rec.tags),
+            "experts": experts,
+            "starts_at": _stamp(rec.starts_at),
+            "started_at": _stamp(rec.started_at),
+            "ended_at": _stamp(rec.ended_at),
+        },
+        "link": link(
+            item.kind,
+            {"room_id": room.id, "session_id": rec.id, "seq": seq, "question_id": item.question_id},
+            ended=ended or item.kind == "session.archived",
+        ),
+    }
+    if q is not None:
+        # Never the asker: anonymous questions stay anonymous in everyone's feed.
+        data["question"] = {"id": q.id, "body": q.body, "status": q.status}
+    if a is not None:
+        data["answer"] = {"id": a.id, "body": a.body, "author_id": a.author_id}
+    return data
