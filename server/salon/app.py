@@ -30,8 +30,11 @@ from salon.core.metrics import Metrics
 from salon.documents.notes import DocumentsAdapter
 from salon.documents.service import DocumentService
 from salon.qa.experts import ExpertService
+from salon.qa.kb import KnowledgeService
 from salon.qa.notifications import NotificationService
+from salon.qa.queue import QueueService
 from salon.qa.service import QAService
+from salon.qa.suggest import SuggestService
 from salon.realtime import fastpath
 from salon.realtime.hub import Hub, create_server
 from salon.realtime.yjs import SocketTransport
@@ -114,7 +117,9 @@ def build_services(settings: Settings) -> tuple[Services, Hub]:
     qa_limiter = RateLimiter(
         settings.chat_rate, settings.chat_burst, "questions, votes and answers"
     )
-    qa = QAService(db, rooms, hub, notifications, notes, qa_limiter)
+    search = SearchService(db, settings.search_language)
+    suggest = SuggestService(db, rooms, search, hub)
+    qa = QAService(db, rooms, hub, notifications, notes, qa_limiter, suggest)
     services = Services(
         settings=settings,
         node_id=node_id,
@@ -131,8 +136,11 @@ def build_services(settings: Settings) -> tuple[Services, Hub]:
         sessions=sessions,
         qa=qa,
         notifications=notifications,
-        search=SearchService(db, settings.search_language),
+        search=search,
         experts=ExpertService(db),
+        queue=QueueService(db, rooms, hub),
+        suggest=suggest,
+        kb=KnowledgeService(db, rooms),
         exports=ExportService(db, sessions, qa, timeline),
         replay=ReplayService(db, sessions, documents.limits.text_field),
         parts=tuple(parts),

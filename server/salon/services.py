@@ -16,8 +16,11 @@ from salon.core.config import Settings
 from salon.core.metrics import Metrics
 from salon.documents.service import DocumentService
 from salon.qa.experts import ExpertService
+from salon.qa.kb import KnowledgeService
 from salon.qa.notifications import NotificationService
+from salon.qa.queue import QueueService
 from salon.qa.service import QAService
+from salon.qa.suggest import SuggestService
 from salon.replay.service import ReplayService
 from salon.rooms.presence import PresenceService
 from salon.rooms.service import RoomService
@@ -53,6 +56,9 @@ class Services:
     notifications: NotificationService
     search: SearchService
     experts: ExpertService
+    queue: QueueService
+    suggest: SuggestService
+    kb: KnowledgeService
     exports: ExportService
     replay: ReplayService
     # What has a start/stop, in construction order: started in this order, stopped in reverse.

@@ -3,13 +3,13 @@ service, and ack; they hold no business rules."""
 
 from __future__ import annotations
 
-from salon.realtime import chat, qa, replay, rooms, sessions, yjs
+from salon.realtime import answers, chat, qa, replay, rooms, sessions, yjs
 from salon.realtime.hub import Hub
 from salon.services import Services
 
 
 def register_all(hub: Hub, services: Services) -> None:
-    for module in (rooms, chat, yjs, sessions, qa, replay):
+    for module in (rooms, chat, yjs, sessions, qa, answers, replay):
         module.register(hub, services)
 
 

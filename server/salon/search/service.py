@@ -131,7 +131,7 @@ async def index_session(s: AsyncSession, rec: SessionRecord, experts: Sequence[s
 async def index_question(
     s: AsyncSession,
     q: Question,
-    rec: SessionRecord,
+    rec: SessionRecord | None,
     experts: Sequence[str],
     answers: Sequence[Answer],
 ) -> None:
@@ -144,6 +144,9 @@ async def index_question(
             await repo.drop(s, "answer", str(answer.id))
         return
     context = _context(rec, [*experts, *(a.author_id for a in answers)])
+    if q.tag:  # an ask-anytime question addressed to a tag is found under it too
+        tags = {t for t in context["tags"].split("|") if t} | {q.tag.casefold()}
+        context["tags"] = bar_list(sorted(tags))
     answered = q.status == ANSWERED
     votes = await repo.votes_of(s, q.id)
     ordered = sorted(answers, key=lambda a: (a.id != q.accepted_answer_id, a.id))
@@ -277,15 +280,25 @@ class SearchService:
         }
 
     async def similar_questions(
-        self, who: Identity, text: str, room: str | None = None, limit: int = SUGGESTIONS
+        self,
+        who: Identity,
+        text: str,
+        room: str | None = None,
+        limit: int = SUGGESTIONS,
+        *,
+        tag: str | None = None,
+        answered: bool = True,
     ) -> list[dict[str, Any]]:
         """Answered questions like ``text`` that ``who`` may read, best first, ranked as the
-        search ranks them: for "already answered?" suggestions while someone types."""
+        search ranks them: for "already answered?" suggestions while someone types. With
+        ``answered=False``, open ones too (duplicate proposals for moderators)."""
         try:
             parsed = parse_query(text[:200])
         except SalonError:
             return []  # nothing searchable typed yet
-        filters = Filters(user_id=who.user_id, room=room, answered=True, kinds=("question",))
+        filters = Filters(
+            user_id=who.user_id, room=room, tag=tag, answered=answered, kinds=("question",)
+        )
         async with self._db.read() as session:
             found = await self._ranked(session, filters, parsed)
             good = [r for r in found.ranked if r.coverage >= GOOD_COVERAGE][:limit]
