@@ -173,7 +173,7 @@ async def answered_live(
 async def test_suggestions_respect_visibility_and_redaction(server: ServerProcess) -> None:
     host, erin, reader, insider = user_id("host"), user_id("erin"), user_id("rita"), user_id("ivy")
     async with connected(server, host, erin, reader, insider) as (h, e, r, i):
-        word = f"zebracert{user_id('w').split('-')[1]}"  # unique to this test's archive
+        word = f"zc{user_id('w').split('-')[1]}cert"  # unique to this test's archive
         public = await new_room(h)
         private = await new_room(h, visibility="invite-only")
         for room in (public, private):
@@ -234,7 +234,7 @@ async def test_suggestions_respect_visibility_and_redaction(server: ServerProces
 async def test_merge_proposals_reach_hosts_and_experts(server: ServerProcess) -> None:
     host, erin, bob = user_id("host"), user_id("erin"), user_id("bob")
     async with connected(server, host, erin, bob) as (h, e, b):
-        word = f"quokka{user_id('w').split('-')[1]}"
+        word = f"qz{user_id('w').split('-')[1]}pwd"
         room = await new_room(h)
         await h.set_role(room, erin, "expert")
         first = await b.ask(room, f"How do I reset the {word} password?")

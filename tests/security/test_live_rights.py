@@ -28,7 +28,8 @@ TABLE: dict[str, dict[str, str]] = {
     "demote": {"/": "forbidden", "doc": "forbidden", "replay": "ok"},
     "invite-only": {"/": "not_member", "doc": "not_member", "replay": "not_member"},
     "archive": {"/": "room_archived", "doc": "forbidden", "replay": "ok"},
-    "session end": {"/": "conflict", "doc": "ok", "replay": "ok"},
+    # Asking anytime: once the session ends, a question waits in the room's open queue.
+    "session end": {"/": "ok", "doc": "ok", "replay": "ok"},
 }
 # After these, mia may no longer see the room at all.
 SHUT_OUT = {"remove", "invite-only"}

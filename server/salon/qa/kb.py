@@ -135,9 +135,11 @@ class KnowledgeService:
     async def history(self, who: Identity, question_id: int) -> list[dict[str, Any]]:
         async with self._db.read() as s:
             q = await repo.get_question(s, question_id)
-            if q is None or q.status != ANSWERED:
+            if q is None:
                 raise not_found("question")
             await self._rooms.require(q.room_id, who, "viewer", "reading the knowledge base")
+            if q.status != ANSWERED:
+                raise not_found("question")
             rows = (
                 await s.scalars(
                     select(KbSummary)
@@ -167,12 +169,11 @@ class KnowledgeService:
         q = await repo.get_question(s, question_id)
         if q is None:
             raise not_found("question")
-        await self._rooms.require(q.room_id, who, "viewer", "reading the knowledge base")
+        await self._rooms.require(q.room_id, who, "expert", what)
         if q.status == OPEN:
             raise SalonError("conflict", "only answered questions are in the knowledge base")
         if q.status != ANSWERED:
             raise not_found("question")
-        await self._rooms.require(q.room_id, who, "expert", what)
         return q
 
 
