@@ -12,6 +12,8 @@ import { roomView } from "./views/room.js";
 import { searchView } from "./views/search.js";
 import { expertsView, expertView } from "./views/experts.js";
 import { replayView } from "./views/replay.js";
+import { askView, queueView } from "./views/ask.js";
+import { kbView } from "./views/kb.js";
 
 const STATUS_TEXT = {
   connecting: "Connecting…",
@@ -62,6 +64,8 @@ const NOTICE = {
   "question.answered": "Your question was answered",
   "question.dismissed": "Your question was dismissed",
   "answer.accepted": "Your answer was accepted",
+  "question.queued": "A question is waiting for an expert",
+  "question.for_you": "A question was addressed to you",
 };
 
 function notify(conn, n) {
@@ -101,6 +105,10 @@ route("/search", searchView);
 route("/experts", expertsView);
 route("/experts/:userId", expertView);
 route("/replay/:sessionId", replayView);
+route("/ask", askView);
+route("/queue/:roomId", queueView);
+route("/kb/rooms/:roomId", kbView);
+route("/kb/tags/:tag", kbView);
 
 let current = null;
 

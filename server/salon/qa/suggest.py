@@ -72,7 +72,7 @@ class SuggestService:
     async def suggest(self, who: Identity, p: Suggest) -> list[dict[str, Any]]:
         if p.room_id is not None:
             await self._rooms.require(p.room_id, who, "viewer", "reading questions")
-        hits = await self._search.similar_questions(who, p.text, p.room_id, tag=p.tag)
+        hits = await self._search.typed_suggestions(who, p.text, p.room_id, p.tag)
         ids = [int(h["id"]) for h in hits]
         async with self._db.read() as s:
             found = {q.id: q for q in await s.scalars(select(Question).where(Question.id.in_(ids)))}
@@ -115,8 +115,8 @@ class SuggestService:
         """Tell the room's hosts and experts when a new question resembles an open or answered
         one of the same session (or the same queue): the moderation view offers ``qa:merge``."""
         try:
-            hits = await self._search.similar_questions(
-                who, question["body"], question["room_id"], DUPLICATES + 1, answered=False
+            hits = await self._search.typed_suggestions(
+                who, question["body"], question["room_id"], answered=False, limit=DUPLICATES + 1
             )
         except SalonError:
             return
