@@ -2,6 +2,7 @@
 types a question, over an archive of answered questions, on SQLite and on PostgreSQL.
 
     python -m bench.suggest [--questions 100000] [--queries 300] [--backend sqlite|postgres|both]
+    python -m bench.suggest --sqlite-file /tmp/sg.db --pg-database salon_suggest --reuse
 
 The archive is filled directly (bulk insert, minutes at 100,000): questions with their
 answers (60 % accepted) and search entries carrying the same stemmed index terms, votes and
@@ -12,6 +13,8 @@ and most are rare, like real questions. Each query is what a person has typed so
 first 3 to 8 words of a new question drawn the same way. It is answered through
 SuggestService.suggest (the socket event ``qa:suggest`` minus the transport): the archive
 search with its visibility filter, then the settling answer, its snippet and helped count.
+A named archive (``--sqlite-file``, ``--pg-database``) is kept; ``--reuse`` asks it again
+without filling it.
 """
 
 from __future__ import annotations
@@ -28,9 +31,9 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import insert, text
+from sqlalchemy import func, insert, select, text
 
-from bench.archive import CUM_WEIGHTS, WORDS, archive_node
+from bench.archive import CUM_WEIGHTS, WORDS, archive_node, pg_database_exists
 from salon.core.auth import Identity
 from salon.qa.suggest import Suggest
 from salon.search.repository import bar_list
@@ -199,8 +202,15 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
 async def run(url: str, args: argparse.Namespace) -> tuple[float, float]:
     name = url.split(":")[0]
     async with archive_node(url) as services:
-        took = await fill(services, args.questions, random.Random(7))
-        print(f"[{name}] filled {args.questions:,} answered questions in {took:.0f} s")
+        async with services.db.read() as s:
+            held = int(await s.scalar(select(func.count()).select_from(Question)) or 0)
+        if getattr(args, "reuse", False) and held == args.questions:
+            print(f"[{name}] reusing the archive of {held:,} answered questions")
+        elif held:
+            raise SystemExit(f"[{name}] the archive is not empty: --reuse it (same --questions)")
+        else:
+            took = await fill(services, args.questions, random.Random(7))
+            print(f"[{name}] filled {args.questions:,} answered questions in {took:.0f} s")
         rng = random.Random(9)
         await suggest(services, 20, rng)  # warm caches
         times, hits = await suggest(services, args.queries, rng)
@@ -217,21 +227,26 @@ async def main() -> None:
     parser.add_argument("--questions", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--sqlite-file", type=Path, help="build the SQLite archive here, keep it")
+    parser.add_argument("--pg-database", help="build the PostgreSQL archive here, keep it")
+    parser.add_argument("--reuse", action="store_true", help="ask kept archives again")
     args = parser.parse_args()
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}, load average {os.getloadavg()[0]:.1f}"
     )
     if args.backend in ("sqlite", "both"):
-        path = Path(tempfile.mkdtemp(prefix="salon-suggest-bench-")) / "salon.db"
+        path = args.sqlite_file or Path(tempfile.mkdtemp(prefix="salon-suggest-bench-")) / "s.db"
         await run(f"sqlite+aiosqlite:///{path}", args)
     if args.backend in ("postgres", "both"):
-        name = f"salon_suggest_{uuid.uuid4().hex[:8]}"
-        _admin(f'CREATE DATABASE "{name}"')
+        name = args.pg_database or f"salon_suggest_{uuid.uuid4().hex[:8]}"
+        if not (args.pg_database and await pg_database_exists(name)):
+            _admin(f'CREATE DATABASE "{name}"')
         try:
             await run(f"postgresql+asyncpg://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}", args)
         finally:
-            _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            if not args.pg_database:
+                _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

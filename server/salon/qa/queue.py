@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, model_validator
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.core.auth import Identity
@@ -37,6 +37,7 @@ from salon.store.models import (
     Answer,
     Notification,
     Question,
+    QuestionVote,
     Room,
     SessionExpert,
     SessionRecord,
@@ -156,24 +157,34 @@ class QueueService:
             host = at_least(role, "host")
             where.append(Question.room_id == p.room_id)
         else:
-            where += [Question.tag == (p.tag or "").casefold()]
+            where.append(Question.tag == (p.tag or "").casefold())
             where.append(Question.room_id.in_(visible_rooms(who.user_id)))
+        if not host:  # pending and dismissed ones: hosts and their asker only
+            where.append(
+                or_(Question.status.in_((OPEN, ANSWERED)), Question.asker_id == who.user_id)
+            )
+        votes = (
+            select(func.count())
+            .where(QuestionVote.question_id == Question.id)
+            .correlate(Question)
+            .scalar_subquery()
+        )
         async with self._db.read() as s:
-            found = (await s.scalars(select(Question).where(*where).order_by(Question.id))).all()
-            full = await render(s, found)
-            mine = await repo.voted_by(s, [q.id for q in found], who.user_id)
-        shown = [
-            redact_question(q, who.user_id, host) | {"voted": q["id"] in mine}
-            for q in full
-            if _may_see(q, who.user_id, host)
-        ]
-        shown.sort(key=lambda q: (-q["votes"], q["id"]))
-        return {
-            "questions": shown[p.offset : p.offset + p.limit],
-            "total": len(shown),
-            "offset": p.offset,
-            "limit": p.limit,
-        }
+            total = int(
+                await s.scalar(select(func.count()).select_from(Question).where(*where)) or 0
+            )
+            found = await s.scalars(
+                select(Question)
+                .where(*where)
+                .order_by(votes.desc(), Question.id)
+                .offset(p.offset)
+                .limit(p.limit)
+            )
+            page = found.all()
+            full = await render(s, page)
+            mine = await repo.voted_by(s, [q.id for q in page], who.user_id)
+        shown = [redact_question(q, who.user_id, host) | {"voted": q["id"] in mine} for q in full]
+        return {"questions": shown, "total": total, "offset": p.offset, "limit": p.limit}
 
     async def bring(self, who: Identity, room_id: str) -> list[dict[str, Any]]:
         """Move the room's open queue (pending and open questions) into its live session:
@@ -200,9 +211,3 @@ class QueueService:
         for full, was_public in moved:
             await self._publisher.publish(full, was_public)
         return [redact_question(full, who.user_id, True) for full, _ in moved]
-
-
-def _may_see(q: dict[str, Any], viewer: str, is_host: bool) -> bool:
-    if is_host or q["status"] in (OPEN, ANSWERED):
-        return True
-    return q["asker"]["user_id"] == viewer and q["status"] in (PENDING, DISMISSED)

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, NamedTuple
 
 from pydantic import ConfigDict, Field, StringConstraints, field_validator, model_validator
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.core.auth import Identity
@@ -390,12 +391,11 @@ async def _hits(
 
 
 async def _sessions(session: AsyncSession, ids: set[str | None]) -> dict[str, SessionRecord]:
-    found = {}
-    for session_id in ids:
-        rec = await session.get(SessionRecord, session_id) if session_id else None
-        if rec is not None:
-            found[rec.id] = rec
-    return found
+    wanted = sorted(i for i in ids if i)
+    if not wanted:
+        return {}
+    found = await session.scalars(select(SessionRecord).where(SessionRecord.id.in_(wanted)))
+    return {rec.id: rec for rec in found}
 
 
 def _hit(
