@@ -184,6 +184,10 @@ async def stored_only_what_was_allowed(w: World, change: str) -> None:
                 break
             await asyncio.sleep(0.05)
     assert ("my next edit" in await stored_text()) is edit_allowed
+    if change == "session end":  # the next question was kept, in the room's open queue
+        queue = (await w.host.request("GET", f"/api/v1/rooms/{w.room}/queue"))["questions"]
+        assert "Still taking questions?" in [q["body"] for q in queue]
+        return
     history = (await w.host.history(w.room))["messages"]
     assert ("my next message" in [m["body"] for m in history]) is (TABLE[change]["/"] == "ok")
 
