@@ -8,13 +8,14 @@ room visibility on top, so a hit never comes from a room they cannot enter.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Annotated, Any, NamedTuple
 
 from pydantic import ConfigDict, Field, StringConstraints, field_validator, model_validator
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.core.auth import Identity
@@ -23,11 +24,12 @@ from salon.core.payloads import Payload
 from salon.search import repository as repo
 from salon.search.postgres import PostgresBackend
 from salon.search.ranking import GOOD_COVERAGE, Ranked, rank, similarity
-from salon.search.repository import Backend, Filters, Match, bar_list
+from salon.search.repository import Backend, Candidate, Filters, Match, bar_list
 from salon.search.sqlite import SqliteBackend
 from salon.search.text import (
     PART_BREAK,
     ParsedQuery,
+    Unit,
     analyzer,
     best_part,
     folded_words,
@@ -244,6 +246,8 @@ SUGGESTIONS = 5
 # questions); a search proper ranks up to repository.RARE / WINDOW.
 SUGGEST_RARE = 40
 SUGGEST_WINDOW = 40
+# How long suggestions reuse a word's archive-wide count (CountCache).
+COUNT_TTL_S = 60.0
 # Answered questions a spelling rescue compares with the query, newest first.
 RESCUE_CANDIDATES = 500
 RESCUE_SIMILARITY = 0.15
@@ -253,6 +257,7 @@ class SearchService:
     def __init__(self, db: Database, language: str = "english") -> None:
         self._db = db
         self._backend: Backend = SqliteBackend() if db.is_sqlite else PostgresBackend()
+        self._typing = CountCache(self._backend)
         use_language(language)
 
     async def search(self, who: Identity, p: SearchQuery) -> dict[str, Any]:
@@ -331,7 +336,9 @@ class SearchService:
             user_id=who.user_id, room=room, tag=tag, answered=answered, kinds=("question",)
         )
         async with self._db.read() as session:
-            found = await self._ranked(session, filters, parsed, SUGGEST_RARE, SUGGEST_WINDOW)
+            found = await self._ranked(
+                session, filters, parsed, SUGGEST_RARE, SUGGEST_WINDOW, self._typing
+            )
             good = [r for r in found.ranked if r.coverage >= GOOD_COVERAGE][:limit]
             return await _hits(session, good, parsed.words)
 
@@ -342,10 +349,16 @@ class SearchService:
         parsed: ParsedQuery,
         rare: int = repo.RARE,
         window: int = repo.WINDOW,
+        backend: Backend | None = None,
     ) -> _Found:
         where = repo.conditions(f)
         gathered = await repo.gather(
-            session, self._backend, where, Match(parsed.any, parsed.required), rare, window
+            session,
+            backend or self._backend,
+            where,
+            Match(parsed.any, parsed.required),
+            rare,
+            window,
         )
         rows = await repo.ranked_rows(session, gathered.ids)
         ranked = rank(parsed, rows, gathered.counts, gathered.size, gathered.prefix_counts)
@@ -374,6 +387,35 @@ class SearchService:
         return await _hits(
             session, [r for r in chosen if r.score >= RESCUE_SIMILARITY], frozenset()
         )
+
+
+class CountCache:
+    """The backend, with word counts remembered for COUNT_TTL_S: suggestions are asked at
+    every few keystrokes with mostly the same words, and a word's count (how rare it is in
+    the archive, for ranking weight) barely moves in a minute. Matches are never cached."""
+
+    def __init__(self, backend: Backend, ttl: float = COUNT_TTL_S, size: int = 20_000) -> None:
+        self._backend = backend
+        self._ttl = ttl
+        self._size = size
+        self._counts: dict[tuple[Unit, int, bool], tuple[int, float]] = {}
+
+    async def count(self, session: AsyncSession, unit: Unit, cap: int, prefix: bool = False) -> int:
+        key = (unit, cap, prefix)
+        now = time.monotonic()
+        held = self._counts.get(key)
+        if held is not None and now - held[1] <= self._ttl:
+            return held[0]
+        value = await self._backend.count(session, unit, cap, prefix)
+        if len(self._counts) >= self._size:
+            self._counts.clear()  # a bound, not an LRU: refilled within a few queries
+        self._counts[key] = (value, now)
+        return value
+
+    async def newest(
+        self, session: AsyncSession, where: Sequence[ColumnElement[bool]], match: Match, limit: int
+    ) -> list[Candidate]:
+        return await self._backend.newest(session, where, match, limit)
 
 
 class _Found(NamedTuple):
