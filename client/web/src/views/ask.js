@@ -141,7 +141,7 @@ function item(s) {
 export function queueView({ params, query }) {
   const roomId = params.roomId;
   const status = query.get("status") || "open";
-  const el = h("section", { class: "queue" }, h("h1", { text: status === "answered" ? "Answered in the queue" : "Open questions" }));
+  const el = h("section", { class: "anytime-queue" }, h("h1", { text: status === "answered" ? "Answered in the queue" : "Open questions" }));
   const nav = h(
     "p",
     { class: "links" },
