@@ -38,7 +38,10 @@ from salon.network.inbox import InboxService
 from salon.network.reminders import Reminders
 from salon.network.webhooks import WebhookService
 from salon.qa.experts import ExpertService
+from salon.qa.kb import KnowledgeService
+from salon.qa.queue import QueueService
 from salon.qa.service import QAService
+from salon.qa.suggest import SuggestService
 from salon.realtime import fastpath
 from salon.realtime.hub import Hub, create_server
 from salon.realtime.yjs import SocketTransport
@@ -127,7 +130,9 @@ def build_services(settings: Settings) -> tuple[Services, Hub]:
     qa_limiter = RateLimiter(
         settings.chat_rate, settings.chat_burst, "questions, votes and answers"
     )
-    qa = QAService(db, rooms, hub, inbox, notes, qa_limiter, activity)
+    search = SearchService(db, settings.search_language)
+    suggest = SuggestService(db, rooms, search, hub)
+    qa = QAService(db, rooms, hub, inbox, notes, qa_limiter, activity, suggest)
     services = Services(
         settings=settings,
         node_id=node_id,
@@ -148,8 +153,11 @@ def build_services(settings: Settings) -> tuple[Services, Hub]:
         feed=feed,
         calendar=CalendarService(db, rooms, feed),
         webhooks=WebhookService(settings, db, rooms),
-        search=SearchService(db, settings.search_language),
+        search=search,
         experts=ExpertService(db),
+        queue=QueueService(db, rooms, hub),
+        suggest=suggest,
+        kb=KnowledgeService(db, rooms),
         exports=ExportService(db, sessions, qa, timeline),
         replay=ReplayService(db, sessions, documents.limits.text_field),
         parts=tuple(parts),

@@ -21,7 +21,10 @@ from salon.network.follows import FollowService
 from salon.network.inbox import InboxService
 from salon.network.webhooks import WebhookService
 from salon.qa.experts import ExpertService
+from salon.qa.kb import KnowledgeService
+from salon.qa.queue import QueueService
 from salon.qa.service import QAService
+from salon.qa.suggest import SuggestService
 from salon.replay.service import ReplayService
 from salon.rooms.presence import PresenceService
 from salon.rooms.service import RoomService
@@ -62,6 +65,9 @@ class Services:
     webhooks: WebhookService
     search: SearchService
     experts: ExpertService
+    queue: QueueService
+    suggest: SuggestService
+    kb: KnowledgeService
     exports: ExportService
     replay: ReplayService
     # What has a start/stop, in construction order: started in this order, stopped in reverse.

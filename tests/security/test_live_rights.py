@@ -28,7 +28,8 @@ TABLE: dict[str, dict[str, str]] = {
     "demote": {"/": "forbidden", "doc": "forbidden", "replay": "ok"},
     "invite-only": {"/": "not_member", "doc": "not_member", "replay": "not_member"},
     "archive": {"/": "room_archived", "doc": "forbidden", "replay": "ok"},
-    "session end": {"/": "conflict", "doc": "ok", "replay": "ok"},
+    # Asking anytime: once the session ends, a question waits in the room's open queue.
+    "session end": {"/": "ok", "doc": "ok", "replay": "ok"},
 }
 # After these, mia may no longer see the room at all.
 SHUT_OUT = {"remove", "invite-only"}
@@ -183,6 +184,10 @@ async def stored_only_what_was_allowed(w: World, change: str) -> None:
                 break
             await asyncio.sleep(0.05)
     assert ("my next edit" in await stored_text()) is edit_allowed
+    if change == "session end":  # the next question was kept, in the room's open queue
+        queue = (await w.host.request("GET", f"/api/v1/rooms/{w.room}/queue"))["questions"]
+        assert "Still taking questions?" in [q["body"] for q in queue]
+        return
     history = (await w.host.history(w.room))["messages"]
     assert ("my next message" in [m["body"] for m in history]) is (TABLE[change]["/"] == "ok")
 

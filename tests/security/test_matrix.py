@@ -13,7 +13,7 @@ import jwt
 import pytest
 
 from salon_client import SalonClient, SalonClientError
-from tests.security import rules_knowledge, rules_network
+from tests.security import rules_answers, rules_knowledge, rules_network
 from tests.security.matrix import CALLERS, MEMBER_ROLES, Rule, at_least, render
 from tests.support.servers import ServerProcess
 
@@ -141,6 +141,7 @@ RULES: list[Rule] = [
 
 RULES += rules_knowledge.RULES
 RULES += rules_network.RULES
+RULES += rules_answers.RULES
 # Reached by everyone (health, metrics, version), or steering a replay only the caller's own
 # socket holds (a foreign replay id is simply not_found): not role-dependent.
 UNGUARDED = rules_network.UNGUARDED | {

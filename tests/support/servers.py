@@ -64,7 +64,9 @@ class ServerProcess:
             env["SALON_AUTO_MIGRATE"] = str(self.auto_migrate).lower()
         return env
 
-    def start(self, timeout: float = 60.0) -> None:
+    def start(self, timeout: float | None = None) -> None:
+        # A loaded shared machine can need longer than 20 s to migrate and start.
+        timeout = timeout or float(os.environ.get("SALON_TEST_START_TIMEOUT", "60"))
         self.data_dir.mkdir(parents=True, exist_ok=True)
         cmd = [
             sys.executable,
@@ -88,6 +90,7 @@ class ServerProcess:
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
+        self.kill()  # a server left running after this failure would outlive the test run
         raise RuntimeError(f"server did not become ready:\n{self.log()}")
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 20.0) -> int | None:

@@ -13,6 +13,8 @@ import { searchView } from "./views/search.js";
 import { expertsView, expertView } from "./views/experts.js";
 import { replayView } from "./views/replay.js";
 import { forYouView, inboxView, watchBadge } from "./views/network.js";
+import { askView, queueView } from "./views/ask.js";
+import { kbView } from "./views/kb.js";
 
 const STATUS_TEXT = {
   connecting: "Connecting…",
@@ -72,6 +74,8 @@ const NOTICE = {
   "session.soon": "A session starts soon",
   "follow.new": "You have a new follower",
   "mention": "You were mentioned",
+  "question.queued": "A question is waiting for an expert",
+  "question.for_you": "A question was addressed to you",
 };
 
 function notify(n) {
@@ -114,6 +118,10 @@ route("/experts/:userId", expertView);
 route("/for-you", forYouView);
 route("/inbox", inboxView);
 route("/replay/:sessionId", replayView);
+route("/ask", askView);
+route("/queue/:roomId", queueView);
+route("/kb/rooms/:roomId", kbView);
+route("/kb/tags/:tag", kbView);
 
 let current = null;
 

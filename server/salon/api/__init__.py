@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.routing import BaseRoute
 
 from salon.api import (
+    answers,
     chat,
     documents,
     experts,
@@ -28,6 +29,7 @@ def routes(services: Services) -> list[BaseRoute]:
         documents,
         sessions,
         qa,
+        answers,
         search,
         experts,
         replay,

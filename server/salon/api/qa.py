@@ -35,7 +35,8 @@ def routes(s: Services) -> list[Route]:
     async def ask(request: Request) -> Response:
         who = await identity(request, s)
         p = await body(request, Ask, s, room_id=path(request, "room_id"))
-        return ok(201, question=await qa.ask(who, p.room_id, p.body, p.anonymous))
+        asked = await qa.ask(who, p.room_id, p.body, p.anonymous, p.tag, p.expert)
+        return ok(201, question=asked)
 
     @endpoint
     async def answer(request: Request) -> Response:

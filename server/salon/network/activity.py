@@ -98,7 +98,7 @@ class Activity:
         return await self._inbox.add_many(s, recipients, kind, data)
 
     async def question_answered(
-        self, s: AsyncSession, q: Question, rec: SessionRecord, experts: list[str]
+        self, s: AsyncSession, q: Question, rec: SessionRecord | None, experts: list[str]
     ) -> None:
         """The question just became answered (by an answer, a mark or an accepted answer)."""
         room = await s.get(Room, q.room_id)
@@ -110,39 +110,49 @@ class Activity:
         shown = next((a for a in answers if a.id == q.accepted_answer_id), None) or (
             answers[-1] if answers else None
         )
-        keys = feed.session_keys(rec, room, experts) | {f"user:{a.author_id}" for a in answers}
+        keys = _keys(q, rec, room, experts) | {f"user:{a.author_id}" for a in answers}
         await feed.record(
             s,
             "question.answered",
             q.room_id,
             keys,
-            session_id=rec.id,
+            session_id=rec.id if rec is not None else None,
             question_id=q.id,
             answer_id=shown.id if shown else None,
         )
         payload = {
-            "question": {"id": q.id, "body": q.body, "session_id": rec.id},
+            "question": {
+                "id": q.id,
+                "body": q.body,
+                "session_id": rec.id if rec is not None else None,
+            },
             "answer": {"id": shown.id, "body": shown.body, "author_id": shown.author_id}
             if shown
             else None,
-            "session": session_brief(rec, experts),
+            "session": session_brief(rec, experts) if rec is not None else None,
             "room": room_brief(room),
         }
-        await webhooks.enqueue(s, "question.answered", q.room_id, _tags(rec, room), payload)
+        tags = _tags(rec, room) if rec is not None else _question_tags(q, room)
+        await webhooks.enqueue(s, "question.answered", q.room_id, tags, payload)
 
     async def answer_accepted(
-        self, s: AsyncSession, q: Question, a: Answer, rec: SessionRecord, experts: list[str]
+        self,
+        s: AsyncSession,
+        q: Question,
+        a: Answer,
+        rec: SessionRecord | None,
+        experts: list[str],
     ) -> None:
         room = await s.get(Room, q.room_id)
         if room is None:
             return
-        keys = feed.session_keys(rec, room, experts) | {f"user:{a.author_id}"}
+        keys = _keys(q, rec, room, experts) | {f"user:{a.author_id}"}
         await feed.record(
             s,
             "answer.accepted",
             q.room_id,
             keys,
-            session_id=rec.id,
+            session_id=rec.id if rec is not None else None,
             question_id=q.id,
             answer_id=a.id,
         )
@@ -150,6 +160,17 @@ class Activity:
     async def after(self, notes: list[Notification]) -> None:
         await self._inbox.push(notes)
         self._sender.wake()
+
+
+def _keys(q: Question, rec: SessionRecord | None, room: Room, experts: list[str]) -> set[str]:
+    """Who follows what a question is about: its session's, or (asked anytime) its room's and
+    tag's; the question's own tag counts in both cases."""
+    keys = feed.question_keys(q, room)
+    return keys | feed.session_keys(rec, room, experts) if rec is not None else keys
+
+
+def _question_tags(q: Question, room: Room) -> set[str]:
+    return {normal_tag(t) for t in (*room.tags, *([q.tag] if q.tag else [])) if normal_tag(t)}
 
 
 def _tags(rec: SessionRecord, room: Room) -> set[str]:

@@ -38,6 +38,12 @@ NEWEST = 2**62
 SESSION_STATE = {"session.scheduled": SCHEDULED, "session.live": LIVE, "session.archived": ENDED}
 
 
+def question_keys(q: Question, room: Room) -> set[str]:
+    """A question asked outside any session (ask anytime): its room and its room's and own tags."""
+    tags = {*room.tags, *([q.tag] if q.tag else [])}
+    return {f"room:{room.id}"} | {f"tag:{normal_tag(t)}" for t in tags if normal_tag(t)}
+
+
 def session_keys(rec: SessionRecord, room: Room | None, experts: Iterable[str]) -> set[str]:
     tags = {*rec.tags, *(room.tags if room is not None else [])}
     return (
@@ -152,7 +158,7 @@ async def _render(s: AsyncSession, ids: list[int]) -> list[dict[str, Any]]:
     rows = (
         await s.execute(
             select(FeedItem, SessionRecord, Room, Question, Answer)
-            .join(SessionRecord, SessionRecord.id == FeedItem.session_id)
+            .outerjoin(SessionRecord, SessionRecord.id == FeedItem.session_id)
             .join(Room, Room.id == FeedItem.room_id)
             .outerjoin(Question, Question.id == FeedItem.question_id)
             .outerjoin(Answer, Answer.id == FeedItem.answer_id)
@@ -160,17 +166,17 @@ async def _render(s: AsyncSession, ids: list[int]) -> list[dict[str, Any]]:
             .order_by(FeedItem.id.desc())
         )
     ).all()
-    experts = await _experts(s, {rec.id for _, rec, _, _, _ in rows})
+    experts = await _experts(s, {rec.id for _, rec, _, _, _ in rows if rec is not None})
     out = []
     for item, rec, room, q, a in rows:
         wanted = SESSION_STATE.get(item.kind)
-        if wanted is not None and rec.status != wanted:
+        if wanted is not None and (rec is None or rec.status != wanted):
             continue
         if item.question_id is not None and (q is None or q.status != ANSWERED):
             continue
         if item.kind == "answer.accepted" and (q is None or q.accepted_answer_id != item.answer_id):
             continue
-        out.append(_item_dict(item, rec, room, experts.get(rec.id, []), q, a))
+        out.append(_item_dict(item, rec, room, experts.get(rec.id, []) if rec else [], q, a))
     return out
 
 
@@ -193,19 +199,20 @@ def _stamp(value: Any) -> str | None:
 
 def _item_dict(
     item: FeedItem,
-    rec: SessionRecord,
+    rec: SessionRecord | None,
     room: Room,
     experts: list[str],
     q: Question | None,
     a: Answer | None,
 ) -> dict[str, Any]:
     seq = (q.answered_seq if q is not None else None) or (a.seq if a is not None else None)
-    ended = rec.status == ENDED
+    ended = rec is not None and rec.status == ENDED
     data: dict[str, Any] = {
         "id": item.id,
         "kind": item.kind,
         "at": item.at.isoformat(),
         "room": {"id": room.id, "title": room.title},
+        # None for a question asked and answered outside any session (ask anytime).
         "session": {
             "id": rec.id,
             "title": rec.title,
@@ -215,10 +222,17 @@ def _item_dict(
             "starts_at": _stamp(rec.starts_at),
             "started_at": _stamp(rec.started_at),
             "ended_at": _stamp(rec.ended_at),
-        },
+        }
+        if rec is not None
+        else None,
         "link": link(
             item.kind,
-            {"room_id": room.id, "session_id": rec.id, "seq": seq, "question_id": item.question_id},
+            {
+                "room_id": room.id,
+                "session_id": rec.id if rec is not None else None,
+                "seq": seq,
+                "question_id": item.question_id,
+            },
             ended=ended or item.kind == "session.archived",
         ),
     }

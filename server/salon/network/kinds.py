@@ -17,6 +17,8 @@ KINDS: dict[str, str] = {
     "answer.upvoted": "people upvoted your answer (batched)",
     "follow.new": "someone followed you",
     "mention": "someone mentioned you in a room's chat",
+    "question.queued": "a question waits in the open queue of a room or tag you are an expert of",
+    "question.for_you": "someone addressed a question to you by name",
 }
 
 TARGETS = ("user", "tag", "room", "session")
@@ -29,11 +31,15 @@ def link(kind: str, data: dict[str, Any], ended: bool = False) -> dict[str, Any]
         return {"path": f"/experts/{data.get('user_id')}", "user_id": data.get("user_id")}
     if kind == "mention":
         return {"path": f"/rooms/{room}#chat-{data.get('seq')}", "room_id": room}
+    if kind in ("question.queued", "question.for_you") and data.get("session_id") is None:
+        return {"path": f"/queue/{room}", "room_id": room, "question_id": data.get("question_id")}
     seq = data.get("seq")
     if ended and session and seq is not None:
         path = f"/replay/{session}?seq={seq}"
     elif ended and session:
         path = f"/replay/{session}"
+    elif data.get("question_id") is not None and not session:
+        path = f"/queue/{room}?status=answered"  # asked and answered outside any session
     elif data.get("question_id") is not None:
         path = f"/rooms/{room}#question-{data['question_id']}"
     else:

@@ -2,7 +2,8 @@
 
 Counts only cover rooms the caller may see and questions everyone may see (open or answered),
 so a profile never reveals work done in a private room or on a dismissed question.
-Leaderboard score = answers + 3 x accepted answers + upvotes on the questions answered.
+Leaderboard score = answers + 3 x accepted answers + upvotes on the questions answered + the
+times someone picked one of the answers instead of asking ("this answered it").
 """
 
 from __future__ import annotations
@@ -52,16 +53,20 @@ class LeaderboardQuery(Payload):
         return self
 
 
-def _tally(rows: Sequence[AnswerRow], votes: dict[int, int]) -> dict[str, Any]:
+def _tally(
+    rows: Sequence[AnswerRow], votes: dict[int, int], helps: dict[int, int]
+) -> dict[str, Any]:
     answered = {r.question_id for r in rows}
     accepted = sum(1 for r in rows if r.accepted)
     upvotes = sum(votes.get(qid, 0) for qid in answered)
+    helped = sum(helps.get(r.answer_id, 0) for r in rows)
     return {
         "answers": len(rows),
         "accepted": accepted,
         "questions_answered": len(answered),
         "upvotes": upvotes,
-        "score": len(rows) + ACCEPTED_WEIGHT * accepted + upvotes,
+        "helped": helped,
+        "score": len(rows) + ACCEPTED_WEIGHT * accepted + upvotes + helped,
     }
 
 
@@ -77,6 +82,7 @@ class ExpertService:
                 raise not_found("user")
             rows = await repo.answer_rows(s, rooms, author=user_id)
             votes = await repo.vote_counts(s, sorted({r.question_id for r in rows}))
+            helps = await repo.help_counts(s, [r.answer_id for r in rows])
             led = await sessions_repo.led_by(s, user_id, rooms)
         tags: Counter[str] = Counter()
         for tag_list in [r.session_tags for r in rows] + [rec.tags for rec in led]:
@@ -85,7 +91,7 @@ class ExpertService:
         return {
             "user_id": user.id,
             "name": user.name,
-            **_tally(rows, votes),
+            **_tally(rows, votes, helps),
             "sessions_led": len(led),
             "tags": [{"tag": tag, "count": n} for tag, n in tags.most_common(10)],
             "recent_answers": [
@@ -105,12 +111,13 @@ class ExpertService:
                 s, visible_rooms(who.user_id), room=p.room, tag=p.tag, since=p.since, until=p.until
             )
             votes = await repo.vote_counts(s, sorted({r.question_id for r in rows}))
+            helps = await repo.help_counts(s, [r.answer_id for r in rows])
             names = await names_of(s, {r.author_id for r in rows})
         by_author: dict[str, list[AnswerRow]] = {}
         for row in rows:
             by_author.setdefault(row.author_id, []).append(row)
         board = [
-            {"user_id": uid, "name": names.get(uid, uid), **_tally(mine, votes)}
+            {"user_id": uid, "name": names.get(uid, uid), **_tally(mine, votes, helps)}
             for uid, mine in by_author.items()
         ]
         board.sort(key=lambda e: (-e["score"], -e["accepted"], e["user_id"]))

@@ -28,7 +28,9 @@ class Change:
 
     who: Identity
     role: str
-    rec: SessionRecord
+    # None for a question waiting in its room's open queue: no timeline to write to, and
+    # ``seq`` is the question's own change counter.
+    rec: SessionRecord | None
     seq: int
     was_public: bool = False
     notes: list[Notification] = field(default_factory=list)
@@ -48,6 +50,10 @@ async def archive(s: AsyncSession, q: Question, c: Change, kind: str) -> dict[st
     await s.flush()
     full = (await render(s, [q]))[0]
     public = q.status in PUBLIC_STATUSES
+    if c.rec is None:
+        answers = (await repo.answers_for(s, [q.id])).get(q.id, [])
+        await index_question(s, q, None, [], answers)
+        return full
     anonymous_self = q.anonymous and c.who.user_id == q.asker_id
     await sessions_repo.append(
         s,
@@ -71,7 +77,7 @@ async def archive_other(s: AsyncSession, question_id: int, c: Change) -> dict[st
     """A second question the change touched (a merge target gaining votes): its own event."""
     q = await repo.get_question(s, question_id)
     assert q is not None
-    seq = await sessions_repo.next_seq(s, c.rec.id)
+    seq = q.last_seq + 1 if c.rec is None else await sessions_repo.next_seq(s, c.rec.id)
     return await archive(
         s, q, replace(c, seq=seq, was_public=q.status in PUBLIC_STATUSES), "qa.merge"
     )

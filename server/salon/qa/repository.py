@@ -16,11 +16,19 @@ from sqlalchemy import (
     cast,
     delete,
     func,
+    or_,
     select,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from salon.store.models import PUBLIC_STATUSES, Answer, Question, QuestionVote, SessionRecord
+from salon.store.models import (
+    PUBLIC_STATUSES,
+    Answer,
+    AnswerHelp,
+    Question,
+    QuestionVote,
+    SessionRecord,
+)
 
 
 async def get_question(session: AsyncSession, question_id: int) -> Question | None:
@@ -59,6 +67,17 @@ async def vote_counts(session: AsyncSession, ids: Sequence[int]) -> dict[int, in
         .group_by(QuestionVote.question_id)
     )
     return {qid: int(n) for qid, n in rows}
+
+
+async def help_counts(session: AsyncSession, answer_ids: Sequence[int]) -> dict[int, int]:
+    if not answer_ids:
+        return {}
+    rows = await session.execute(
+        select(AnswerHelp.answer_id, func.count())
+        .where(AnswerHelp.answer_id.in_(answer_ids))
+        .group_by(AnswerHelp.answer_id)
+    )
+    return {aid: int(n) for aid, n in rows}
 
 
 async def voted_by(session: AsyncSession, ids: Sequence[int], user_id: str) -> set[int]:
@@ -113,9 +132,11 @@ async def answer_rows(
             Question.body,
             SessionRecord.id,
             SessionRecord.tags,
+            Question.tag,
         )
         .join(Question, Question.id == Answer.question_id)
-        .join(SessionRecord, SessionRecord.id == Question.session_id)
+        # Outer: answers given to a room's open queue, outside any session, count too.
+        .join(SessionRecord, SessionRecord.id == Question.session_id, isouter=True)
         .where(Question.room_id.in_(rooms), Question.status.in_(PUBLIC_STATUSES))
     )
     if author is not None:
@@ -123,13 +144,16 @@ async def answer_rows(
     if room is not None:
         stmt = stmt.where(Question.room_id == room)
     if tag is not None:
-        stmt = stmt.where(tagged(SessionRecord.tags, tag))
+        stmt = stmt.where(or_(tagged(SessionRecord.tags, tag), Question.tag == tag.casefold()))
     if since is not None:
         stmt = stmt.where(Answer.created_at >= since)
     if until is not None:
         stmt = stmt.where(Answer.created_at <= until)
     rows = await session.execute(stmt.order_by(Answer.id))
-    return [AnswerRow(*row) for row in rows]
+    return [
+        AnswerRow(author, aid, qid, accepted, body, sid, [*(tags or []), *([qtag] if qtag else [])])
+        for author, aid, qid, accepted, body, sid, tags, qtag in rows
+    ]
 
 
 def tagged(column: Any, tag: str) -> ColumnElement[bool]:
@@ -148,7 +172,7 @@ class AnswerRow:
     question_id: int
     accepted_answer_id: int | None
     question_body: str
-    session_id: str
+    session_id: str | None
     session_tags: list[str]
 
     @property

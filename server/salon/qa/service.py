@@ -20,9 +20,11 @@ from salon.core.auth import Identity
 from salon.core.errors import SalonError, forbidden, not_found
 from salon.core.notifier import Notifier
 from salon.network.activity import Activity
+from salon.qa import queue
 from salon.qa import repository as repo
 from salon.qa.notifications import NotificationService
 from salon.qa.record import Change, Mutation, Publisher, about, archive, archive_other
+from salon.qa.suggest import SuggestService
 from salon.qa.view import notes_text, render, sort_questions
 from salon.rooms.service import RoomService, at_least
 from salon.sessions import repository as sessions_repo
@@ -61,6 +63,7 @@ class QAService:
         documents: DocumentsPort,
         limiter: RateLimiter,
         activity: Activity,
+        suggest: SuggestService,
     ) -> None:
         self._db = db
         self._activity = activity
@@ -70,31 +73,50 @@ class QAService:
         self._documents = documents
         self._publisher = Publisher(db, notifier)
         self._limiter = limiter
+        self._suggest = suggest
 
     # -- asking -----------------------------------------------------------------------------
 
-    async def ask(self, who: Identity, room_id: str, body: str, anonymous: bool) -> dict[str, Any]:
+    async def ask(
+        self,
+        who: Identity,
+        room_id: str,
+        body: str,
+        anonymous: bool,
+        tag: str | None = None,
+        expert: str | None = None,
+    ) -> dict[str, Any]:
+        """During a live session the question joins it; otherwise it waits in the room's
+        open queue (and ``tag``'s), and its experts (and ``expert``) are told."""
         role = await self._rooms.require(room_id, who, "participant", "asking questions")
         self._limiter.check((room_id, who.user_id))
         async with self._db.unit() as s:
             rec = await sessions_repo.live_in(s, room_id)
-            if rec is None:
-                raise SalonError("conflict", "questions are asked during a live session")
-            seq = await sessions_repo.next_seq(s, rec.id)
+            if expert is not None and not await queue.sees_room(s, expert, room_id):
+                raise SalonError("bad_request", "that expert cannot see this room")
+            seq = await sessions_repo.next_seq(s, rec.id) if rec is not None else 1
             q = Question(
-                session_id=rec.id,
+                session_id=rec.id if rec is not None else None,
                 room_id=room_id,
+                tag=tag.casefold() if tag else None,
+                expert_id=expert,
                 asker_id=who.user_id,
                 anonymous=anonymous,
                 body=_clean(body),
-                status=PENDING if rec.moderated else OPEN,
-                asked_seq=seq,
+                status=PENDING if rec is not None and rec.moderated else OPEN,
+                asked_seq=seq if rec is not None else 0,
             )
             s.add(q)
             await s.flush()
             change = Change(who, role, rec, seq)
             full = await archive(s, q, change, "qa.ask")
+            change.notes = await queue.tell_experts(self._notifications, s, q, rec is None)
+        await self._notifications.push(change.notes)
         await self._publisher.publish(full, was_public=False)
+        try:
+            await self._suggest.propose_merges(who, full)
+        except Exception:  # the question is committed and announced; proposals are a help
+            log.exception("merge proposals for question %s failed", q.id)
         return redact_question(full, who.user_id, change.is_host)
 
     async def edit(self, who: Identity, question_id: int, body: str) -> dict[str, Any]:
@@ -190,8 +212,14 @@ class QAService:
 
         async def mutate(s: AsyncSession, q: Question, c: Change) -> None:
             target = await repo.get_question(s, into)
-            if target is None or target.session_id != q.session_id or target.id == q.id:
-                raise SalonError("bad_request", "merge into another question of the same session")
+            if (
+                target is None
+                or (target.session_id, target.room_id) != (q.session_id, q.room_id)
+                or target.id == q.id
+            ):
+                raise SalonError(
+                    "bad_request", "merge into another question of the same session or queue"
+                )
             live = (PENDING, OPEN, ANSWERED)
             if q.status not in live or target.status not in live:
                 raise SalonError("conflict", "both questions must still be open")
@@ -208,7 +236,8 @@ class QAService:
             self._limiter.check((q.room_id, who.user_id))
             if q.status not in PUBLIC_STATUSES:
                 raise SalonError("conflict", f"the question is {q.status}")
-            s.add(Answer(question_id=q.id, author_id=who.user_id, body=_clean(body), seq=c.seq))
+            seq = c.seq if c.rec is not None else None
+            s.add(Answer(question_id=q.id, author_id=who.user_id, body=_clean(body), seq=seq))
             await s.flush()
             if q.asker_id != who.user_id:
                 data = about(q) | {"by": who.name}
@@ -216,7 +245,8 @@ class QAService:
                     await self._notifications.add(s, q.asker_id, "question.answered", data)
                 )
 
-        return await self._apply(who, question_id, "expert", "qa.answer", mutate)
+        needed = await self._answering_role(who, question_id)
+        return await self._apply(who, question_id, needed, "qa.answer", mutate)
 
     async def edit_answer(self, who: Identity, answer_id: int, body: str) -> dict[str, Any]:
         async with self._db.read() as s:
@@ -231,7 +261,8 @@ class QAService:
                 raise forbidden("editing someone else's answer")
             a.body, a.edited_at = _clean(body), utcnow()
 
-        return await self._apply(who, answer.question_id, "expert", "qa.answer_edit", mutate)
+        needed = await self._answering_role(who, answer.question_id)
+        return await self._apply(who, answer.question_id, needed, "qa.answer_edit", mutate)
 
     async def mark_answered(
         self, who: Identity, question_id: int, answered: bool
@@ -331,6 +362,14 @@ class QAService:
             raise not_found("question")  # pending/dismissed ones do not exist for others
         return q
 
+    async def _answering_role(self, who: Identity, question_id: int) -> str:
+        """Experts of the room answer; so do a queued question's named and tag experts."""
+        async with self._db.read() as s:
+            q = await repo.get_question(s, question_id)
+            if q is not None and await queue.answers_as_addressed(s, q, who.user_id):
+                return "viewer"
+        return "expert"
+
     async def _apply(
         self, who: Identity, question_id: int, needed: str, kind: str, mutate: Mutation
     ) -> dict[str, Any]:
@@ -340,9 +379,9 @@ class QAService:
         async with self._db.unit() as s:
             q = await repo.get_question(s, question_id) or q
             was_public = q.status in PUBLIC_STATUSES
-            rec = await sessions_repo.get(s, q.session_id)
-            assert rec is not None
-            seq = await sessions_repo.next_seq(s, rec.id)
+            rec = await sessions_repo.get(s, q.session_id) if q.session_id else None
+            # A queued question has no timeline: its own change counter orders its updates.
+            seq = await sessions_repo.next_seq(s, rec.id) if rec is not None else q.last_seq + 1
             change = Change(who, role, rec, seq, was_public)
             before = (q.status, q.accepted_answer_id)
             await mutate(s, q, change)
@@ -356,7 +395,11 @@ class QAService:
         return redact_question(full, who.user_id, change.is_host)
 
     async def _tell_network(
-        self, s: AsyncSession, q: Question, rec: SessionRecord, before: tuple[str, int | None]
+        self,
+        s: AsyncSession,
+        q: Question,
+        rec: SessionRecord | None,
+        before: tuple[str, int | None],
     ) -> None:
         """Feed items and webhooks of a question that just got answered or an answer accepted."""
         status, accepted = before
@@ -364,7 +407,9 @@ class QAService:
         accepted_now = q.accepted_answer_id is not None and q.accepted_answer_id != accepted
         if not (answered_now or accepted_now):
             return
-        experts = (await sessions_repo.experts_of(s, [rec.id])).get(rec.id, [])
+        experts = (
+            (await sessions_repo.experts_of(s, [rec.id])).get(rec.id, []) if rec is not None else []
+        )
         if answered_now:
             await self._activity.question_answered(s, q, rec, experts)
         if accepted_now and q.accepted_answer_id is not None:
@@ -375,7 +420,8 @@ class QAService:
 
 def _set_answered(q: Question, c: Change, answered: bool) -> None:
     if answered:
-        q.status, q.answered_at, q.answered_seq = ANSWERED, utcnow(), c.seq
+        moment = c.seq if c.rec is not None else None  # a replay moment only in a session
+        q.status, q.answered_at, q.answered_seq = ANSWERED, utcnow(), moment
     else:  # reopened: nothing settles it any more
         q.status, q.answered_at, q.answered_seq = OPEN, None, None
         q.accepted_answer_id = None

@@ -28,6 +28,11 @@ class Ask(Payload):
     room_id: Id
     body: QuestionBody
     anonymous: bool = False
+    # Ask anytime: also addressed to a tag's queue and to a named expert.
+    tag: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)] | None
+    ) = None
+    expert: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None
 
 
 class QuestionEdit(Payload):
@@ -114,6 +119,9 @@ def question_dict(
         "id": q.id,
         "session_id": q.session_id,
         "room_id": q.room_id,
+        "queued": q.session_id is None,
+        "tag": q.tag,
+        "expert_id": q.expert_id,
         "body": q.body,
         "status": q.status,
         "anonymous": q.anonymous,
@@ -122,6 +130,7 @@ def question_dict(
         "votes": votes,
         "answers": [answer_dict(a, names, q.accepted_answer_id) for a in answers],
         "accepted_answer_id": q.accepted_answer_id,
+        "canonical_answer_id": q.canonical_answer_id,
         "merged_into": q.merged_into,
         "dismiss_reason": q.dismiss_reason,
         "created_at": _stamp(q.created_at),

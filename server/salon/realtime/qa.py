@@ -25,7 +25,8 @@ def register(hub: Hub, s: Services) -> None:
     qa = s.qa
 
     async def ask(c: Client, p: Ask) -> Ack:
-        return {"question": await qa.ask(c.identity, p.room_id, p.body, p.anonymous)}
+        asked = await qa.ask(c.identity, p.room_id, p.body, p.anonymous, p.tag, p.expert)
+        return {"question": asked}
 
     async def edit(c: Client, p: QuestionEdit) -> Ack:
         return {"question": await qa.edit(c.identity, p.question_id, p.body)}

@@ -15,7 +15,13 @@ export function lobbyView({ app, query }) {
     el.append(h("p", { class: "muted", text: "Guests join rooms from a link or room id; sign in with a token to browse rooms." }));
     return { el };
   }
-  el.append(sessionsSection(app), roomsSection(query), createForm(), scheduleForm());
+  el.append(
+    h("p", { class: "links anytime" }, h("a", { href: "/ask", "data-link": true, class: "button", text: "Ask an expert" }), " — no live session needed"),
+    sessionsSection(app),
+    roomsSection(query),
+    createForm(),
+    scheduleForm(),
+  );
   return { el };
 }
 

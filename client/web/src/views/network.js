@@ -55,7 +55,8 @@ export function followButton(kind, target, following = false) {
 }
 
 function feedItem(item) {
-  const s = item.session;
+  // A question asked and answered outside any session (ask anytime) has no session.
+  const s = item.session || { title: item.room.title };
   const when = s.status === "scheduled" ? s.starts_at : item.at;
   const body = item.answer ? h("p", { class: "muted", text: item.answer.body }) : null;
   const ics =

@@ -114,7 +114,7 @@ export function roomView({ app, params }) {
     mount(
       el,
       h("header", { class: "room-head" },
-        h("div", {}, h("div", { class: "title-row" }, title, liveBadge), description),
+        h("div", {}, h("div", { class: "title-row" }, title, liveBadge), description, anytimeLinks(roomId)),
         h("div", { class: "room-actions" }, roleBadge, handButton, h("div", { class: "share-row" }, share, copy))),
       h("div", { class: "room-body" }, docsBox, h("aside", { class: "side", "aria-label": "People, chat and questions" }, tabs, bodies)),
     );
@@ -295,4 +295,18 @@ export function roomView({ app, params }) {
       document.title = "Salon";
     },
   };
+}
+
+// Asking needs no live session: the room's queue and knowledge base are always a click away.
+function anytimeLinks(roomId) {
+  const id = encodeURIComponent(roomId);
+  return h(
+    "p",
+    { class: "links anytime" },
+    h("a", { href: `/ask?room=${id}`, "data-link": true, text: "Ask an expert" }),
+    " · ",
+    h("a", { href: `/queue/${id}`, "data-link": true, text: "Open questions" }),
+    " · ",
+    h("a", { href: `/kb/rooms/${id}`, "data-link": true, text: "Knowledge base" }),
+  );
 }

@@ -29,8 +29,13 @@ class Question(Base):
     __tablename__ = "questions"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id"))
+    # None while the question waits in its room's open queue (asked with no session live).
+    session_id: Mapped[str | None] = mapped_column(ForeignKey("sessions.id"), nullable=True)
     room_id: Mapped[str] = mapped_column(ForeignKey("rooms.id"))
+    # Where an ask-anytime question is addressed besides its room: a tag's queue, an expert.
+    tag: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    # No foreign key: a named expert may not have signed in yet.
+    expert_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
     # Kept even for anonymous questions: hosts moderate with it; it is never shown to others.
     asker_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
     anonymous: Mapped[bool] = mapped_column(default=False)
@@ -40,6 +45,8 @@ class Question(Base):
     merged_into: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     dismiss_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     accepted_answer_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # The answer an expert or host pinned as canonical for the knowledge base.
+    canonical_answer_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -52,6 +59,8 @@ class Question(Base):
     __table_args__ = (
         Index("ix_questions_session", "session_id", "status"),
         Index("ix_questions_asker", "asker_id"),
+        Index("ix_questions_room_status", "room_id", "status"),
+        Index("ix_questions_tag_status", "tag", "status"),
     )
 
 
@@ -79,3 +88,30 @@ class Answer(Base):
         Index("ix_answers_question", "question_id"),
         Index("ix_answers_author", "author_id"),
     )
+
+
+class AnswerHelp(Base):
+    """Someone picked this answer instead of asking ("this answered it"): once per person."""
+
+    __tablename__ = "answer_helps"
+
+    answer_id: Mapped[int] = mapped_column(ForeignKey("answers.id"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_answer_helps_question", "question_id"),)
+
+
+class KbSummary(Base):
+    """One edit of a question's knowledge-base summary; the newest is the current text."""
+
+    __tablename__ = "kb_summaries"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"))
+    author_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_kb_summaries_question", "question_id", "id"),)
