@@ -31,6 +31,7 @@ from tests.scale.faults import (
 )
 from tests.support.clients import new_room, user_id
 from tests.support.cluster import Proxy, cluster, nginx_balancer
+from tests.support.pgserver import private_postgres
 from tests.support.servers import ServerProcess
 
 pytestmark = pytest.mark.slow
@@ -328,3 +329,79 @@ async def test_postgresql_outage_answers_unavailable_and_loses_nothing(tmp_path:
         for log in logs:  # one warning when it goes, one when it is back
             assert log.count("the database is unreachable") == 1, log[-3000:]
             assert log.count("the database is back") == 1
+
+
+async def test_postgresql_pause_answers_unavailable_and_loses_nothing(tmp_path: Path) -> None:
+    """A real pause: the test's own PostgreSQL cluster is SIGSTOPped (postmaster and every
+    backend) with the nodes' connections open, then SIGCONTed. The kernel still accepts TCP
+    connections, so only the client-side timeouts can turn the silence into `unavailable`."""
+    pause_s = 12.0 if LONG else 5.0
+    timeouts = {"db_statement_timeout": 1.5, "db_connect_timeout": 1.5}
+    with (
+        private_postgres() as pg,
+        cluster(tmp_path, nodes=3 if LONG else 2, database_url=pg.url(), **timeouts) as (
+            nodes,
+            _,
+        ),
+        nginx_balancer(tmp_path, nodes) as balancer,
+    ):
+        pids = [n.proc.pid for n in nodes if n.proc is not None]
+        ids = [user_id(n) for n in ("ann", "ben", "cat")[: len(nodes)]]
+        clients = [client_on(nodes[0], uid, balancer) for uid in ids]
+        for client in clients:
+            await client.connect()
+        assert all(_connections(n) == 1 for n in nodes)  # least_conn spread them
+        room = await new_room(clients[0], visibility="public")
+        for client in clients:
+            await client.join(room)
+        senders = [Sender(client, room) for client in clients]
+        for s, p in zip(senders, "abc", strict=False):
+            await s.send(f"{p}-before")
+        assert pg.pause() > 1  # the postmaster and its backends
+        refusals = []
+        try:
+            for client in clients:
+                reply = await client.sio.call(
+                    "chat:send", {"room_id": room, "client_id": "during", "body": "x"}, timeout=30
+                )
+                refusals.append(reply["error"])
+            load = [asyncio.create_task(s.run(p, 5)) for s, p in zip(senders, "abc", strict=False)]
+            await asyncio.sleep(pause_s)
+        finally:
+            assert pg.resume() > 1
+        await asyncio.gather(*load)
+        # Retried with its client id: stored once whether or not the paused commit went through.
+        retried = await clients[0].send_chat(room, "x", client_id="during")
+        senders[0].acked.append(retried)
+        acked = [m for s in senders for m in s.acked]
+        for client in clients:
+            await eventually(lambda cl=client: len(_chat(cl, room)) >= len(acked), within=15)
+        counts = [count_chat(acked, _chat(cl, room), room) for cl in clients]
+        for n in nodes:  # recovered without a restart
+            await eventually(lambda n=n: _ready(n), within=15)
+        alive = [n.proc.pid for n in nodes if n.proc is not None and n.proc.poll() is None]
+        for client in clients:
+            await client.close()
+    logs = [n.log() for n in nodes]
+    lost = sum(x.lost for x in counts)
+    dup = sum(x.duplicated for x in counts)
+    order = sum(x.out_of_order for x in counts)
+    internal = sum(log.count("handler for") for log in logs)
+    timed_out = sum(log.count("the database is unreachable (TimeoutError") for log in logs)
+    tracebacks = sum(log.count("Traceback") for log in logs)
+    report(f"PostgreSQL paused {pause_s:.0f} s", lost=lost, duplicated=dup, out_of_order=order,
+           internal=internal, acked=len(acked), statement_timeouts=timed_out,
+           tracebacks=tracebacks)  # fmt: skip
+    assert {e["code"] for e in refusals} == {"unavailable"}, refusals
+    assert all(e["details"]["retry_after"] > 0 for e in refusals)
+    assert alive == pids
+    assert (lost, dup, order, internal, tracebacks) == (0, 0, 0, 0, 0)
+    for log in logs:  # the client-side statement timeout fired; one warning each way
+        assert log.count("the database is unreachable (TimeoutError") == 1, log[-3000:]
+        assert log.count("the database is back") == 1, log[-3000:]
+
+
+def _connections(node: ServerProcess) -> int:
+    metrics = httpx.get(node.url + "/metrics", timeout=5.0).text
+    line = next(x for x in metrics.splitlines() if x.startswith("salon_connections "))
+    return int(float(line.split()[1]))
