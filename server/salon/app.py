@@ -7,7 +7,6 @@ part is always stopped before the parts it was built on."""
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any, TypeVar
@@ -26,6 +25,7 @@ from salon.chat.service import ChatService
 from salon.core.admission import RateLimiter
 from salon.core.auth import TokenAuthority
 from salon.core.config import Settings
+from salon.core.identity import NodeIdentity
 from salon.core.metrics import Metrics
 from salon.documents.notes import DocumentsAdapter
 from salon.documents.service import DocumentService
@@ -85,7 +85,8 @@ def build_services(settings: Settings) -> tuple[Services, Hub]:
         parts.append(part)
         return part
 
-    node_id = settings.node_id or secrets.token_hex(4)
+    identity = owned(NodeIdentity(settings.data_dir, settings.node_id))
+    node_id = identity.node_id
     metrics = Metrics()
     db = owned(
         Database(
@@ -105,7 +106,13 @@ def build_services(settings: Settings) -> tuple[Services, Hub]:
     rooms = owned(RoomService(settings, db, bus, recorder))
     # Presence events of live sessions go on their timeline.
     presence = owned(
-        PresenceService(TimelineTap(hub, recorder), bus, settings.presence_grace, metrics)
+        PresenceService(
+            TimelineTap(hub, recorder),
+            bus,
+            settings.presence_grace,
+            metrics,
+            replaces=identity.replaces,
+        )
     )
     # CrashPoint reads SALON_TEST_CRASH_AT (tests only, unset in production) here, at the root.
     chat = ChatService(settings, db, rooms, hub, recorder, CrashPoint())

@@ -405,3 +405,58 @@ def _connections(node: ServerProcess) -> int:
     metrics = httpx.get(node.url + "/metrics", timeout=5.0).text
     line = next(x for x in metrics.splitlines() if x.startswith("salon_connections "))
     return int(float(line.split()[1]))
+
+
+async def connect_through(balancer: str, nodes: list[ServerProcess], client: SalonClient) -> int:
+    """Connect ``client`` through the balancer; the index of the node it landed on."""
+    before = [_connections(n) for n in nodes]
+    await client.connect()
+    after = [_connections(n) for n in nodes]
+    landed = [i for i, (b, a) in enumerate(zip(before, after, strict=True)) if a > b]
+    assert len(landed) == 1, (before, after)
+    return landed[0]
+
+
+async def test_node_restarted_with_a_new_id_leaves_no_ghosts(tmp_path: Path) -> None:
+    # compose: no SALON_NODE_ID, so a node that crashed comes back under a new random id on
+    # the same data directory. A long grace, as in production: only its claim can clear it fast.
+    with (
+        cluster(tmp_path, nodes=3, presence_grace=30.0) as (nodes, _),
+        nginx_balancer(tmp_path, nodes) as balancer,
+    ):
+        ids = [user_id(n) for n in ("host", "ann", "ben", "cat", "dan", "eve")]
+        clients = [client_on(nodes[0], uid, balancer) for uid in ids]
+        where = [await connect_through(balancer, nodes, c) for c in clients]
+        assert sorted(where) == [0, 0, 1, 1, 2, 2]  # least_conn: two on each node
+        host, h = ids[0], clients[0]
+        room = await new_room(h, visibility="public")
+        for client in clients:
+            await client.join(room)
+        await eventually(lambda: all(listed(n, room, host) == set(ids) for n in nodes))
+        victim = next(i for i in range(3) if i != where[0])
+        on_victim = [i for i in range(6) if where[i] == victim]
+        gone, back = on_victim  # one closes the laptop, the other's client reconnects
+        old_id = f"node{victim}"
+        nodes[victim].kill()
+        await clients[gone].sio.disconnect()
+        await clients[back].wait_for("client:rejoined", timeout=30, include_past=True)
+        nodes[victim].settings["node_id"] = f"node{victim}-reborn"
+        nodes[victim].start()
+        present = set(ids) - {ids[gone]}
+        await eventually(lambda: all(listed(n, room, host) == present for n in nodes), within=10)
+        errors = [presence_errors(listed(n, room, host), present) for n in nodes]
+        # The reconnected user was never announced as gone, and can talk at once.
+        sent = await clients[back].send_chat(room, "back after the crash")
+        await h.wait_for("chat:message", lambda m: m["seq"] == sent["seq"], include_past=True)
+        false_left = [p for p in h.events["presence:left"] if p["user_id"] == ids[back]]
+        gone_left = [p for p in h.events["presence:left"] if p["user_id"] == ids[gone]]
+        replaced = sum(n.log().count(f"node {old_id} was replaced") for n in nodes)
+        for i, client in enumerate(clients):
+            if i != gone:
+                await client.close()
+    ghosts, false_leaves = sum(e[0] for e in errors), sum(e[1] for e in errors)
+    report("restart with a new id", ghosts=ghosts, false_leaves=false_leaves,
+           false_leave_events=len(false_left), replaced_on=replaced)  # fmt: skip
+    assert (ghosts, false_leaves, len(false_left)) == (0, 0, 0)
+    assert gone_left  # the user who did not come back was announced as gone
+    assert replaced == 2  # each survivor dropped the dead node's presence on the claim

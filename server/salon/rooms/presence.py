@@ -67,8 +67,18 @@ class Presence:
 
 
 class PresenceService:
-    def __init__(self, notifier: Notifier, bus: Bus, grace: float, metrics: Metrics) -> None:
+    def __init__(
+        self,
+        notifier: Notifier,
+        bus: Bus,
+        grace: float,
+        metrics: Metrics,
+        replaces: str | None = None,
+    ) -> None:
         self._metrics = metrics
+        # The dead node that last ran on this data directory (salon.core.identity): peers
+        # drop what it announced when they hear from us, instead of after its grace.
+        self._replaces = replaces if replaces != bus.node_id else None
         self._notifier = notifier
         self._bus = bus
         self._node = bus.node_id
@@ -250,6 +260,8 @@ class PresenceService:
 
     async def _publish(self, message: dict[str, Any]) -> None:
         message.update(node=self._node, epoch=self._epoch, rev=self._rev)
+        if self._replaces is not None:
+            message["replaces"] = self._replaces
         try:
             await self._bus.publish(CHANNEL, orjson.dumps(message))
         except BusUnavailable:
@@ -268,6 +280,9 @@ class PresenceService:
                 await self._send_snapshot()
             return
         peer = await self._peer(node, str(message.get("epoch", "")))
+        replaced = message.get("replaces")
+        if isinstance(replaced, str) and replaced != self._node:
+            await self._forget_replaced(replaced)
         rev = int(message.get("rev", 0))
         if kind == "heartbeat":
             self._metrics.bus_lag.set(max(0.0, time.time() - float(message["ts"])))
@@ -301,6 +316,16 @@ class PresenceService:
             peer = self._peers[node] = _Peer(epoch)
         peer.seen = time.monotonic()
         return peer
+
+    async def _forget_replaced(self, node: str) -> None:
+        """``node`` died and a new node took over its data directory: what it announced is
+        gone (its users who reconnected elsewhere are listed by their new node)."""
+        if node not in self._peers and node not in self._remote:
+            return
+        log.info("node %s was replaced; forgetting its presence", node)
+        self._peers.pop(node, None)
+        await self._replace(node, {})
+        self._remote.pop(node, None)
 
     def _apply_change(self, node: str, message: dict[str, Any]) -> None:
         rooms = self._remote.setdefault(node, {})
