@@ -123,6 +123,8 @@ def build_services(settings: Settings) -> tuple[Services, Hub]:
     notes = DocumentsAdapter(documents, live.of)
     notifications = NotificationService(db, hub)
     sessions = SessionService(db, rooms, hub, timeline, presence, notes, live)
+    # Q&A changes other nodes broadcast while the bus was down: clients fetch them by seq.
+    bus.on_reconnect(lambda: sessions.announce_heads(presence.local_rooms()))
     # Questions, votes and answers share one bucket per person and room, sized like chat.
     qa_limiter = RateLimiter(
         settings.chat_rate, settings.chat_burst, "questions, votes and answers"

@@ -64,7 +64,7 @@ class ServerProcess:
             env["SALON_AUTO_MIGRATE"] = str(self.auto_migrate).lower()
         return env
 
-    def start(self, timeout: float = 20.0) -> None:
+    def start(self, timeout: float = 120.0) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         cmd = [
             sys.executable,
