@@ -36,6 +36,7 @@ from salon.realtime import fastpath
 from salon.realtime.hub import Hub, create_server
 from salon.realtime.yjs import SocketTransport
 from salon.replay.service import ReplayService
+from salon.rooms.hands import RaisedHands
 from salon.rooms.presence import PresenceService
 from salon.rooms.service import RoomService
 from salon.search.service import SearchService
@@ -112,6 +113,7 @@ def build_services(settings: Settings) -> tuple[Services, Hub]:
             settings.presence_grace,
             metrics,
             replaces=identity.replaces,
+            hands=RaisedHands(db),
         )
     )
     # CrashPoint reads SALON_TEST_CRASH_AT (tests only, unset in production) here, at the root.

@@ -213,7 +213,10 @@ async def test_redis_restart(tmp_path: Path, outage_s: float) -> None:
         tok = nodes[0].token(ids[0])
         # Editors through nginx too: least_conn counts every upstream connection, so with one
         # person on each node the three editors spread over the three nodes.
-        docs = [await DocumentClient(balancer, room, "notes", token=tok).connect() for _ in nodes]
+        docs = [
+            await DocumentClient(balancer, room, "notes", token=tok).connect(within=30)
+            for _ in nodes
+        ]
         await eventually(lambda: all(listed(n, room, ids[0]) == set(ids) for n in nodes))
         senders = [Sender(client, room) for client in clients]
         live = await clients[0].schedule_session(room, "Q&A through the outage")

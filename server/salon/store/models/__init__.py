@@ -15,7 +15,7 @@ from salon.store.models.qa import (
     Question,
     QuestionVote,
 )
-from salon.store.models.rooms import Membership, Room, User
+from salon.store.models.rooms import Membership, RaisedHand, Room, User
 from salon.store.models.search import KINDS, SearchEntry
 from salon.store.models.sessions import (
     ENDED,
@@ -52,6 +52,7 @@ __all__ = [
     "Notification",
     "Question",
     "QuestionVote",
+    "RaisedHand",
     "Room",
     "SearchEntry",
     "SessionDocument",
