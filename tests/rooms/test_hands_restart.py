@@ -22,7 +22,7 @@ def hands(node: ServerProcess, room: str, viewer: str) -> dict[str, bool]:
 
 
 def client(url: str, node: ServerProcess, uid: str) -> SalonClient:
-    return SalonClient(url, token=node.token(uid, uid.split("-")[0].title()))
+    return SalonClient(url, token=node.token(uid, uid.split("-")[0].title()), timeout=30.0)
 
 
 async def test_a_raised_hand_survives_a_restart_on_sqlite(tmp_path: Path) -> None:

@@ -42,7 +42,9 @@ LONG = os.environ.get("SALON_FAULTS_LONG") == "1"
 
 
 def client_on(node: ServerProcess, uid: str, url: str | None = None) -> SalonClient:
-    return SalonClient(url or node.url, token=node.token(uid, uid.split("-")[0].title()))
+    # A generous ack timeout: on a loaded shared machine a join can take over 10 s.
+    token = node.token(uid, uid.split("-")[0].title())
+    return SalonClient(url or node.url, token=token, timeout=30.0)
 
 
 def listed(node: ServerProcess, room: str, viewer: str) -> set[str]:
