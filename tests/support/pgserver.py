@@ -15,13 +15,13 @@ from pathlib import Path
 from tests.support.servers import free_port
 from tests.support.services import require
 
-BIN_DIRS = ["/usr/lib/postgresql/15/bin", "/usr/local/bin", "/usr/lib/postgresql/16/bin"]
-
 
 def _bin_dir() -> Path | None:
-    for d in BIN_DIRS:
-        if (Path(d) / "initdb").exists() and (Path(d) / "pg_ctl").exists():
-            return Path(d)
+    """Debian's server binaries (any version, newest first), then /usr/local/bin, then PATH."""
+    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
+    for d in [*versions, Path("/usr/local/bin")]:
+        if (d / "initdb").exists() and (d / "pg_ctl").exists():
+            return d
     found = shutil.which("initdb")
     return Path(found).parent if found else None
 
