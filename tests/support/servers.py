@@ -88,6 +88,9 @@ class ServerProcess:
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
+        self.proc.kill()  # not left running (and loading the machine) after a failed start
+        self.proc.wait()
+        self.proc = None
         raise RuntimeError(f"server did not become ready:\n{self.log()}")
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 20.0) -> int | None:
