@@ -11,6 +11,9 @@ class CallsServer:
     async def call(self, event: str, payload: Any) -> dict[str, Any]:
         raise NotImplementedError
 
+    def follow_session(self, session: dict[str, Any]) -> None:
+        """Follow a live session's timeline (salon_client.timeline)."""
+
     async def request(
         self, method: str, path: str, json: Any = None, **params: Any
     ) -> dict[str, Any]:

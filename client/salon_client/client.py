@@ -5,6 +5,7 @@ sequence number up to which nothing is missing, so the server sends what was mis
 are followed (``next_after``) until caught up. Chat sequence numbers have no gaps per room, so
 a live message that skips one means some were lost on the way (a node or the bus failed):
 the client fetches the missing range. A message already seen (same seq) is not recorded twice.
+Live sessions' Q&A is caught up from their timeline the same way (salon_client.timeline).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import socketio
 from salon_client.network import NetworkMixin
 from salon_client.replay import ReplayMixin
 from salon_client.sessions import SessionsMixin
+from salon_client.timeline import TimelineMixin
 
 PROTOCOL_VERSION = 1
 HISTORY_PAGE = 200  # the most chat:history returns per call
@@ -44,7 +46,7 @@ def _unwrap(reply: Any) -> dict[str, Any]:
     return reply
 
 
-class SalonClient(SessionsMixin, ReplayMixin, NetworkMixin):
+class SalonClient(TimelineMixin, SessionsMixin, ReplayMixin, NetworkMixin):
     def __init__(
         self,
         url: str,
@@ -71,6 +73,7 @@ class SalonClient(SessionsMixin, ReplayMixin, NetworkMixin):
         self.sio.on("connect", self._on_connect)
         self.sio.on("connect_error", self._on_connect_error)
         self._refusal: dict[str, Any] | None = None
+        self._init_timeline()
 
     # -- connection ----------------------------------------------------------------------
 
@@ -128,6 +131,7 @@ class SalonClient(SessionsMixin, ReplayMixin, NetworkMixin):
                 self._record("client:rejoin_failed", {"room_id": room_id, "code": exc.code})
                 continue
             self._record("client:rejoined", {"room_id": room_id, "missed": missed})
+            self._timeline_after_rejoin(room_id)  # Q&A broadcasts missed while away
 
     async def _follow(self, room_id: str, after: int | None) -> list[dict[str, Any]]:
         """Page on from ``after`` until the server says there is no more; returns the new ones."""
@@ -189,6 +193,7 @@ class SalonClient(SessionsMixin, ReplayMixin, NetworkMixin):
         if event == "chat:message":
             self._take_chat(data)
         else:
+            self._on_timeline_event(event, data)
             self._record_event(event, data)
 
     def _record_event(self, event: str, data: dict[str, Any]) -> None:

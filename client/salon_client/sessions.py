@@ -26,7 +26,9 @@ class SessionsMixin(CallsServer):
         return dict(reply["session"])
 
     async def start_session(self, session_id: str) -> dict[str, Any]:
-        return dict((await self.call("session:start", {"session_id": session_id}))["session"])
+        session = dict((await self.call("session:start", {"session_id": session_id}))["session"])
+        self.follow_session(session)
+        return session
 
     async def end_session(self, session_id: str) -> dict[str, Any]:
         return dict((await self.call("session:end", {"session_id": session_id}))["session"])
@@ -35,8 +37,12 @@ class SessionsMixin(CallsServer):
         return dict((await self.call("session:get", {"session_id": session_id}))["session"])
 
     async def current_session(self, room_id: str) -> dict[str, Any]:
-        """``{"session": live session or None, "questions": [...]}`` for a room."""
-        return await self.call("session:current", {"room_id": room_id})
+        """``{"session": live session or None, "questions": [...]}`` for a room; the client
+        follows the live session's timeline from here (salon_client.timeline)."""
+        current = await self.call("session:current", {"room_id": room_id})
+        if current.get("session"):
+            self.follow_session(current["session"])
+        return current
 
     async def sessions_in(self, room_id: str) -> list[dict[str, Any]]:
         return list((await self.call("session:list", {"room_id": room_id}))["sessions"])

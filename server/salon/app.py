@@ -7,7 +7,6 @@ part is always stopped before the parts it was built on."""
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any, TypeVar
@@ -26,6 +25,7 @@ from salon.chat.service import ChatService
 from salon.core.admission import RateLimiter
 from salon.core.auth import TokenAuthority
 from salon.core.config import Settings
+from salon.core.identity import NodeIdentity
 from salon.core.metrics import Metrics
 from salon.documents.notes import DocumentsAdapter
 from salon.documents.service import DocumentService
@@ -46,6 +46,7 @@ from salon.realtime import fastpath
 from salon.realtime.hub import Hub, create_server
 from salon.realtime.yjs import SocketTransport
 from salon.replay.service import ReplayService
+from salon.rooms.hands import RaisedHands
 from salon.rooms.presence import PresenceService
 from salon.rooms.service import RoomService
 from salon.search.service import SearchService
@@ -95,9 +96,16 @@ def build_services(settings: Settings) -> tuple[Services, Hub]:
         parts.append(part)
         return part
 
-    node_id = settings.node_id or secrets.token_hex(4)
+    identity = owned(NodeIdentity(settings.data_dir, settings.node_id))
+    node_id = identity.node_id
     metrics = Metrics()
-    db = owned(Database(settings.resolved_database_url()))
+    db = owned(
+        Database(
+            settings.resolved_database_url(),
+            connect_timeout=settings.db_connect_timeout,
+            statement_timeout=settings.db_statement_timeout,
+        )
+    )
     bus = owned(create_bus(settings.redis_url, node_id, settings.redis_prefix))
     auth = TokenAuthority(settings)
     hub = Hub(create_server(settings, bus), auth.from_handshake, metrics, settings)
@@ -109,7 +117,14 @@ def build_services(settings: Settings) -> tuple[Services, Hub]:
     rooms = owned(RoomService(settings, db, bus, recorder))
     # Presence events of live sessions go on their timeline.
     presence = owned(
-        PresenceService(TimelineTap(hub, recorder), bus, settings.presence_grace, metrics)
+        PresenceService(
+            TimelineTap(hub, recorder),
+            bus,
+            settings.presence_grace,
+            metrics,
+            replaces=identity.replaces,
+            hands=RaisedHands(db),
+        )
     )
     inbox = InboxService(db, hub, rooms)
     # CrashPoint reads SALON_TEST_CRASH_AT (tests only, unset in production) here, at the root.
@@ -126,6 +141,8 @@ def build_services(settings: Settings) -> tuple[Services, Hub]:
     activity = Activity(inbox, sender)
     owned(Reminders(settings, db, inbox))
     sessions = SessionService(db, rooms, hub, timeline, presence, notes, live, activity)
+    # Q&A changes other nodes broadcast while the bus was down: clients fetch them by seq.
+    bus.on_reconnect(lambda: sessions.announce_heads(presence.local_rooms()))
     # Questions, votes and answers share one bucket per person and room, sized like chat.
     qa_limiter = RateLimiter(
         settings.chat_rate, settings.chat_burst, "questions, votes and answers"

@@ -67,12 +67,16 @@ def cluster(
     tmp: Path,
     nodes: int = 2,
     per_node: dict[int, dict[str, object]] | None = None,
+    database_url: str | None = None,
     **settings: object,
 ) -> Iterator[tuple[list[ServerProcess], RedisProcess]]:
-    """``per_node`` overrides settings of single nodes (by index)."""
-    require_service("postgres")
+    """``per_node`` overrides settings of single nodes (by index); ``database_url`` is an
+    empty database the test owns (default: a fresh one on the shared PostgreSQL)."""
+    if database_url is None:
+        require_service("postgres")
     require(shutil.which("redis-server") is not None, "redis-server is not installed")
-    with ExitStack() as stack, postgres_database() as url:
+    with ExitStack() as stack:
+        url = database_url or stack.enter_context(postgres_database())
         subprocess.run(
             [sys.executable, "-m", "salon", "db", "upgrade", "--database-url", url],
             check=True,

@@ -66,7 +66,7 @@ class ServerProcess:
 
     def start(self, timeout: float | None = None) -> None:
         # A loaded shared machine can need longer than 20 s to migrate and start.
-        timeout = timeout or float(os.environ.get("SALON_TEST_START_TIMEOUT", "60"))
+        timeout = timeout or float(os.environ.get("SALON_TEST_START_TIMEOUT", "120"))
         self.data_dir.mkdir(parents=True, exist_ok=True)
         cmd = [
             sys.executable,

@@ -125,6 +125,18 @@ class Settings(BaseSettings):
     auto_migrate: bool | None = Field(
         None, description="Apply migrations on start (default: only for the embedded SQLite)."
     )
+    db_connect_timeout: float = Field(
+        5.0,
+        gt=0,
+        description="Seconds to wait for a PostgreSQL connection (or a free pooled one) "
+        "before answering `unavailable`.",
+    )
+    db_statement_timeout: float = Field(
+        15.0,
+        gt=0,
+        description="Seconds one PostgreSQL statement may take before it is abandoned and "
+        "the request answers `unavailable` (also when the server cannot answer at all).",
+    )
     node_id: str | None = Field(
         None, description="Name of this node in logs and metrics (default: random)."
     )

@@ -20,8 +20,10 @@ from typing import Any
 import orjson
 
 from salon.bus import Bus, BusUnavailable
+from salon.core.errors import SalonError, is_outage
 from salon.core.metrics import Metrics
 from salon.core.notifier import Notifier
+from salon.rooms.hands import RaisedHands
 from salon.store.models import utcnow
 
 log = logging.getLogger("salon.presence")
@@ -67,8 +69,20 @@ class Presence:
 
 
 class PresenceService:
-    def __init__(self, notifier: Notifier, bus: Bus, grace: float, metrics: Metrics) -> None:
+    def __init__(
+        self,
+        notifier: Notifier,
+        bus: Bus,
+        grace: float,
+        metrics: Metrics,
+        replaces: str | None = None,
+        hands: RaisedHands | None = None,
+    ) -> None:
         self._metrics = metrics
+        self._hands = hands  # raised hands in the archive (None: memory only)
+        # The dead node that last ran on this data directory (salon.core.identity): peers
+        # drop what it announced when they hear from us, instead of after its grace.
+        self._replaces = replaces if replaces != bus.node_id else None
         self._notifier = notifier
         self._bus = bus
         self._node = bus.node_id
@@ -135,10 +149,15 @@ class PresenceService:
     ) -> None:
         if sid in self._gone:
             return  # the socket closed while its join was still running: nobody to list
+        raised = False
+        if self._hands is not None and user_id not in self._local.get(room_id, {}):
+            raised = await self._hands.is_raised(room_id, user_id)  # across a restart
+            if sid in self._gone:
+                return
         people = self._local.setdefault(room_id, {})
         person = people.get(user_id)
         if person is None:
-            person = Presence(user_id, name, role, utcnow().isoformat(), is_guest)
+            person = Presence(user_id, name, role, utcnow().isoformat(), is_guest, raised)
             person.sockets.add(sid)
             known = self._present_elsewhere(room_id, user_id)
             people[user_id] = person
@@ -171,15 +190,33 @@ class PresenceService:
             loop = asyncio.get_running_loop()
             person.leaving = loop.call_later(self._grace, self._expire, room_id, user_id)
             return
+        if not dropped:
+            await self._lower_kept_hand(room_id, person)
         await self._remove_local(room_id, user_id)
 
     async def remove_user(self, room_id: str, user_id: str) -> None:
+        person = self._local.get(room_id, {}).get(user_id)
+        if person is not None:
+            await self._lower_kept_hand(room_id, person)
         await self._remove_local(room_id, user_id)
+
+    async def _lower_kept_hand(self, room_id: str, person: Presence) -> None:
+        """Leaving on purpose (or being removed) lowers the hand for good."""
+        if self._hands is None or not person.hand_raised:
+            return
+        try:
+            await self._hands.set(room_id, person.user_id, False)
+        except SalonError as error:
+            if not is_outage(error):
+                raise  # an outage: the row expires (salon.rooms.hands.RESTORE_WITHIN)
 
     async def update(self, room_id: str, user_id: str, **changes: Any) -> Entry | None:
         person = self._local.get(room_id, {}).get(user_id)
         if person is None:
             return None
+        hand = changes.get("hand_raised")
+        if self._hands is not None and hand is not None and hand != person.hand_raised:
+            await self._hands.set(room_id, user_id, bool(hand))  # kept before it is shown
         await self._change(room_id, person, **changes)
         return person.to_dict()
 
@@ -250,6 +287,8 @@ class PresenceService:
 
     async def _publish(self, message: dict[str, Any]) -> None:
         message.update(node=self._node, epoch=self._epoch, rev=self._rev)
+        if self._replaces is not None:
+            message["replaces"] = self._replaces
         try:
             await self._bus.publish(CHANNEL, orjson.dumps(message))
         except BusUnavailable:
@@ -268,6 +307,9 @@ class PresenceService:
                 await self._send_snapshot()
             return
         peer = await self._peer(node, str(message.get("epoch", "")))
+        replaced = message.get("replaces")
+        if isinstance(replaced, str) and replaced != self._node:
+            await self._forget_replaced(replaced)
         rev = int(message.get("rev", 0))
         if kind == "heartbeat":
             self._metrics.bus_lag.set(max(0.0, time.time() - float(message["ts"])))
@@ -301,6 +343,16 @@ class PresenceService:
             peer = self._peers[node] = _Peer(epoch)
         peer.seen = time.monotonic()
         return peer
+
+    async def _forget_replaced(self, node: str) -> None:
+        """``node`` died and a new node took over its data directory: what it announced is
+        gone (its users who reconnected elsewhere are listed by their new node)."""
+        if node not in self._peers and node not in self._remote:
+            return
+        log.info("node %s was replaced; forgetting its presence", node)
+        self._peers.pop(node, None)
+        await self._replace(node, {})
+        self._remote.pop(node, None)
 
     def _apply_change(self, node: str, message: dict[str, Any]) -> None:
         rooms = self._remote.setdefault(node, {})

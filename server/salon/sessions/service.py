@@ -7,6 +7,7 @@ writes its own events). Documents reach sessions only through the DocumentsPort 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Annotated, Any, Protocol
 
@@ -124,6 +125,18 @@ class SessionService:
         self._presence = presence
         self._documents = documents
         self._live = live
+
+    async def announce_heads(self, room_ids: Iterable[str]) -> None:
+        """After a bus outage: tell each room with a live session how far its timeline has
+        got (``session:head``). Timeline seqs have no gaps, so a client that holds less fetches
+        the range (``session:timeline {after}``) and sees the Q&A changes other nodes
+        broadcast while the bus was down; one that holds it all changes nothing."""
+        for room_id in room_ids:
+            async with self._db.read() as session:
+                rec = await repo.live_in(session, room_id)
+            if rec is not None:
+                head = {"room_id": room_id, "session_id": rec.id, "seq": rec.timeline_seq}
+                await self._notifier.room_event(room_id, "session:head", head)
 
     # -- lifecycle -------------------------------------------------------------------------
 

@@ -20,8 +20,9 @@ from salon.core.errors import unavailable
 
 log = logging.getLogger("salon.store")
 
-# Seconds to wait for a PostgreSQL connection or one statement: a paused or partitioned
-# database must turn into a quick `unavailable`, not requests that hang until the client gives up.
+# Default seconds to wait for a PostgreSQL connection or one statement (SALON_DB_CONNECT_TIMEOUT,
+# SALON_DB_STATEMENT_TIMEOUT): a paused or partitioned database must turn into a quick
+# `unavailable`, not requests that hang until the client gives up.
 CONNECT_TIMEOUT = 5.0
 COMMAND_TIMEOUT = 15.0
 
@@ -78,8 +79,15 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 class Database:
     """Owns the engine; hands out one AsyncSession per unit of work."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(
+        self,
+        url: str,
+        connect_timeout: float = CONNECT_TIMEOUT,
+        statement_timeout: float = COMMAND_TIMEOUT,
+    ) -> None:
         self.url = url
+        self.connect_timeout = connect_timeout
+        self.statement_timeout = statement_timeout
         self.is_sqlite = url.startswith("sqlite")
         self._engine: AsyncEngine | None = None
         self._sessions: async_sessionmaker[AsyncSession] | None = None
@@ -97,8 +105,13 @@ class Database:
                 pool_size=10,
                 max_overflow=10,
                 pool_pre_ping=True,
-                pool_timeout=CONNECT_TIMEOUT,
-                connect_args={"timeout": CONNECT_TIMEOUT, "command_timeout": COMMAND_TIMEOUT},
+                pool_timeout=self.connect_timeout,
+                # Client-side limits: they also fire when the server cannot answer at all
+                # (paused, partitioned), where a server-side statement_timeout never would.
+                connect_args={
+                    "timeout": self.connect_timeout,
+                    "command_timeout": self.statement_timeout,
+                },
             )
         self._engine = create_async_engine(self.url, **kwargs)
         if self.is_sqlite:

@@ -7,6 +7,7 @@ import { unavailable } from "../views/unavailable.js";
 import { sessionForm } from "../views/sessions.js";
 import { renderMarkdown } from "../markdown.js";
 import { ask } from "../dialog.js";
+import { get } from "../api.js";
 
 const RANK = { host: 3, expert: 2, participant: 1, viewer: 0 };
 const atLeast = (role, needed) => (RANK[role] ?? -1) >= RANK[needed];
@@ -17,6 +18,11 @@ export function qaPanel({ app, roomId, me, role, onBadge, onSession }) {
   const privateIds = new Set(); // ids we got in full (qa:question:private): they win
   const drafts = new Map(); // question id -> {open, text} of an answer being written
   let session = null;
+  // The live session's timeline seq up to which every Q&A change is held (docs/protocol.md,
+  // "session:head"): after a bus outage the server names the head, and we read on from here.
+  let timelineRead = 0;
+  let reading = null;
+  let readAgain = false;
   let scheduled = [];
   let sort = "votes";
   let supported = true;
@@ -47,6 +53,7 @@ export function qaPanel({ app, roomId, me, role, onBadge, onSession }) {
     try {
       const current = await conn().request("session:current", { room_id: roomId });
       session = current.session;
+      timelineRead = session?.last_seq ?? 0;
       questions.clear();
       privateIds.clear();
       for (const q of current.questions) questions.set(q.id, q);
@@ -391,7 +398,10 @@ export function qaPanel({ app, roomId, me, role, onBadge, onSession }) {
     if (s.room_id !== roomId) return;
     scheduled = scheduled.filter((x) => x.id !== s.id);
     if (s.status === "live") {
-      if (!session || session.id !== s.id) questions.clear();
+      if (!session || session.id !== s.id) {
+        questions.clear();
+        timelineRead = s.last_seq ?? 0;
+      }
       session = s;
     } else if (s.status === "ended" && session?.id === s.id) {
       session = null;
@@ -415,6 +425,50 @@ export function qaPanel({ app, roomId, me, role, onBadge, onSession }) {
     render();
   }
 
+  // Timeline seqs have no gaps per session; live Q&A events skip the seqs of chat and
+  // presence, so only the server's head (or a rejoin, which reloads) says something was missed.
+  function headArrived(head) {
+    if (head.room_id !== roomId || !session || head.session_id !== session.id) return;
+    if (head.seq <= timelineRead) return;
+    if (reading) {
+      readAgain = true;
+      return;
+    }
+    reading = readTimeline().finally(() => {
+      reading = null;
+      if (readAgain) {
+        readAgain = false;
+        headArrived({ ...head, seq: Infinity });
+      }
+    });
+  }
+
+  async function readTimeline() {
+    const sessionId = session.id;
+    let after = timelineRead;
+    try {
+      while (after !== null && session?.id === sessionId) {
+        const page = await get(`/sessions/${encodeURIComponent(sessionId)}/timeline`, { after, limit: 1000 });
+        for (const event of page.events) {
+          timelineRead = Math.max(timelineRead, event.seq);
+          const q = event.data?.question;
+          if (!event.kind.startsWith("qa.") || !q?.id) continue;
+          if (q.body === undefined) {
+            // A removal (dismissed, withdrawn, merged) as others see it.
+            if (!privateIds.has(q.id)) questions.delete(q.id);
+            continue;
+          }
+          arrived({ ...q, room_id: q.room_id ?? roomId, seq: q.seq ?? event.seq }, isHost());
+        }
+        after = page.next_after ?? null;
+      }
+    } catch (error) {
+      // Offline or unavailable: the next head or rejoin reads again from timelineRead.
+      if (!(error instanceof SalonError)) throw error;
+    }
+    render();
+  }
+
   function subscribe() {
     const c = conn();
     cleanups.push(
@@ -426,6 +480,7 @@ export function qaPanel({ app, roomId, me, role, onBadge, onSession }) {
         if (q && !privateIds.has(q.id)) questions.delete(e.question_id);
         render();
       }),
+      c.on("session:head", headArrived),
       ...["session:scheduled", "session:updated", "session:started", "session:ended"].map((ev) =>
         c.on(ev, (s) => sessionChanged(s)),
       ),

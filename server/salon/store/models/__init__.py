@@ -27,7 +27,7 @@ from salon.store.models.qa import (
     Question,
     QuestionVote,
 )
-from salon.store.models.rooms import Membership, Room, User
+from salon.store.models.rooms import Membership, RaisedHand, Room, User
 from salon.store.models.search import KINDS, SearchEntry
 from salon.store.models.sessions import (
     ENDED,
@@ -71,6 +71,7 @@ __all__ = [
     "NotificationPreference",
     "Question",
     "QuestionVote",
+    "RaisedHand",
     "Room",
     "SearchEntry",
     "SessionDocument",

@@ -59,3 +59,17 @@ class Membership(Base):
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     __table_args__ = (Index("ix_memberships_user", "user_id"),)
+
+
+class RaisedHand(Base):
+    """A raised hand, kept so it survives a restart of the node (or a move to another node):
+    presence itself lives in memory. Cleared when the hand is lowered or the person leaves the
+    room on purpose or is removed from it."""
+
+    __tablename__ = "raised_hands"
+
+    room_id: Mapped[str] = mapped_column(
+        ForeignKey("rooms.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

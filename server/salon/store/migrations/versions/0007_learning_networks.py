@@ -2,7 +2,7 @@
 calendar tokens, session reminders, webhooks and their outbox
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 
 Notifications become an inbox: they learn the room they are about (read time drops what the
 user can no longer see), when they were read, and the group a batched kind replaces.
