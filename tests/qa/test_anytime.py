@@ -25,11 +25,15 @@ async def refused(code: str, c: SalonClient, event: str, payload: dict[str, Any]
 
 
 async def note(c: SalonClient, kind: str, question_id: int) -> dict[str, Any]:
-    return await c.wait_for(
-        "notification",
-        lambda n: n["kind"] == kind and n["data"]["question_id"] == question_id,
+    pushed = await c.wait_for(
+        "inbox:notification",
+        lambda n: (
+            n["notification"]["kind"] == kind
+            and n["notification"]["data"]["question_id"] == question_id
+        ),
         include_past=True,
     )
+    return dict(pushed["notification"])
 
 
 async def test_ask_answer_accept_and_vote_with_no_session(server: ServerProcess) -> None:
@@ -49,7 +53,11 @@ async def test_ask_answer_accept_and_vote_with_no_session(server: ServerProcess)
         # The room's expert and host are told; the asker is not told of their own question.
         assert (await note(e, "question.queued", q["id"]))["data"]["tag"] == tag
         await note(h, "question.queued", q["id"])
-        assert not [n for n in b.events["notification"] if n["data"].get("question_id") == q["id"]]
+        assert not [
+            n
+            for n in b.events["inbox:notification"]
+            if n["notification"]["data"].get("question_id") == q["id"]
+        ]
         # Votes, as live: once per person.
         await c.vote(q["id"])
         assert (await c.vote(q["id"]))["votes"] == 1
