@@ -102,7 +102,7 @@ def build_services(settings: Settings) -> tuple[Services, Hub]:
         PresenceService(TimelineTap(hub, recorder), bus, settings.presence_grace, metrics)
     )
     # CrashPoint reads SALON_TEST_CRASH_AT (tests only, unset in production) here, at the root.
-    chat = ChatService(settings, db, rooms, hub, recorder, CrashPoint())
+    chat = owned(ChatService(settings, db, rooms, hub, recorder, CrashPoint()))
     # Chat others sent while the bus was down never reached this node's sockets.
     bus.on_reconnect(lambda: chat.announce_heads(presence.local_rooms()))
     transport = SocketTransport(hub.sio)
