@@ -87,7 +87,7 @@ def build_services(settings: Settings) -> tuple[Services, Hub]:
 
     node_id = settings.node_id or secrets.token_hex(4)
     metrics = Metrics()
-    db = owned(Database(settings.resolved_database_url()))
+    db = owned(Database(settings.resolved_database_url(), settings.sqlite_synchronous))
     bus = owned(create_bus(settings.redis_url, node_id, settings.redis_prefix))
     auth = TokenAuthority(settings)
     hub = Hub(create_server(settings, bus), auth.from_handshake, metrics, settings)

@@ -113,6 +113,12 @@ class Settings(BaseSettings):
         500, description="Most documents one user may create (live ones, across rooms)."
     )
     rooms_per_user: int = Field(200, description="Most rooms one user may create.")
+    sqlite_synchronous: Literal["full", "normal"] = Field(
+        "full",
+        description="SQLite's synchronous pragma for the embedded archive (WAL): full syncs "
+        "the log on every commit, so an acknowledged message survives a power loss or OS "
+        "crash; normal survives a crash of the process only. See docs/operations.md.",
+    )
     auto_migrate: bool | None = Field(
         None, description="Apply migrations on start (default: only for the embedded SQLite)."
     )
