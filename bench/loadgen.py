@@ -134,6 +134,8 @@ class PhaseResult:
     errors: dict[str, int] = field(default_factory=dict)
     latency: Histogram = field(default_factory=Histogram)
     join_latency: Histogram = field(default_factory=Histogram)
+    # chat:send -> its ack (chat workloads): the ack follows the commit holding the message.
+    ack_latency: Histogram = field(default_factory=Histogram)
 
     @property
     def delivered(self) -> float:
@@ -166,6 +168,15 @@ class PhaseResult:
                     "join_p99_ms": self.join_latency.percentile(99),
                 }
                 if self.joins or self.join_failed
+                else {}
+            ),
+            **(
+                {
+                    "acked": self.ack_latency.n,
+                    "ack_p50_ms": self.ack_latency.percentile(50),
+                    "ack_p99_ms": self.ack_latency.percentile(99),
+                }
+                if self.ack_latency.n
                 else {}
             ),
         }
@@ -267,6 +278,7 @@ def combine(reports: Sequence[dict[str, Any]], expected_per_sent: int) -> PhaseR
     result.machine_cpu = max((r.get("machine_cpu", 0.0) for r in reports), default=0.0)
     result.latency = merged(r["hist"] for r in reports)
     result.join_latency = merged(r["joins"]["hist"] for r in reports)
+    result.ack_latency = merged(r.get("acks", []) for r in reports)
     result.joins = sum(r["joins"]["joins"] for r in reports)
     result.join_failed = sum(r["joins"]["failed"] for r in reports)
     result.join_bytes = max((r["joins"]["bytes"] for r in reports), default=0)

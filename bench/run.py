@@ -25,6 +25,7 @@ from bench.servers import (
     BENCH_DIR,
     PEER_DIRS,
     PEERS,
+    POSTGRES,
     REPO_DIR,
     SALON_SOURCE,
     SERVERS,
@@ -87,6 +88,16 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "the base commit), started like 'salon', on every workload Salon runs",
     )
     parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="run Salon on PostgreSQL instead of the embedded SQLite: a libpq URL of a user "
+        "that may create databases (e.g. postgresql://postgres@127.0.0.1:5432/postgres); "
+        "each server start gets a fresh database, dropped afterwards",
+    )
+    parser.add_argument(
+        "--chat-rates", help="chat messages/s, comma separated [100,...,3200; quick 200,2000]"
+    )
+    parser.add_argument(
         "--profile",
         type=Path,
         metavar="DIR",
@@ -121,7 +132,7 @@ def options_from(args: argparse.Namespace, log_dir: Path) -> Options:
         opts.duration, opts.drain, opts.pause, opts.warmup = 3.0, 1.0, 0.5, 1.0
         opts.fanout_rates = [50, 800, 3200]
         opts.writer_rates = [5, 40]
-        opts.chat_rates = [50, 200]
+        opts.chat_rates = [200, 2000]
     if args.duration is not None:
         opts.duration = args.duration
     if args.drain is not None:
@@ -130,6 +141,8 @@ def options_from(args: argparse.Namespace, log_dir: Path) -> Options:
         opts.fanout_receivers = [int(r) for r in args.receivers.split(",")]
     if args.rates:
         opts.fanout_rates = [int(r) for r in args.rates.split(",")]
+    if args.chat_rates:
+        opts.chat_rates = [int(r) for r in args.chat_rates.split(",")]
     return opts
 
 
@@ -230,6 +243,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         SALON_SOURCE.value = str(args.salon_source)
     if args.baseline_source is not None:
         BASELINE_SOURCE.value = str(args.baseline_source)
+    if args.postgres:
+        POSTGRES.value = args.postgres
     if args.profile is not None:
         PROFILE_DIR.value = str(args.profile.resolve())
     server_cpus, opts.gen_cpus = cpu_split(not args.no_pin)

@@ -263,6 +263,9 @@ class _Setting:
     value: str | None = None
 
 
+# --postgres: a PostgreSQL server (libpq URL of a user that may create databases) on which each
+# Salon start gets a fresh database instead of the embedded SQLite archive.
+POSTGRES = _Setting()
 SALON_SOURCE = _Setting()  # --salon-source: a Salon checkout to run instead of the installed one
 BASELINE_SOURCE = _Setting()  # --baseline-source: the checkout the "baseline" server runs from
 
@@ -285,6 +288,35 @@ class Salon(Server):
         self.secret = secrets.token_hex(32)
         self._tokens: dict[int, str] = {}
         self._room: str | None = None
+        self._database: str | None = None
+
+    @property
+    def backend(self) -> str:
+        return "postgresql" if POSTGRES.value else "sqlite"
+
+    def database_url(self) -> str | None:
+        if POSTGRES.value is None or self._database is None:
+            return None
+        base = POSTGRES.value.rsplit("/", 1)[0] if POSTGRES.value.count("/") > 2 else POSTGRES.value
+        return base.replace("postgresql://", "postgresql+asyncpg://", 1) + "/" + self._database
+
+    def start(self, timeout: float = 30.0) -> None:
+        if POSTGRES.value is not None:
+            # A fresh database per start (salon and baseline never share rows), migrated with
+            # the documented CLI, dropped again in stop().
+            self._database = f"salon_bench_{secrets.token_hex(4)}"
+            _psql(f"CREATE DATABASE {self._database}")
+            result = subprocess.run(
+                [sys.executable, "-m", "salon", "db", "upgrade"],
+                capture_output=True,
+                text=True,
+                cwd=REPO_DIR,
+                env=self.env(),
+                check=False,
+            )
+            if result.returncode != 0:
+                raise ServerUnavailable(f"salon db upgrade failed: {result.stderr.strip()}")
+        super().start(timeout)
 
     def command(self) -> list[str]:
         return [
@@ -312,6 +344,9 @@ class Salon(Server):
             server = str(Path(source).resolve() / "server")
             env["PYTHONPATH"] = os.pathsep.join(filter(None, [server, env.get("PYTHONPATH")]))
         env["SALON_SECRET"] = self.secret
+        database = self.database_url()
+        if database is not None:
+            env["SALON_DATABASE_URL"] = database
         env.setdefault("SALON_LOG_LEVEL", "warning")
         env.update(BENCH_LIMITS)
         return env
@@ -322,6 +357,9 @@ class Salon(Server):
     def stop(self) -> None:
         super().stop()
         shutil.rmtree(self.data_dir, ignore_errors=True)
+        if self._database is not None:
+            _psql(f"DROP DATABASE IF EXISTS {self._database} WITH (FORCE)")
+            self._database = None
 
     def token(self, user: int = 0) -> str:
         """A token minted with the documented CLI (``salon token create``)."""
@@ -376,6 +414,18 @@ class Salon(Server):
         per_host = 50
         ids = [self.create_room(f"Chat bench {i}", user=100 + i // per_host) for i in range(rooms)]
         return ids, [self.token(u) for u in range(users)]
+
+
+def _psql(sql: str) -> None:
+    assert POSTGRES.value is not None
+    result = subprocess.run(
+        ["psql", POSTGRES.value, "-v", "ON_ERROR_STOP=1", "-qc", sql],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise ServerUnavailable(f"psql failed ({sql}): {result.stderr.strip()}")
 
 
 class Baseline(Salon):

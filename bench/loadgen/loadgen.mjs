@@ -517,7 +517,10 @@ class ChatSender {
     const perRoom = this.members.length / this.rooms
     const member = this.members[(k % this.rooms) * perRoom + (Math.floor(k / this.rooms) % perRoom)]
     const payload = { room_id: member.roomId, client_id: `${config.label}-${k}`, body: token() }
+    const sentAt = now()
+    const timed = phase // acks are timed like receipts: send -> ack, within the phase
     member.socket.emit('chat:send', payload, (ack) => {
+      if (ack?.ok && timed !== null && timed === phase) timed.acks.add(now() - sentAt)
       if (!ack?.ok) {
         const code = ack?.error?.code ?? 'error'
         this.errors[code] = (this.errors[code] ?? 0) + 1
@@ -603,7 +606,7 @@ async function runPhase (p) {
   const received0 = receivers.reduce((n, r) => n + r.received, 0)
   const dups0 = receivers.reduce((n, r) => n + r.dups, 0)
   const disconnects0 = disconnects
-  phase = { t0: p.t0, hist: new Histogram() }
+  phase = { t0: p.t0, hist: new Histogram(), acks: new Histogram() }
   await sleep(p.t0 - now())
   const cpu0 = process.cpuUsage()
   const wall0 = now()
@@ -614,6 +617,7 @@ async function runPhase (p) {
   const activeMs = now() - wall0
   await sleep(p.t0 + (p.duration + p.drain) * 1000 - now())
   const hist = phase.hist
+  const acks = phase.acks
   phase = null
   emit({
     event: 'phase',
@@ -625,6 +629,8 @@ async function runPhase (p) {
     dups: receivers.reduce((n, r) => n + r.dups, 0) - dups0,
     disconnects: disconnects - disconnects0,
     hist: hist.sparse(),
+    // chat:send -> its ack (chat only: the ack follows the commit that holds the message)
+    acks: acks.n > 0 ? acks.sparse() : [],
     lagMaxMs: writing.lagMaxMs,
     joins: joining,
     errors: writers.reduce((all, w) => Object.assign(all, w.errors ?? {}), {}),

@@ -104,6 +104,7 @@ def build_services(settings: Settings) -> tuple[Services, Hub]:
             settings.resolved_database_url(),
             connect_timeout=settings.db_connect_timeout,
             statement_timeout=settings.db_statement_timeout,
+            sqlite_synchronous=settings.sqlite_synchronous,
         )
     )
     bus = owned(create_bus(settings.redis_url, node_id, settings.redis_prefix))
@@ -128,7 +129,7 @@ def build_services(settings: Settings) -> tuple[Services, Hub]:
     )
     inbox = InboxService(db, hub, rooms)
     # CrashPoint reads SALON_TEST_CRASH_AT (tests only, unset in production) here, at the root.
-    chat = ChatService(settings, db, rooms, hub, recorder, CrashPoint(), inbox)
+    chat = owned(ChatService(settings, db, rooms, hub, recorder, CrashPoint(), inbox))
     # Chat others sent while the bus was down never reached this node's sockets.
     bus.on_reconnect(lambda: chat.announce_heads(presence.local_rooms()))
     transport = SocketTransport(hub.sio)

@@ -231,3 +231,73 @@ async def test_every_message_keeps_one_event_and_one_entry_across_kill_9_rounds(
         assert found["seqs"] == list(range(1, len(found["ids"]) + 1))
         assert found["timeline_seqs"] == list(range(1, len(found["timeline_seqs"]) + 1))
         assert {m["id"] for m in acked} <= set(found["ids"])  # acknowledged means durable
+
+
+SENDERS = ("ann", "bob", "cem", "dee", "eli", "fay")
+
+
+@pytest.mark.parametrize(
+    ("point", "kept"),
+    [("chat.mid_batch", False), ("chat.before_commit", False), ("chat.after_commit", True)],
+)
+async def test_kill_in_the_middle_of_a_group_commit_keeps_whole_messages_only(
+    crashable: ServerProcess, point: str, kept: bool
+) -> None:
+    """Six people send at once; the commit window is wide, so their messages share a batch.
+    The server dies at ``point`` of the first batch, before any of them is acknowledged.
+    After a restart each message has all three rows or none; every retry is answered
+    (``duplicate`` exactly for the stored ones) and the seqs run 1..6 without a gap.
+    Nothing here depends on how the sends were batched: a send left for a later batch never
+    reached a commit, and is simply stored by its retry."""
+    host_id = user_id("host")
+    people = [user_id(name) for name in SENDERS]
+    crashable.settings.update(chat_commit_window=0.5, test_crash_at=point)  # tests only
+    crashable.start()
+    room, session_id = await live_room(crashable, host_id)
+    clients = [await connect(crashable, uid, room) for uid in people]
+    sends = [
+        asyncio.create_task(c.send_chat(room, f"zebracrossing number {i}", f"g-{i}"))
+        for i, c in enumerate(clients)
+    ]
+    assert await asyncio.to_thread(died_by_sigkill, crashable)
+    results = await asyncio.gather(*sends, return_exceptions=True)
+    assert all(isinstance(r, BaseException) for r in results), "nothing may be acknowledged"
+    for c in clients:
+        with contextlib.suppress(Exception):
+            await c.close()
+    crashable.stop()
+
+    del crashable.settings["test_crash_at"]
+    crashable.start()
+    before = [await recorded(crashable, room, f"g-{i}") for i in range(len(people))]
+    assert all(r in (Recorded(1, 1, 1), Recorded(0, 0, 0)) for r in before), before
+    stored = [r == Recorded(1, 1, 1) for r in before]
+    if kept:
+        assert any(stored), "the first batch committed before the crash"
+    else:
+        assert not any(stored), "a batch killed before its COMMIT leaves nothing"
+
+    clients = [await connect(crashable, uid, room) for uid in people]
+    try:
+        replies = await asyncio.gather(
+            *(
+                c.call(
+                    "chat:send",
+                    {"room_id": room, "client_id": f"g-{i}", "body": f"zebracrossing number {i}"},
+                )
+                for i, c in enumerate(clients)
+            )
+        )
+    finally:
+        for c in clients:
+            await c.close()
+    assert [r["duplicate"] for r in replies] == stored
+    assert sorted(r["message"]["seq"] for r in replies) == list(range(1, len(people) + 1))
+    after = [await recorded(crashable, room, f"g-{i}") for i in range(len(people))]
+    assert after == [Recorded(1, 1, 1)] * len(people)
+    found = await audit(crashable, room, session_id)
+    assert found["events"] == found["ids"] == found["entries"]
+    assert found["timeline_seqs"] == list(range(1, len(found["timeline_seqs"]) + 1))
+    with crashable.http(host_id) as http:
+        hits = http.get("/api/v1/search", params={"q": "zebracrossing", "kind": "chat"}).json()
+    assert {hit["id"] for hit in hits["hits"]} == {str(r["message"]["id"]) for r in replies}

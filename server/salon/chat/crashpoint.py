@@ -4,8 +4,10 @@
 lets a crash test stop a real server at an exact place, such as between a chat message's
 commit and its broadcast, which no outside ``kill -9`` can hit reliably. Points:
 
-- ``chat.before_commit``: every row of a new message is written, the unit not yet committed;
-- ``chat.after_commit``: the unit committed, nothing broadcast or acknowledged yet.
+- ``chat.mid_batch``: a group commit's messages are inserted, their timeline events and search
+  entries not yet (a batch half written);
+- ``chat.before_commit``: every row of the batch is written, the unit not yet committed;
+- ``chat.after_commit``: the batch committed, nothing broadcast or acknowledged yet.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import signal
 from collections.abc import Mapping
 
 ENV = "SALON_TEST_CRASH_AT"
-POINTS = ("chat.before_commit", "chat.after_commit")
+POINTS = ("chat.mid_batch", "chat.before_commit", "chat.after_commit")
 
 
 class CrashPoint:

@@ -2,7 +2,9 @@
 
 Every change commits in one unit of work with what the archive derives from it (the live
 session's timeline event, redactions, the search entry), and is broadcast only after that
-commit: an acknowledged message is durable with all of it, a failed one left nothing behind."""
+commit: an acknowledged message is durable with all of it, a failed one left nothing behind.
+New messages share their unit with the others that arrived meanwhile (chat.commit, a group
+commit); edits, deletes and reactions commit one by one."""
 
 from __future__ import annotations
 
@@ -10,10 +12,10 @@ import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.chat import repository as repo
+from salon.chat.commit import ChatCommitter
 from salon.chat.crashpoint import CrashPoint
 from salon.core.admission import RateLimiter
 from salon.core.auth import Identity
@@ -67,10 +69,24 @@ class ChatService:
         self._notifier = notifier
         self._recording = recording
         self._crash = crash_point
+        self._committer = ChatCommitter(
+            db,
+            recording,
+            crash_point,
+            settings.chat_commit_window,
+            settings.chat_commit_batch,
+            mentions=self._mentions,
+        )
         self._limiter = RateLimiter(settings.chat_rate, settings.chat_burst, "chat messages")
         self._reaction_limiter = RateLimiter(
             settings.chat_rate * 2, settings.chat_burst * 2, "reactions"
         )
+
+    async def start(self) -> None:
+        await self._committer.start()
+
+    async def stop(self) -> None:
+        await self._committer.stop()
 
     def _check_body(self, body: str) -> str:
         body = unicodedata.normalize("NFC", body).strip()
@@ -94,8 +110,8 @@ class ChatService:
         """Store and broadcast; a retried ``client_id`` returns the stored one (True = new)."""
         body = self._check_body(body)
         await self._writable(room_id, who, "participant", "sending chat messages")
-        # A retry (same client id) fails the unique constraint below and returns the stored
-        # message, so the common path needs no lookup; a retry is never rate limited.
+        # A retry (same client id) is found by the commit's lookup and answered with the
+        # stored message; a retry is never rate limited.
         try:
             self._limiter.check((room_id, who.user_id))
         except SalonError:
@@ -103,48 +119,34 @@ class ChatService:
             if existing is None:
                 raise
             return await self._redeliver(existing), False
-        try:
-            async with self._db.unit() as session:
-                message = ChatMessage(
-                    room_id=room_id,
-                    # The seq bump rolls back with a failed unit, so seqs stay gap-free.
-                    seq=await repo.next_chat_seq(session, room_id),
-                    session_id=self._recording.live_session(room_id),
-                    user_id=who.user_id,
-                    client_id=client_id,
-                    body=body,
-                )
-                session.add(message)
-                await session.flush()  # a retried client id fails here, before any recording
-                data = message_dict(message, who.name)
-                await self._record(session, message, "chat.message", data, who.user_id)
-                notes = await self._mentions(session, message, who) if "@" in body else []
-                self._crash.reached("chat.before_commit")
-        except IntegrityError:
+        data, notes = await self._committer.submit_noted(
+            room_id, who.user_id, who.name, client_id, body
+        )
+        if data is None:
             # A retry, or the same client id racing in from another socket: the first won.
             existing = await self._find_existing(room_id, who.user_id, client_id)
             if existing is None:
-                raise
+                raise SalonError("unavailable", "the message could not be stored; retry")
             return await self._redeliver(existing), False
-        self._crash.reached("chat.after_commit")
         await self._notifier.room_event(room_id, "chat:message", data)
         await self._inbox.push(notes)
         return data, True
 
     async def _mentions(
-        self, session: AsyncSession, message: ChatMessage, who: Identity
+        self, session: AsyncSession, message: dict[str, Any], by_name: str
     ) -> list[Notification]:
         """Inbox notes for the room's people the message @mentions (the inbox drops those who
-        cannot see the room or switched mentions off), in the message's unit of work."""
-        people = await room_people(session, message.room_id)
-        named = [u for u in mentioned(message.body, people) if u != who.user_id]
+        cannot see the room or switched mentions off), in the unit of work that commits the
+        message (its group commit's)."""
+        people = await room_people(session, message["room_id"])
+        named = [u for u in mentioned(message["body"], people) if u != message["user_id"]]
         data = {
-            "room_id": message.room_id,
-            "message_id": message.id,
-            "seq": message.seq,
-            "by": who.name,
-            "by_id": who.user_id,
-            "excerpt": message.body[:200],
+            "room_id": message["room_id"],
+            "message_id": message["id"],
+            "seq": message["seq"],
+            "by": by_name,
+            "by_id": message["user_id"],
+            "excerpt": message["body"][:200],
         }
         return await self._inbox.add_many(session, named, "mention", data)
 

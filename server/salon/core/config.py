@@ -87,6 +87,17 @@ class Settings(BaseSettings):
         5.0, description="Chat messages per second allowed per user (sustained)."
     )
     chat_burst: int = Field(10, description="Chat messages a user may send in a burst.")
+    chat_commit_window: float = Field(
+        0.002,
+        ge=0,
+        le=1,
+        description="Seconds new chat messages may gather into one archive commit (a lone "
+        "message on an idle node commits at once); every message is acknowledged after its "
+        "commit.",
+    )
+    chat_commit_batch: int = Field(
+        256, ge=1, le=10_000, description="Most chat messages written by one archive commit."
+    )
     max_payload_bytes: int = Field(1_000_000, description="Largest Socket.IO message accepted.")
     connections_per_user: int = Field(20, description="Most simultaneous connections of one user.")
     max_outgoing_bytes: int = Field(
@@ -122,6 +133,12 @@ class Settings(BaseSettings):
         500, description="Most documents one user may create (live ones, across rooms)."
     )
     rooms_per_user: int = Field(200, description="Most rooms one user may create.")
+    sqlite_synchronous: Literal["full", "normal"] = Field(
+        "full",
+        description="SQLite's synchronous pragma for the embedded archive (WAL): full syncs "
+        "the log on every commit, so an acknowledged message survives a power loss or OS "
+        "crash; normal survives a crash of the process only. See docs/operations.md.",
+    )
     auto_migrate: bool | None = Field(
         None, description="Apply migrations on start (default: only for the embedded SQLite)."
     )

@@ -7,14 +7,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from sqlalchemy import (
     ColumnElement,
     Select,
+    Table,
     and_,
     delete,
     func,
+    insert,
     or_,
     select,
 )
@@ -38,6 +40,14 @@ async def put(session: AsyncSession, kind: str, ref: str, **fields: Any) -> None
         for name, value in fields.items():
             setattr(entry, name, value)
     await session.flush()
+
+
+async def insert_new(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Entries for things that have none yet (a new chat message), one multi-row INSERT;
+    every row has every column but ``id``. The full-text index follows by trigger (SQLite)
+    or generated column (PostgreSQL), as for ``put``."""
+    if rows:
+        await session.execute(insert(cast(Table, SearchEntry.__table__)), list(rows))
 
 
 async def drop(session: AsyncSession, kind: str, ref: str) -> None:

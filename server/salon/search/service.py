@@ -191,6 +191,22 @@ async def index_question(
         )
 
 
+def _chat_fields(
+    message: dict[str, Any], rec: SessionRecord | None, experts: Sequence[str]
+) -> dict[str, Any]:
+    return {
+        "room_id": message["room_id"],
+        "at": datetime.fromisoformat(message["created_at"]),
+        "title": "",
+        "body": message["body"],
+        "title_terms": "",
+        "terms": index_terms(message["body"]),
+        "answered": False,
+        "author_id": message["user_id"],
+        **_context(rec, experts),
+    }
+
+
 async def index_chat(
     s: AsyncSession,
     message: dict[str, Any],
@@ -201,22 +217,27 @@ async def index_chat(
     if message.get("deleted"):
         await repo.drop(s, "chat", str(message["id"]))
         return
+    fields = _chat_fields(message, rec, experts)
+    # An edit keeps the moment the message was first sent.
     await repo.put(
-        s,
-        "chat",
-        str(message["id"]),
-        room_id=message["room_id"],
-        # An edit keeps the moment the message was first sent.
-        **({"seq": seq} if seq is not None else {}),
-        at=datetime.fromisoformat(message["created_at"]),
-        title="",
-        body=message["body"],
-        title_terms="",
-        terms=index_terms(message["body"]),
-        answered=False,
-        author_id=message["user_id"],
-        **_context(rec, experts),
+        s, "chat", str(message["id"]), **({"seq": seq} if seq is not None else {}), **fields
     )
+
+
+def new_chat_entry(
+    message: dict[str, Any], rec: SessionRecord | None, experts: Sequence[str], seq: int | None
+) -> dict[str, Any]:
+    """The search row ``index_chat`` writes for a new message, as a plain row for a
+    multi-row insert (``repository.insert_new``): every column but ``id``."""
+    return {
+        "kind": "chat",
+        "ref": str(message["id"]),
+        "seq": seq,
+        "parent": None,
+        "votes": 0,
+        "accepted": False,
+        **_chat_fields(message, rec, experts),
+    }
 
 
 async def index_document(

@@ -8,18 +8,21 @@ only row it makes: ``TimelineTap`` writes it in a unit of its own after the broa
 from __future__ import annotations
 
 import logging
+from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.core.notifier import Notifier
+from salon.core.recording import Change
 from salon.search import repository as search_repo
-from salon.search.service import index_chat
+from salon.search.service import index_chat, new_chat_entry
 from salon.sessions import repository as repo
 from salon.sessions.live import LiveSessions
 from salon.sessions.service import person_data
 from salon.sessions.timeline import REDACTED, Timeline
-from salon.store.models import SessionRecord
+from salon.store.models import SessionRecord, utcnow
 
 log = logging.getLogger("salon.recorder")
 
@@ -60,6 +63,54 @@ class Recorder:
         if kind.startswith("chat."):
             await self._chat_derived(session, rec, kind, data, seq, ref)
         return seq
+
+    async def record_many(
+        self, session: AsyncSession, changes: Sequence[Change]
+    ) -> list[int | None]:
+        """New chat messages (the group commit's batches) in five statements however many
+        there are: their sessions, those sessions' experts, one timeline-seq reservation,
+        one multi-row insert of events and one of search entries. Any other kind goes
+        through ``record`` one by one, which is what this is equivalent to."""
+        if any(c.kind != "chat.message" for c in changes):
+            return [
+                await self.record(
+                    session, c.room_id, c.session_id, c.kind, c.data, actor=c.actor, ref=c.ref
+                )
+                for c in changes
+            ]
+        recs = await repo.get_many(session, (c.session_id for c in changes if c.session_id))
+        experts = await repo.experts_of(session, list(recs))
+        wanted = Counter(c.session_id for c in changes if c.session_id in recs)
+        next_seq = await repo.reserve_seqs(session, {k: n for k, n in wanted.items() if k})
+        seqs: list[int | None] = []
+        events: list[dict[str, Any]] = []
+        entries: list[dict[str, Any]] = []
+        at = utcnow()
+        for c in changes:
+            rec = recs.get(c.session_id) if c.session_id else None
+            seq = None
+            if rec is not None:
+                seq = next_seq[rec.id]
+                next_seq[rec.id] = seq + 1
+                events.append(
+                    {
+                        "session_id": rec.id,
+                        "seq": seq,
+                        "at": at,
+                        "kind": c.kind,
+                        "actor": c.actor,
+                        "ref": c.ref,
+                        "audience": "all",
+                        "subject": None,
+                        "dedupe": None,
+                        "data": c.data,
+                    }
+                )
+            seqs.append(seq)
+            entries.append(new_chat_entry(c.data, rec, experts.get(rec.id, []) if rec else [], seq))
+        await repo.insert_events(session, events)
+        await search_repo.insert_new(session, entries)
+        return seqs
 
     async def _chat_derived(
         self,

@@ -4,10 +4,12 @@ notifications. Functions take a session and never commit.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, cast
 
 from sqlalchemy import (
+    Table,
+    insert,
     select,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,11 +24,19 @@ from salon.store.models import (
     SessionRecord,
     TimelineEvent,
 )
-from salon.store.sequences import next_value
+from salon.store.sequences import next_value, reserve
 
 
 async def get(session: AsyncSession, session_id: str) -> SessionRecord | None:
     return await session.get(SessionRecord, session_id)
+
+
+async def get_many(session: AsyncSession, session_ids: Iterable[str]) -> dict[str, SessionRecord]:
+    ids = sorted(set(session_ids))
+    if not ids:
+        return {}
+    rows = await session.scalars(select(SessionRecord).where(SessionRecord.id.in_(ids)))
+    return {rec.id: rec for rec in rows}
 
 
 async def get_locked(session: AsyncSession, session_id: str) -> SessionRecord | None:
@@ -65,6 +75,18 @@ async def experts_of(session: AsyncSession, session_ids: Sequence[str]) -> dict[
 
 async def next_seq(session: AsyncSession, session_id: str) -> int:
     return await next_value(session, SessionRecord.timeline_seq, SessionRecord.id, session_id)
+
+
+async def reserve_seqs(session: AsyncSession, counts: Mapping[str, int]) -> dict[str, int]:
+    """Reserve ``counts[id]`` timeline seqs per session at once: the first of each range."""
+    return await reserve(session, SessionRecord.timeline_seq, SessionRecord.id, counts)
+
+
+async def insert_events(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Timeline events as plain rows (every key of TimelineEvent but ``id``), one
+    multi-row INSERT: the group commit's path, without ORM objects to track."""
+    if rows:
+        await session.execute(insert(cast(Table, TimelineEvent.__table__)), list(rows))
 
 
 async def append(

@@ -66,14 +66,23 @@ def _brief(error: BaseException) -> str:
     return f"{type(cause).__name__}: {str(cause).splitlines()[0][:200] if str(cause) else ''}"
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    cursor = dbapi_conn.cursor()
-    # WAL keeps readers off the writer's back; NORMAL sync survives process crashes.
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.close()
+SYNCHRONOUS = {"full": "FULL", "normal": "NORMAL"}
+
+
+def _sqlite_pragmas(synchronous: str) -> Any:
+    def apply(dbapi_conn: Any, _record: Any) -> None:
+        cursor = dbapi_conn.cursor()
+        # WAL keeps readers off the writer's back. FULL syncs the log at every commit (an
+        # acknowledged write survives a power loss); NORMAL only at checkpoints (it survives
+        # a crash of the process, not of the machine). Chat commits are grouped, so FULL
+        # costs one fsync per batch, not per message (docs/operations.md).
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA synchronous={SYNCHRONOUS[synchronous]}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+    return apply
 
 
 class Database:
@@ -84,8 +93,10 @@ class Database:
         url: str,
         connect_timeout: float = CONNECT_TIMEOUT,
         statement_timeout: float = COMMAND_TIMEOUT,
+        sqlite_synchronous: str = "full",
     ) -> None:
         self.url = url
+        self.sqlite_synchronous = sqlite_synchronous
         self.connect_timeout = connect_timeout
         self.statement_timeout = statement_timeout
         self.is_sqlite = url.startswith("sqlite")
@@ -115,7 +126,9 @@ class Database:
             )
         self._engine = create_async_engine(self.url, **kwargs)
         if self.is_sqlite:
-            event.listen(self._engine.sync_engine, "connect", _sqlite_pragmas)
+            event.listen(
+                self._engine.sync_engine, "connect", _sqlite_pragmas(self.sqlite_synchronous)
+            )
         self._sessions = async_sessionmaker(self._engine, expire_on_commit=False)
 
     async def stop(self) -> None:
