@@ -206,9 +206,10 @@ async def build(
 
 
 @contextlib.asynccontextmanager
-async def archive_node(url: str) -> AsyncIterator[Services]:
+async def archive_node(url: str, semantic: bool = False) -> AsyncIterator[Services]:
     """An in-process node's services on the archive at ``url`` (migrated first), with the
-    chat limits lifted for bulk work; the database, bus and role cache are started."""
+    chat limits lifted for bulk work; the database, bus and role cache are started, and with
+    ``semantic`` the semantic stage of search (which needs the semantic extra)."""
     await asyncio.to_thread(upgrade, url)
     settings = Settings(
         database_url=url,
@@ -216,14 +217,20 @@ async def archive_node(url: str) -> AsyncIterator[Services]:
         data_dir=Path(tempfile.mkdtemp()),
         chat_rate=1e9,
         chat_burst=10**9,
+        search_semantic="on" if semantic else "off",
     )
     services, _ = build_services(settings)
     await services.db.start()
     await services.bus.start()
     await services.rooms.start()
+    stage = services.search.semantic
+    if stage is not None:
+        await stage.start()
     try:
         yield services
     finally:
+        if stage is not None:
+            await stage.stop()
         await services.bus.stop()
         await services.db.stop()
 

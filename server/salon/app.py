@@ -38,6 +38,7 @@ from salon.realtime.yjs import SocketTransport
 from salon.replay.service import ReplayService
 from salon.rooms.presence import PresenceService
 from salon.rooms.service import RoomService
+from salon.search.semantic.stage import semantic_stage
 from salon.search.service import SearchService
 from salon.services import Lifecycle, Services
 from salon.sessions.exports import ExportService
@@ -115,6 +116,11 @@ def build_services(settings: Settings) -> tuple[Services, Hub]:
         settings.chat_rate, settings.chat_burst, "questions, votes and answers"
     )
     qa = QAService(db, rooms, hub, notifications, notes, qa_limiter)
+    # Optional (settings.search_semantic): embeds Q&As in the background, after the database.
+    semantic = semantic_stage(db, settings.search_semantic, settings.search_model_dir)
+    if semantic is not None:
+        owned(semantic)
+    search = SearchService(db, settings.search_language, semantic)
     services = Services(
         settings=settings,
         node_id=node_id,
@@ -131,7 +137,7 @@ def build_services(settings: Settings) -> tuple[Services, Hub]:
         sessions=sessions,
         qa=qa,
         notifications=notifications,
-        search=SearchService(db, settings.search_language),
+        search=search,
         experts=ExpertService(db),
         exports=ExportService(db, sessions, qa, timeline),
         replay=ReplayService(db, sessions, documents.limits.text_field),

@@ -16,7 +16,7 @@ from salon.store.models.qa import (
     QuestionVote,
 )
 from salon.store.models.rooms import Membership, Room, User
-from salon.store.models.search import KINDS, SearchEntry
+from salon.store.models.search import KINDS, SearchEntry, SearchVector, SearchVectorQueue
 from salon.store.models.sessions import (
     ENDED,
     LIVE,
@@ -54,6 +54,8 @@ __all__ = [
     "QuestionVote",
     "Room",
     "SearchEntry",
+    "SearchVector",
+    "SearchVectorQueue",
     "SessionDocument",
     "SessionExpert",
     "SessionRecord",
