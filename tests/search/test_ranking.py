@@ -69,5 +69,5 @@ def test_fusion_puts_what_both_stages_find_first_and_keeps_either_alone() -> Non
     by_id = {r.id: r for r in fused}
     assert by_id[4].coverage == 0.0 and by_id[4].similarity == 0.6 and by_id[4].good
     assert by_id[2].similarity is None and by_id[2].good  # coverage 0.6
-    assert not Ranked(5, 1.0, 0.2, 0.4).good
+    assert not Ranked(5, 1.0, 0.2, 0.4).good and Ranked(6, 1.0, 0.2, 0.45).good
     assert fuse(lexical, []) == lexical

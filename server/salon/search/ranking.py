@@ -33,7 +33,7 @@ PREFIX_WEIGHT = 0.6
 GOOD_COVERAGE = 0.5
 # Semantic stage (search/semantic): entries at least this similar to the query join the
 # ranking; from GOOD_SIMILARITY on, a hit is a good match even sharing no word with it.
-MIN_SIMILARITY, GOOD_SIMILARITY = 0.3, 0.5
+MIN_SIMILARITY, GOOD_SIMILARITY = 0.3, 0.45
 # Reciprocal rank fusion of the lexical and the semantic order (Cormack et al., 2009): each
 # list gives 1 / (FUSION_K + place); 60 is the paper's constant, not tuned here.
 FUSION_K = 60
