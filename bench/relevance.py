@@ -30,6 +30,7 @@ from bench.relevance_data import (
     OTHER_SESSIONS,
     TARGETS,
 )
+from bench.relevance_holdout import HOLDOUT
 from salon.core.auth import Identity
 from salon.search.service import SearchQuery
 from salon.services import Services
@@ -97,11 +98,20 @@ async def build_archive(services: Services) -> list[int]:
     return targets
 
 
-async def ask_all(services: Services, targets: list[int]) -> list[Outcome]:
+def queries(held_out: bool = False) -> list[list[tuple[str, str]]]:
+    """(class, query) pairs per target, in TARGETS order: the fixed set, or the held-out one
+    (bench/relevance_holdout.py), whose classes are prefixed ``held-out``."""
+    if held_out:
+        return [
+            [("held-out reworded", h.reworded), ("held-out natural", h.natural)] for h in HOLDOUT
+        ]
+    return [[(klass, getattr(t, klass)) for klass in CLASSES] for t in TARGETS]
+
+
+async def ask_all(services: Services, targets: list[int], held_out: bool = False) -> list[Outcome]:
     outcomes = []
-    for t, target in zip(TARGETS, targets, strict=True):
-        for klass in CLASSES:
-            query = getattr(t, klass)
+    for asked, target in zip(queries(held_out), targets, strict=True):
+        for klass, query in asked:
             t0 = time.perf_counter()
             found = await services.search.search(READER, SearchQuery(q=query))
             ms = (time.perf_counter() - t0) * 1000
@@ -131,28 +141,46 @@ def report(name: str, outcomes: list[Outcome], show_misses: bool) -> None:
                 print(f"  miss ({o.klass}): {o.query!r} -> rank {o.rank}, {o.hits} hits")
 
 
-async def measure(url: str, name: str, show_misses: bool) -> list[Outcome]:
-    async with archive_node(url) as services:
+async def archive_outcomes(url: str, semantic: bool) -> tuple[list[Outcome], list[Outcome]]:
+    """The fixed set's and the held-out set's outcomes on a fresh archive at ``url``."""
+    async with archive_node(url, semantic) as services:
         targets = await build_archive(services)
-        outcomes = await ask_all(services, targets)
-    report(name, outcomes, show_misses)
-    return outcomes
+        if services.search.semantic is not None:
+            # The indexer embeds in the background; the benchmark measures the finished index.
+            await services.search.semantic.catch_up()
+        return await ask_all(services, targets), await ask_all(services, targets, True)
+
+
+async def measure(url: str, name: str, show_misses: bool, semantic: bool) -> list[Outcome]:
+    fixed, held = await archive_outcomes(url, semantic)
+    mode = "semantic" if semantic else "lexical"
+    report(f"{name}, {mode}", fixed, show_misses)
+    report(f"{name}, {mode}, held-out set", held, show_misses)
+    return fixed
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--show-misses", action="store_true")
+    parser.add_argument(
+        "--semantic",
+        choices=["off", "on", "both"],
+        default="both",
+        help="rank by words only, with the semantic stage (needs salon[semantic]), or both",
+    )
     args = parser.parse_args()
-    if args.backend in ("sqlite", "both"):
-        path = Path(tempfile.mkdtemp()) / "relevance.db"
-        await measure(f"sqlite+aiosqlite:///{path}", "sqlite", args.show_misses)
-    if args.backend in ("postgres", "both"):
-        if not reachable(*PORTS["postgres"]):
-            print("\n[postgresql] not reachable: skipped")
-            return
-        with postgres_database() as url:
-            await measure(url, "postgresql", args.show_misses)
+    modes = {"off": [False], "on": [True], "both": [False, True]}[args.semantic]
+    for semantic in modes:
+        if args.backend in ("sqlite", "both"):
+            path = Path(tempfile.mkdtemp()) / "relevance.db"
+            await measure(f"sqlite+aiosqlite:///{path}", "sqlite", args.show_misses, semantic)
+        if args.backend in ("postgres", "both"):
+            if not reachable(*PORTS["postgres"]):
+                print("\n[postgresql] not reachable: skipped")
+                continue
+            with postgres_database() as url:
+                await measure(url, "postgresql", args.show_misses, semantic)
 
 
 if __name__ == "__main__":

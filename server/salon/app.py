@@ -49,6 +49,7 @@ from salon.replay.service import ReplayService
 from salon.rooms.hands import RaisedHands
 from salon.rooms.presence import PresenceService
 from salon.rooms.service import RoomService
+from salon.search.semantic.stage import semantic_stage
 from salon.search.service import SearchService
 from salon.services import Lifecycle, Services
 from salon.sessions.exports import ExportService
@@ -148,7 +149,11 @@ def build_services(settings: Settings) -> tuple[Services, Hub]:
     qa_limiter = RateLimiter(
         settings.chat_rate, settings.chat_burst, "questions, votes and answers"
     )
-    search = SearchService(db, settings.search_language)
+    # Optional (settings.search_semantic): embeds Q&As in the background, after the database.
+    semantic = semantic_stage(db, settings.search_semantic, settings.search_model_dir)
+    if semantic is not None:
+        owned(semantic)
+    search = SearchService(db, settings.search_language, semantic)
     suggest = SuggestService(db, rooms, search, hub)
     qa = QAService(db, rooms, hub, inbox, notes, qa_limiter, activity, suggest)
     services = Services(

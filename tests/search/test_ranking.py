@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
-from salon.search.ranking import rank, similarity
+from salon.search.ranking import Ranked, fuse, rank, similarity
 from salon.search.text import index_terms, parse_query
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
@@ -53,3 +53,21 @@ def test_an_answer_is_folded_into_its_question() -> None:
 def test_trigram_similarity_tolerates_typos() -> None:
     assert similarity("certifcate", "certificate") > 0.5
     assert similarity("certifcate", "lunch menu") == 0.0
+
+
+def test_the_entry_holding_the_negation_ranks_first() -> None:
+    works = row(1, "question", "Why is the deploy working on staging?", "luck", answered=True)
+    broken = row(2, "question", "Why is the deploy not working on staging?", "a bad image")
+    assert order("why is the deploy not working on staging", [works, broken]) == [2, 1]
+
+
+def test_fusion_puts_what_both_stages_find_first_and_keeps_either_alone() -> None:
+    lexical = [Ranked(1, 9.0, 1.0), Ranked(2, 5.0, 0.6), Ranked(3, 1.0, 0.2)]
+    fused = fuse(lexical, [(3, 0.8), (4, 0.6)])
+    assert [r.id for r in fused][:2] == [3, 1]  # found by both, then lexical first
+    assert {r.id for r in fused} == {1, 2, 3, 4}
+    by_id = {r.id: r for r in fused}
+    assert by_id[4].coverage == 0.0 and by_id[4].similarity == 0.6 and by_id[4].good
+    assert by_id[2].similarity is None and by_id[2].good  # coverage 0.6
+    assert not Ranked(5, 1.0, 0.2, 0.4).good and Ranked(6, 1.0, 0.2, 0.45).good
+    assert fuse(lexical, []) == lexical

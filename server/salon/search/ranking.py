@@ -31,6 +31,12 @@ RECENCY_BOOST, RECENCY_HALF_LIFE_DAYS = 0.05, 180.0
 PREFIX_WEIGHT = 0.6
 # Below this share of the query's weight, a best hit is not a good match: say so.
 GOOD_COVERAGE = 0.5
+# Semantic stage (search/semantic): entries at least this similar to the query join the
+# ranking; from GOOD_SIMILARITY on, a hit is a good match even sharing no word with it.
+MIN_SIMILARITY, GOOD_SIMILARITY = 0.3, 0.45
+# Reciprocal rank fusion of the lexical and the semantic order (Cormack et al., 2009): each
+# list gives 1 / (FUSION_K + place); 60 is the paper's constant, not tuned here.
+FUSION_K = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +44,14 @@ class Ranked:
     id: int
     score: float  # higher is better
     coverage: float  # share of the query's word weight the entry holds, 0..1
+    # Cosine similarity of the entry's and the query's sentence embeddings (the semantic
+    # stage), None where it did not run or did not find the entry.
+    similarity: float | None = None
+
+    @property
+    def good(self) -> bool:
+        """Whether this is a match worth showing as an answer, not only the best of poor ones."""
+        return self.coverage >= GOOD_COVERAGE or (self.similarity or 0.0) >= GOOD_SIMILARITY
 
 
 def idf(count: int, size: int) -> float:
@@ -145,3 +159,25 @@ def similarity(a: str, b: str) -> float:
     if not left or not right:
         return 0.0
     return len(left & right) / len(left | right)
+
+
+def fuse(lexical: Sequence[Ranked], semantic: Sequence[tuple[int, float]]) -> list[Ranked]:
+    """The lexical ranking and the semantic neighbours (id, similarity; best first) in one
+    order by reciprocal rank fusion: an entry both find comes first, and one found by either
+    alone still ranks. Ranks, not scores, are combined, so neither scale has to be matched
+    to the other."""
+    if not semantic:
+        return list(lexical)
+    similar = dict(semantic)
+    fused: dict[int, float] = {}
+    coverage: dict[int, float] = {}
+    for place, r in enumerate(lexical, start=1):
+        fused[r.id] = 1.0 / (FUSION_K + place)
+        coverage[r.id] = r.coverage
+    for place, (id, _) in enumerate(semantic, start=1):
+        fused[id] = fused.get(id, 0.0) + 1.0 / (FUSION_K + place)
+    ranked = [
+        Ranked(id, score, coverage.get(id, 0.0), similar.get(id)) for id, score in fused.items()
+    ]
+    ranked.sort(key=lambda r: (-r.score, -r.id))
+    return ranked

@@ -23,23 +23,46 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.search.text import Unit
-from salon.store.models import KINDS, Membership, QuestionVote, Room, SearchEntry
+from salon.store.models import (
+    KINDS,
+    Membership,
+    QuestionVote,
+    Room,
+    SearchEntry,
+    SearchVectorQueue,
+)
 
 
 def bar_list(values: Sequence[str]) -> str:
     return "|" + "|".join(v.replace("|", "/") for v in values) + "|"
 
 
+# Entries the semantic stage of search embeds (salon.search.semantic): a question holds its
+# answers, which is what a learner's question should land on. Chat stays lexical: embedding
+# every message would cost the CPU that chat itself needs.
+EMBEDDED_KINDS = ("question",)
+
+
 async def put(session: AsyncSession, kind: str, ref: str, **fields: Any) -> None:
     entry = await session.scalar(
         select(SearchEntry).where(SearchEntry.kind == kind, SearchEntry.ref == ref)
     )
+    changed = entry is None
     if entry is None:
-        session.add(SearchEntry(kind=kind, ref=ref, **fields))
+        entry = SearchEntry(kind=kind, ref=ref, **fields)
+        session.add(entry)
     else:
+        changed = any(
+            fields.get(name, getattr(entry, name)) != getattr(entry, name)
+            for name in ("title", "body")
+        )
         for name, value in fields.items():
             setattr(entry, name, value)
     await session.flush()
+    if changed and kind in EMBEDDED_KINDS:
+        # Embedded again in the background; until then the old vector (if any) stands.
+        session.add(SearchVectorQueue(entry_id=entry.id))
+        await session.flush()
 
 
 async def insert_new(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:

@@ -8,6 +8,8 @@ room visibility on top, so a hit never comes from a room they cannot enter.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from collections.abc import Sequence
 from dataclasses import replace
@@ -23,8 +25,9 @@ from salon.core.errors import SalonError
 from salon.core.payloads import Payload
 from salon.search import repository as repo
 from salon.search.postgres import PostgresBackend
-from salon.search.ranking import GOOD_COVERAGE, Ranked, rank, similarity
+from salon.search.ranking import MIN_SIMILARITY, Ranked, fuse, rank, similarity
 from salon.search.repository import Backend, Candidate, Filters, Match, bar_list
+from salon.search.semantic.index import SemanticSearch
 from salon.search.sqlite import SqliteBackend
 from salon.search.text import (
     PART_BREAK,
@@ -49,6 +52,8 @@ from salon.store.models import (
     SessionRecord,
 )
 from salon.store.users import names_of
+
+log = logging.getLogger("salon.search")
 
 Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
@@ -272,14 +277,24 @@ COUNT_TTL_S = 60.0
 # Answered questions a spelling rescue compares with the query, newest first.
 RESCUE_CANDIDATES = 500
 RESCUE_SIMILARITY = 0.15
+# Nearest Q&As the semantic stage adds to a search's ranking.
+NEIGHBOURS = 50
 
 
 class SearchService:
-    def __init__(self, db: Database, language: str = "english") -> None:
+    def __init__(
+        self, db: Database, language: str = "english", semantic: SemanticSearch | None = None
+    ) -> None:
         self._db = db
         self._backend: Backend = SqliteBackend() if db.is_sqlite else PostgresBackend()
         self._typing = CountCache(self._backend)
+        self._semantic = semantic
         use_language(language)
+
+    @property
+    def semantic(self) -> SemanticSearch | None:
+        """The semantic stage, when this node runs one (settings.search_semantic)."""
+        return self._semantic
 
     async def search(self, who: Identity, p: SearchQuery) -> dict[str, Any]:
         parsed = parse_query(p.q)
@@ -293,21 +308,25 @@ class SearchService:
             answered=p.answered,
             kinds=p.kinds(),
         )
+        vector = self._embedding(p.q, parsed)
         async with self._db.read() as session:
-            found = await self._ranked(session, filters, parsed)
+            found = await self._ranked(session, filters, parsed, vector)
             page = found.ranked[p.offset : p.offset + p.limit]
             hits = await _hits(session, page, parsed.words)
-            weak = not found.ranked or found.ranked[0].coverage < GOOD_COVERAGE
+            weak = not found.ranked or not found.ranked[0].good
             suggestions = await self._rescue(session, filters, parsed) if weak else []
+        end = p.offset + len(page)
         return {
             "hits": hits,
             "total": len(found.ranked),
             "total_exact": found.exact,
             "offset": p.offset,
             "limit": p.limit,
+            "next_offset": end if end < len(found.ranked) else None,
             "terms": [list(unit) for unit in parsed.units],
             "good_match": not weak,
             "suggestions": suggestions,
+            "semantic": found.semantic,
         }
 
     async def similar_questions(
@@ -330,9 +349,10 @@ class SearchService:
         filters = Filters(
             user_id=who.user_id, room=room, tag=tag, answered=answered, kinds=("question",)
         )
+        vector = self._embedding(text[:200], parsed)
         async with self._db.read() as session:
-            found = await self._ranked(session, filters, parsed)
-            good = [r for r in found.ranked if r.coverage >= GOOD_COVERAGE][:limit]
+            found = await self._ranked(session, filters, parsed, vector)
+            good = [r for r in found.ranked if r.good][:limit]
             return await _hits(session, good, parsed.words)
 
     async def typed_suggestions(
@@ -356,34 +376,60 @@ class SearchService:
         filters = Filters(
             user_id=who.user_id, room=room, tag=tag, answered=answered, kinds=("question",)
         )
+        vector = self._embedding(text[:200], parsed)
         async with self._db.read() as session:
             found = await self._ranked(
-                session, filters, parsed, SUGGEST_RARE, SUGGEST_WINDOW, self._typing
+                session, filters, parsed, vector, SUGGEST_RARE, SUGGEST_WINDOW, self._typing
             )
-            good = [r for r in found.ranked if r.coverage >= GOOD_COVERAGE][:limit]
+            good = [r for r in found.ranked if r.good][:limit]
             return await _hits(session, good, parsed.words)
+
+    def _embedding(self, text: str, parsed: ParsedQuery) -> asyncio.Task[Any] | None:
+        """The query's sentence embedding, started in a worker thread so it runs while the
+        database gathers the lexical candidates. None without a semantic stage, and for a
+        query with quoted phrases: every hit must hold those, which only words can tell."""
+        if self._semantic is None or parsed.required:
+            return None
+        return asyncio.create_task(self._semantic.embed(text))
 
     async def _ranked(
         self,
         session: AsyncSession,
         f: Filters,
         parsed: ParsedQuery,
+        vector: asyncio.Task[Any] | None = None,
         rare: int = repo.RARE,
         window: int = repo.WINDOW,
         backend: Backend | None = None,
     ) -> _Found:
         where = repo.conditions(f)
-        gathered = await repo.gather(
-            session,
-            backend or self._backend,
-            where,
-            Match(parsed.any, parsed.required),
-            rare,
-            window,
-        )
-        rows = await repo.ranked_rows(session, gathered.ids)
+        try:
+            gathered = await repo.gather(
+                session,
+                backend or self._backend,
+                where,
+                Match(parsed.any, parsed.required),
+                rare,
+                window,
+            )
+            rows = await repo.ranked_rows(session, gathered.ids)
+        except BaseException:
+            if vector is not None:
+                vector.cancel()
+            raise
         ranked = rank(parsed, rows, gathered.counts, gathered.size, gathered.prefix_counts)
-        return _Found(ranked, gathered.exact)
+        if vector is not None and self._semantic is not None:
+            try:
+                embedded = await vector
+            except Exception:
+                # The lexical ranking stands on its own: a failing model costs recall only.
+                log.exception("embedding a query failed; this search is lexical only")
+                return _Found(ranked, gathered.exact, semantic=False)
+            near = await self._semantic.nearest(
+                session, embedded, where, NEIGHBOURS, MIN_SIMILARITY
+            )
+            ranked = fuse(ranked, [(n.id, n.similarity) for n in near])
+        return _Found(ranked, gathered.exact, semantic=vector is not None)
 
     async def _rescue(
         self, session: AsyncSession, f: Filters, parsed: ParsedQuery
@@ -442,6 +488,7 @@ class CountCache:
 class _Found(NamedTuple):
     ranked: list[Ranked]
     exact: bool
+    semantic: bool = False
 
 
 async def _hits(
@@ -450,7 +497,7 @@ async def _hits(
     entries = await repo.entries(session, [r.id for r in page])
     sessions = await _sessions(session, {e.session_id for e in entries.values()})
     names = await names_of(session, {e.author_id for e in entries.values() if e.author_id})
-    return [_hit(entries[r.id], r.score, words, sessions, names) for r in page if r.id in entries]
+    return [_hit(entries[r.id], r, words, sessions, names) for r in page if r.id in entries]
 
 
 async def _sessions(session: AsyncSession, ids: set[str | None]) -> dict[str, SessionRecord]:
@@ -463,7 +510,7 @@ async def _sessions(session: AsyncSession, ids: set[str | None]) -> dict[str, Se
 
 def _hit(
     e: SearchEntry,
-    score: float,
+    ranked: Ranked,
     words: frozenset[str],
     sessions: dict[str, SessionRecord],
     names: dict[str, str],
@@ -494,7 +541,8 @@ def _hit(
         "author": {"user_id": e.author_id, "name": names.get(e.author_id, e.author_id)}
         if e.author_id
         else None,
-        "score": round(score, 6),
+        "score": round(ranked.score, 6),
+        "similarity": None if ranked.similarity is None else round(ranked.similarity, 4),
         "link": {"session_id": e.session_id, "seq": e.seq, "offset_ms": offset_ms}
         if e.session_id
         else None,

@@ -131,11 +131,14 @@ export function searchView({ query }) {
         ? [h("li", { class: "muted suggestions", text: page.total ? "No close match. Answered questions spelled like it:" : "Answered questions spelled like it:" }), ...page.suggestions.map(toHit)]
         : [];
       mount(results, ...offered, ...page.hits.map(toHit));
+      // Paging follows the server: it says where the next page starts (next_offset, null on
+      // the last page of what it ranked) and how large a page it served (limit).
       const offset = page.offset || 0;
+      const size = page.limit || PAGE;
       mount(
         pager,
-        offset > 0 ? h("button", { type: "button", text: "Previous", onclick: () => submit(Math.max(0, offset - PAGE)) }) : null,
-        offset + page.hits.length < page.total || (page.total_exact === false && page.hits.length === PAGE) ? h("button", { type: "button", text: "Next", onclick: () => submit(offset + PAGE) }) : null,
+        offset > 0 ? h("button", { type: "button", text: "Previous", onclick: () => submit(Math.max(0, offset - size)) }) : null,
+        page.next_offset != null ? h("button", { type: "button", text: "Next", onclick: () => submit(page.next_offset) }) : null,
       );
     } catch (error) {
       if (error.details?.missing_endpoint) return mount(results, unavailable("Archive search"));

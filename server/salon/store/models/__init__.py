@@ -28,7 +28,7 @@ from salon.store.models.qa import (
     QuestionVote,
 )
 from salon.store.models.rooms import Membership, RaisedHand, Room, User
-from salon.store.models.search import KINDS, SearchEntry
+from salon.store.models.search import KINDS, SearchEntry, SearchVector, SearchVectorQueue
 from salon.store.models.sessions import (
     ENDED,
     LIVE,
@@ -74,6 +74,8 @@ __all__ = [
     "RaisedHand",
     "Room",
     "SearchEntry",
+    "SearchVector",
+    "SearchVectorQueue",
     "SessionDocument",
     "SessionExpert",
     "SessionRecord",

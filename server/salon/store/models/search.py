@@ -10,6 +10,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -55,3 +56,28 @@ class SearchEntry(Base):
         Index("ix_search_room", "room_id"),
         Index("ix_search_session", "session_id"),
     )
+
+
+class SearchVector(Base):
+    """The sentence embedding of one search entry (the optional semantic stage of search,
+    salon.search.semantic): float32 values, unit length. Replaced, with a new id, whenever
+    the entry's text changes, so a node loads what changed by id."""
+
+    __tablename__ = "search_vectors"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    entry_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("search_entries.id", ondelete="CASCADE"), unique=True
+    )
+    model: Mapped[str] = mapped_column(String(64))
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class SearchVectorQueue(Base):
+    """Entries whose text changed since they were embedded, written in the unit of work of
+    the change (one row per change of a Q&A) and drained by the semantic indexer."""
+
+    __tablename__ = "search_vector_queue"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    entry_id: Mapped[int] = mapped_column(BigId, index=True)
