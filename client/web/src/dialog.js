@@ -1,7 +1,7 @@
 // Dialogs in the page instead of window.prompt / confirm: a native <dialog> opened with
 // showModal(), so focus moves into it and stays there, Escape closes it (as Cancel) and focus
-// returns to the control that opened it. Resolves with true (confirm), the typed text (when
-// it has a field), or null when cancelled.
+// returns to the control that opened it; Tab and Shift+Tab cycle through its controls.
+// Resolves with true (confirm), the typed text (when it has a field), or null when cancelled.
 import { h, field } from "./dom.js";
 
 export function ask({ title, text = "", input = null, confirm = "OK", danger = false, multiline = false }) {
@@ -31,6 +31,15 @@ export function ask({ title, text = "", input = null, confirm = "OK", danger = f
       dialog.close();
     });
     cancel.addEventListener("click", () => dialog.close());
+    // showModal() makes the page behind inert, but Tab past the last control still leaves for
+    // the browser's own UI: wrap it inside the dialog, both ways.
+    dialog.addEventListener("keydown", (e) => {
+      if (e.key !== "Tab") return;
+      const stops = [...dialog.querySelectorAll("button, input, textarea, select, a[href]")].filter((el) => !el.disabled);
+      const [first, last] = [stops[0], stops[stops.length - 1]];
+      if (e.shiftKey && document.activeElement === first) (e.preventDefault(), last.focus());
+      else if (!e.shiftKey && document.activeElement === last) (e.preventDefault(), first.focus());
+    });
     dialog.addEventListener("close", () => {
       dialog.remove();
       if (opener instanceof HTMLElement && opener.isConnected) opener.focus();

@@ -93,8 +93,10 @@ export function docsPanel({ roomId, me, canEdit }) {
           onclick: () => open(name),
           onkeydown: (e) => {
             const i = names.indexOf(name);
-            const next = e.key === "ArrowRight" ? i + 1 : e.key === "ArrowLeft" ? i - 1 : null;
-            if (next === null) return;
+            const moves = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: names.length - 1 };
+            const next = moves[e.key];
+            if (next === undefined) return;
+            e.preventDefault();
             const target = names[(next + names.length) % names.length];
             open(target);
             tabs.querySelector(`[aria-selected="true"]`)?.focus();

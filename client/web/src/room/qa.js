@@ -94,7 +94,16 @@ export function qaPanel({ app, roomId, me, role, onBadge, onSession }) {
     const active = document.activeElement;
     const focusedDraft = active?.dataset?.draft;
     const selection = focusedDraft ? [active.selectionStart, active.selectionEnd] : null;
+    // A redraw replaces the questions' controls: keep keyboard focus on the same control of the
+    // same question (an upvote by Space, then Space again, must undo it), not on <body>.
+    const CONTROLS = "button, select, a[href]";
+    const card = !focusedDraft && active?.matches?.(CONTROLS) ? active.closest("[data-question]") : null;
+    const place = card ? [card.dataset.question, [...card.querySelectorAll(CONTROLS)].indexOf(active)] : null;
     draw();
+    if (place && !active.isConnected) {
+      const again = el.querySelector(`[data-question="${CSS.escape(place[0])}"]`)?.querySelectorAll(CONTROLS)[place[1]];
+      again?.focus();
+    }
     if (focusedDraft) {
       const again = el.querySelector(`textarea[data-draft="${CSS.escape(focusedDraft)}"]`);
       if (again) {

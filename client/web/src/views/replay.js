@@ -150,7 +150,24 @@ async function socketPlayer(el, conn, sessionId, query) {
 
   function renderTabs() {
     const names = [...new Set([...(ack.documents || []), ...docs.keys()])];
-    mount(docTabs, names.map((name) => h("button", { type: "button", role: "tab", "aria-selected": String(name === docName), text: name, onclick: () => ((docName = name), renderTabs(), renderDoc()) })));
+    const open = (name) => ((docName = name), renderTabs(), renderDoc());
+    // A roving tablist, as in the room: one Tab stop, arrows (and Home/End) move between tabs.
+    const selected = names.includes(docName) ? docName : names[0];
+    mount(docTabs, names.map((name, i) => h("button", {
+      type: "button",
+      role: "tab",
+      "aria-selected": String(name === docName),
+      tabindex: name === selected ? "0" : "-1",
+      text: name,
+      onclick: () => open(name),
+      onkeydown: (e) => {
+        const next = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: names.length - 1 }[e.key];
+        if (next === undefined) return;
+        e.preventDefault();
+        open(names[(next + names.length) % names.length]);
+        docTabs.querySelector('[tabindex="0"]')?.focus();
+      },
+    })));
   }
 
   function renderDoc() {

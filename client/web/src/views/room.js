@@ -99,8 +99,11 @@ export function roomView({ app, params }) {
     tabs.addEventListener("keydown", (e) => {
       const keys = Object.keys(panels).filter((k) => k !== "docs" || phone.matches);
       const i = keys.findIndex((k) => panels[k].tab === document.activeElement);
-      if (i < 0 || !["ArrowLeft", "ArrowRight"].includes(e.key)) return;
-      const next = keys[(i + (e.key === "ArrowRight" ? 1 : keys.length - 1)) % keys.length];
+      // A roving tablist (WAI-ARIA tabs pattern): arrows wrap, Home and End jump to the ends.
+      const step = { ArrowRight: 1, ArrowLeft: keys.length - 1 }[e.key];
+      if (i < 0 || (step === undefined && e.key !== "Home" && e.key !== "End")) return;
+      e.preventDefault();
+      const next = e.key === "Home" ? keys[0] : e.key === "End" ? keys[keys.length - 1] : keys[(i + step) % keys.length];
       select(next);
       panels[next].tab.focus();
     });
