@@ -130,23 +130,33 @@ class WebhookSender:
     async def _settle(
         self, delivery: WebhookDelivery, status: int | None, error: str | None
     ) -> None:
-        attempts = delivery.attempts + 1
         now = utcnow()
-        values: dict[str, object] = {
-            "attempts": attempts,
-            "claimed_until": None,
-            "last_status": status,
-            "last_error": error,
-        }
-        if error is None:
-            values["delivered_at"] = now
-        elif attempts >= self._settings.webhook_attempts:
-            values["failed_at"] = now
-            log.warning("webhook delivery %s failed for good: %s", delivery.id, error)
-        else:
-            delay = self._settings.webhook_backoff * 2 ** (attempts - 1)
-            values["next_at"] = now + timedelta(seconds=delay)
         async with self._db.unit() as s:
+            # Counted in SQL, not from the claimed row: on a loaded node a send can outlive its
+            # lease and be claimed and tried again meanwhile; every try must count.
+            attempts = (
+                await s.execute(
+                    update(WebhookDelivery)
+                    .where(WebhookDelivery.id == delivery.id)
+                    .values(attempts=WebhookDelivery.attempts + 1)
+                    .returning(WebhookDelivery.attempts)
+                )
+            ).scalar_one()
+            values: dict[str, object] = {
+                "claimed_until": None,
+                "last_status": status,
+                "last_error": error,
+            }
+            if error is None:
+                values["delivered_at"] = now
+            elif attempts >= self._settings.webhook_attempts:
+                values["failed_at"] = now
+                log.warning("webhook delivery %s failed for good: %s", delivery.id, error)
+            else:
+                delay = self._settings.webhook_backoff * 2 ** (attempts - 1)
+                values["next_at"] = now + timedelta(seconds=delay)
             await s.execute(
-                update(WebhookDelivery).where(WebhookDelivery.id == delivery.id).values(**values)
+                update(WebhookDelivery)
+                .where(WebhookDelivery.id == delivery.id, WebhookDelivery.delivered_at.is_(None))
+                .values(**values)
             )
