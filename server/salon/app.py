@@ -36,6 +36,7 @@ from salon.realtime import fastpath
 from salon.realtime.hub import Hub, create_server
 from salon.realtime.yjs import SocketTransport
 from salon.replay.service import ReplayService
+from salon.rooms.bans import BanService
 from salon.rooms.presence import PresenceService
 from salon.rooms.service import RoomService
 from salon.search.service import SearchService
@@ -96,7 +97,9 @@ def build_services(settings: Settings) -> tuple[Services, Hub]:
     # The archive's recording comes first: rooms and chat write their timeline events and
     # search entries through it, inside their own units of work.
     recorder = Recorder(timeline, live)
-    rooms = owned(RoomService(settings, db, bus, recorder))
+    # Bans load before anyone is admitted; rooms treat a room ban as a change of rights.
+    bans = owned(BanService(db, bus))
+    rooms = owned(RoomService(settings, db, bus, recorder, bans))
     # Presence events of live sessions go on their timeline.
     presence = owned(
         PresenceService(TimelineTap(hub, recorder), bus, settings.presence_grace, metrics)
@@ -122,6 +125,7 @@ def build_services(settings: Settings) -> tuple[Services, Hub]:
         db=db,
         bus=bus,
         auth=auth,
+        bans=bans,
         rooms=rooms,
         presence=presence,
         chat=chat,

@@ -19,6 +19,7 @@ from salon.qa.experts import ExpertService
 from salon.qa.notifications import NotificationService
 from salon.qa.service import QAService
 from salon.replay.service import ReplayService
+from salon.rooms.bans import BanService
 from salon.rooms.presence import PresenceService
 from salon.rooms.service import RoomService
 from salon.search.service import SearchService
@@ -42,6 +43,7 @@ class Services:
     db: Database
     bus: Bus
     auth: TokenAuthority
+    bans: BanService
     rooms: RoomService
     presence: PresenceService
     chat: ChatService

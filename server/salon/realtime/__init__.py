@@ -3,13 +3,13 @@ service, and ack; they hold no business rules."""
 
 from __future__ import annotations
 
-from salon.realtime import chat, qa, replay, rooms, sessions, yjs
+from salon.realtime import bans, chat, qa, replay, rooms, sessions, yjs
 from salon.realtime.hub import Hub
 from salon.services import Services
 
 
 def register_all(hub: Hub, services: Services) -> None:
-    for module in (rooms, chat, yjs, sessions, qa, replay):
+    for module in (bans, rooms, chat, yjs, sessions, qa, replay):
         module.register(hub, services)
 
 
