@@ -105,7 +105,9 @@ def build_services(settings: Settings) -> tuple[Services, Hub]:
         PresenceService(TimelineTap(hub, recorder), bus, settings.presence_grace, metrics)
     )
     # CrashPoint reads SALON_TEST_CRASH_AT (tests only, unset in production) here, at the root.
-    chat = ChatService(settings, db, rooms, hub, recorder, CrashPoint())
+    # Chat and Q&A budgets are per person on all nodes together when Redis is configured.
+    buckets = bus.bucket_store()
+    chat = ChatService(settings, db, rooms, hub, recorder, CrashPoint(), buckets)
     # Chat others sent while the bus was down never reached this node's sockets.
     bus.on_reconnect(lambda: chat.announce_heads(presence.local_rooms()))
     transport = SocketTransport(hub.sio)
@@ -115,7 +117,7 @@ def build_services(settings: Settings) -> tuple[Services, Hub]:
     sessions = SessionService(db, rooms, hub, timeline, presence, notes, live)
     # Questions, votes and answers share one bucket per person and room, sized like chat.
     qa_limiter = RateLimiter(
-        settings.chat_rate, settings.chat_burst, "questions, votes and answers"
+        settings.chat_rate, settings.chat_burst, "questions, votes and answers", store=buckets
     )
     qa = QAService(db, rooms, hub, notifications, notes, qa_limiter)
     services = Services(

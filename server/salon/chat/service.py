@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.chat import repository as repo
 from salon.chat.crashpoint import CrashPoint
-from salon.core.admission import RateLimiter
+from salon.core.admission import BucketStore, RateLimiter
 from salon.core.auth import Identity
 from salon.core.config import Settings
 from salon.core.errors import SalonError, forbidden, not_found
@@ -56,6 +56,7 @@ class ChatService:
         notifier: Notifier,
         recording: Recording,
         crash_point: CrashPoint,
+        buckets: BucketStore | None = None,
     ) -> None:
         self._settings = settings
         self._db = db
@@ -63,9 +64,12 @@ class ChatService:
         self._notifier = notifier
         self._recording = recording
         self._crash = crash_point
-        self._limiter = RateLimiter(settings.chat_rate, settings.chat_burst, "chat messages")
+        # Per person and room, on all nodes together when they share a bucket store.
+        self._limiter = RateLimiter(
+            settings.chat_rate, settings.chat_burst, "chat messages", store=buckets
+        )
         self._reaction_limiter = RateLimiter(
-            settings.chat_rate * 2, settings.chat_burst * 2, "reactions"
+            settings.chat_rate * 2, settings.chat_burst * 2, "reactions", store=buckets
         )
 
     def _check_body(self, body: str) -> str:
@@ -93,7 +97,7 @@ class ChatService:
         # A retry (same client id) fails the unique constraint below and returns the stored
         # message, so the common path needs no lookup; a retry is never rate limited.
         try:
-            self._limiter.check((room_id, who.user_id))
+            await self._limiter.spend((room_id, who.user_id))
         except SalonError:
             existing = await self._find_existing(room_id, who.user_id, client_id)
             if existing is None:
@@ -176,7 +180,7 @@ class ChatService:
         # Viewers only read (docs/security.md): a member demoted to viewer — often a moderation
         # step — may not rewrite what the room already read; a host can delete for them.
         await self._writable(room_id, who, "participant", "editing messages")
-        self._limiter.check((room_id, who.user_id))
+        await self._limiter.spend((room_id, who.user_id))
         async with self._db.unit() as session:
             message = await self._live_message(session, room_id, message_id)
             if message.user_id != who.user_id:
@@ -215,7 +219,7 @@ class ChatService:
         if any(ch.isspace() for ch in emoji) or not emoji.isprintable():
             raise SalonError("bad_request", "emoji must be one printable symbol")
         await self._writable(room_id, who, "participant", "reacting")
-        self._reaction_limiter.check((room_id, who.user_id))
+        await self._reaction_limiter.spend((room_id, who.user_id))
         async with self._db.unit() as session:
             message = await self._live_message(session, room_id, message_id)
             current = await repo.get_reaction(session, message_id, who.user_id, emoji)

@@ -71,7 +71,7 @@ class QAService:
 
     async def ask(self, who: Identity, room_id: str, body: str, anonymous: bool) -> dict[str, Any]:
         role = await self._rooms.require(room_id, who, "participant", "asking questions")
-        self._limiter.check((room_id, who.user_id))
+        await self._limiter.spend((room_id, who.user_id))
         async with self._db.unit() as s:
             rec = await sessions_repo.live_in(s, room_id)
             if rec is None:
@@ -123,7 +123,7 @@ class QAService:
         if q.status not in PUBLIC_STATUSES:
             raise SalonError("conflict", "only open questions take votes")
         role = await self._rooms.require(q.room_id, who, "participant", "voting")
-        self._limiter.check((q.room_id, who.user_id))
+        await self._limiter.spend((q.room_id, who.user_id))
         if not await self._cast(question_id, who.user_id, on):
             async with self._db.read() as s:
                 full = (await render(s, [q]))[0]
@@ -196,7 +196,7 @@ class QAService:
 
     async def answer(self, who: Identity, question_id: int, body: str) -> dict[str, Any]:
         async def mutate(s: AsyncSession, q: Question, c: Change) -> None:
-            self._limiter.check((q.room_id, who.user_id))
+            await self._limiter.spend((q.room_id, who.user_id))
             if q.status not in PUBLIC_STATUSES:
                 raise SalonError("conflict", f"the question is {q.status}")
             s.add(Answer(question_id=q.id, author_id=who.user_id, body=_clean(body), seq=c.seq))
