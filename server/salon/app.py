@@ -46,6 +46,7 @@ from salon.realtime import fastpath
 from salon.realtime.hub import Hub, create_server
 from salon.realtime.yjs import SocketTransport
 from salon.replay.service import ReplayService
+from salon.rooms.bans import BanService
 from salon.rooms.hands import RaisedHands
 from salon.rooms.presence import PresenceService
 from salon.rooms.service import RoomService
@@ -116,7 +117,9 @@ def build_services(settings: Settings) -> tuple[Services, Hub]:
     # The archive's recording comes first: rooms and chat write their timeline events and
     # search entries through it, inside their own units of work.
     recorder = Recorder(timeline, live)
-    rooms = owned(RoomService(settings, db, bus, recorder))
+    # Bans load before anyone is admitted; rooms treat a room ban as a change of rights.
+    bans = owned(BanService(db, bus))
+    rooms = owned(RoomService(settings, db, bus, recorder, bans))
     # Presence events of live sessions go on their timeline.
     presence = owned(
         PresenceService(
@@ -130,7 +133,9 @@ def build_services(settings: Settings) -> tuple[Services, Hub]:
     )
     inbox = InboxService(db, hub, rooms)
     # CrashPoint reads SALON_TEST_CRASH_AT (tests only, unset in production) here, at the root.
-    chat = owned(ChatService(settings, db, rooms, hub, recorder, CrashPoint(), inbox))
+    # Chat and Q&A budgets are per person on all nodes together when Redis is configured.
+    buckets = bus.bucket_store()
+    chat = owned(ChatService(settings, db, rooms, hub, recorder, CrashPoint(), inbox, buckets))
     # Chat others sent while the bus was down never reached this node's sockets.
     bus.on_reconnect(lambda: chat.announce_heads(presence.local_rooms()))
     transport = SocketTransport(hub.sio)
@@ -147,7 +152,7 @@ def build_services(settings: Settings) -> tuple[Services, Hub]:
     bus.on_reconnect(lambda: sessions.announce_heads(presence.local_rooms()))
     # Questions, votes and answers share one bucket per person and room, sized like chat.
     qa_limiter = RateLimiter(
-        settings.chat_rate, settings.chat_burst, "questions, votes and answers"
+        settings.chat_rate, settings.chat_burst, "questions, votes and answers", store=buckets
     )
     # Optional (settings.search_semantic): embeds Q&As in the background, after the database.
     semantic = semantic_stage(db, settings.search_semantic, settings.search_model_dir)
@@ -163,6 +168,7 @@ def build_services(settings: Settings) -> tuple[Services, Hub]:
         db=db,
         bus=bus,
         auth=auth,
+        bans=bans,
         rooms=rooms,
         presence=presence,
         chat=chat,

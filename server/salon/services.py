@@ -26,6 +26,7 @@ from salon.qa.queue import QueueService
 from salon.qa.service import QAService
 from salon.qa.suggest import SuggestService
 from salon.replay.service import ReplayService
+from salon.rooms.bans import BanService
 from salon.rooms.presence import PresenceService
 from salon.rooms.service import RoomService
 from salon.search.service import SearchService
@@ -49,6 +50,7 @@ class Services:
     db: Database
     bus: Bus
     auth: TokenAuthority
+    bans: BanService
     rooms: RoomService
     presence: PresenceService
     chat: ChatService

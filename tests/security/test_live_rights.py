@@ -25,6 +25,7 @@ from tests.support.servers import ServerProcess
 # change -> expected outcome of the next action on each channel ("ok": still allowed).
 TABLE: dict[str, dict[str, str]] = {
     "remove": {"/": "removed", "doc": "removed", "replay": "removed"},
+    "ban": {"/": "banned", "doc": "banned", "replay": "banned"},
     "demote": {"/": "forbidden", "doc": "forbidden", "replay": "ok"},
     "invite-only": {"/": "not_member", "doc": "not_member", "replay": "not_member"},
     "archive": {"/": "room_archived", "doc": "forbidden", "replay": "ok"},
@@ -32,7 +33,7 @@ TABLE: dict[str, dict[str, str]] = {
     "session end": {"/": "ok", "doc": "ok", "replay": "ok"},
 }
 # After these, mia may no longer see the room at all.
-SHUT_OUT = {"remove", "invite-only"}
+SHUT_OUT = {"remove", "ban", "invite-only"}
 
 
 @dataclass
@@ -85,6 +86,8 @@ async def world(server: ServerProcess, change: str) -> AsyncIterator[World]:
 async def apply(w: World, change: str) -> None:
     if change == "remove":
         await w.host.remove_member(w.room, w.mia_id)
+    elif change == "ban":
+        await w.host.request("POST", f"/api/v1/rooms/{w.room}/bans", {"user_id": w.mia_id})
     elif change == "demote":
         await w.host.set_role(w.room, w.mia_id, "viewer")
     elif change == "invite-only":

@@ -56,6 +56,15 @@ async def archive_fresh_room(c: SalonClient, w: dict[str, Any]) -> Any:
     return await c.request("POST", f"/api/v1/rooms/{await w['fresh_room']()}/archive")
 
 
+ADMIN = "/api/v1/admin/bans"
+
+
+async def lift_fresh_ban(c: SalonClient, w: dict[str, Any]) -> Any:
+    bans = f"/api/v1/rooms/{w['room']}/bans"
+    ban = (await w["host"].request("POST", bans, {"user_id": f"x-{secrets.token_hex(3)}"}))["ban"]
+    return await c.request("DELETE", f"{bans}/{ban['id']}")
+
+
 RULES: list[Rule] = [
     Rule("room:join", at_least("viewer"), lambda c, w: c.join(w["room"])),
     # Leaving a room you are not in is a harmless no-op for anyone connected.
@@ -136,6 +145,25 @@ RULES: list[Rule] = [
         ),
     ),
     Rule("POST /api/v1/rooms/{room_id}/archive", ("host",), archive_fresh_room),
+    Rule(
+        "POST /api/v1/rooms/{room_id}/bans",
+        ("host",),
+        lambda c, w: rest(c, "POST", f"/api/v1/rooms/{w['room']}/bans", {"user_id": "newbie"}),
+    ),
+    Rule(
+        "GET /api/v1/rooms/{room_id}/bans",
+        ("host",),
+        lambda c, w: rest(c, "GET", f"/api/v1/rooms/{w['room']}/bans"),
+    ),
+    Rule("DELETE /api/v1/rooms/{room_id}/bans/{ban_id}", ("host",), lift_fresh_ban),
+    # The operator API takes the operator token (SALON_OPERATOR_TOKEN), never a user's.
+    Rule("POST /api/v1/admin/bans", (), lambda c, w: rest(c, "POST", ADMIN, {"user_id": "x"})),
+    Rule("GET /api/v1/admin/bans", (), lambda c, w: rest(c, "GET", ADMIN)),
+    Rule(
+        "DELETE /api/v1/admin/bans/{ban_id}",
+        (),
+        lambda c, w: rest(c, "DELETE", f"{ADMIN}/nosuchban"),
+    ),
 ]
 
 

@@ -6,6 +6,7 @@ from starlette.routing import BaseRoute
 
 from salon.api import (
     answers,
+    bans,
     chat,
     documents,
     experts,
@@ -25,6 +26,7 @@ def routes(services: Services) -> list[BaseRoute]:
     for module in (
         health,
         rooms,
+        bans,
         chat,
         documents,
         sessions,

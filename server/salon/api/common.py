@@ -60,8 +60,15 @@ async def identity(request: Request, s: Services) -> Identity:
     """The caller, whose user row exists from here on: someone who only ever used the REST
     API would otherwise fail the first write that refers to them (chat, a question)."""
     who = s.auth.from_header(request.headers.get("authorization"))
+    s.bans.check_server(who.user_id, client_address(request))
     await s.rooms.ensure_user(who)  # cached per node: one write per person and ten minutes
     return who
+
+
+def client_address(request: Request) -> str:
+    """The peer as the ASGI server reports it (X-Forwarded-For only from trusted proxies,
+    as on sockets: see realtime.hub.client_address)."""
+    return request.client.host if request.client else "?"
 
 
 async def body(request: Request, model: type[P], s: Services, **path_values: Any) -> P:

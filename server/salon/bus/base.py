@@ -7,6 +7,7 @@ from abc import ABC, abstractmethod
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 
+from salon.core.admission import BucketStore
 from salon.core.errors import SalonError
 
 log = logging.getLogger("salon.bus")
@@ -62,6 +63,10 @@ class Bus(ABC):
         """True when other nodes hear what this one publishes. A backend says so; one that
         does not is taken to reach this process only."""
         return False
+
+    def bucket_store(self) -> BucketStore | None:
+        """Token buckets shared with the other nodes, if this bus has a place for them."""
+        return None
 
     @abstractmethod
     async def publish(self, channel: str, message: bytes) -> None: ...

@@ -19,6 +19,7 @@ from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError
 
 from salon.bus.base import Bus, BusUnavailable
+from salon.bus.limits import RedisBuckets
 from salon.bus.publisher import Publisher
 
 log = logging.getLogger("salon.bus")
@@ -68,6 +69,7 @@ class RedisBus(Bus):
         self._outage = False  # warned about, not yet back
         self._redis = aioredis.Redis(connection_pool=connection_pool(url, node_id))
         self._publisher = Publisher(self._redis)
+        self._buckets = RedisBuckets(self._redis, self.prefix)
         self._task: asyncio.Task[None] | None = None
         self._pubsub: PubSub | None = None
         self._backoff = backoff()
@@ -80,6 +82,9 @@ class RedisBus(Bus):
     @property
     def shared(self) -> bool:
         return True
+
+    def bucket_store(self) -> RedisBuckets:
+        return self._buckets
 
     async def publish(self, channel: str, message: bytes) -> None:
         try:

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from salon.chat import repository as repo
 from salon.chat.commit import ChatCommitter
 from salon.chat.crashpoint import CrashPoint
-from salon.core.admission import RateLimiter
+from salon.core.admission import BucketStore, RateLimiter
 from salon.core.auth import Identity
 from salon.core.config import Settings
 from salon.core.errors import SalonError, forbidden, not_found
@@ -61,6 +61,7 @@ class ChatService:
         recording: Recording,
         crash_point: CrashPoint,
         inbox: InboxService,
+        buckets: BucketStore | None = None,
     ) -> None:
         self._inbox = inbox
         self._settings = settings
@@ -77,9 +78,12 @@ class ChatService:
             settings.chat_commit_batch,
             mentions=self._mentions,
         )
-        self._limiter = RateLimiter(settings.chat_rate, settings.chat_burst, "chat messages")
+        # Per person and room, on all nodes together when they share a bucket store.
+        self._limiter = RateLimiter(
+            settings.chat_rate, settings.chat_burst, "chat messages", store=buckets
+        )
         self._reaction_limiter = RateLimiter(
-            settings.chat_rate * 2, settings.chat_burst * 2, "reactions"
+            settings.chat_rate * 2, settings.chat_burst * 2, "reactions", store=buckets
         )
 
     async def start(self) -> None:
@@ -113,7 +117,7 @@ class ChatService:
         # A retry (same client id) is found by the commit's lookup and answered with the
         # stored message; a retry is never rate limited.
         try:
-            self._limiter.check((room_id, who.user_id))
+            await self._limiter.spend((room_id, who.user_id))
         except SalonError:
             existing = await self._find_existing(room_id, who.user_id, client_id)
             if existing is None:
@@ -201,7 +205,7 @@ class ChatService:
         # Viewers only read (docs/security.md): a member demoted to viewer — often a moderation
         # step — may not rewrite what the room already read; a host can delete for them.
         await self._writable(room_id, who, "participant", "editing messages")
-        self._limiter.check((room_id, who.user_id))
+        await self._limiter.spend((room_id, who.user_id))
         async with self._db.unit() as session:
             message = await self._live_message(session, room_id, message_id)
             if message.user_id != who.user_id:
@@ -240,7 +244,7 @@ class ChatService:
         if any(ch.isspace() for ch in emoji) or not emoji.isprintable():
             raise SalonError("bad_request", "emoji must be one printable symbol")
         await self._writable(room_id, who, "participant", "reacting")
-        self._reaction_limiter.check((room_id, who.user_id))
+        await self._reaction_limiter.spend((room_id, who.user_id))
         async with self._db.unit() as session:
             message = await self._live_message(session, room_id, message_id)
             current = await repo.get_reaction(session, message_id, who.user_id, emoji)

@@ -11,18 +11,56 @@ from __future__ import annotations
 import time
 from collections.abc import Hashable
 from dataclasses import dataclass
+from typing import Protocol
 
 from salon.core.config import Settings
 from salon.core.errors import SalonError
 
 
+class BucketStore(Protocol):
+    """Token buckets every node shares (Redis, see ``salon.bus.limits``)."""
+
+    async def take(self, name: str, key: str, rate: float, burst: float, cost: float) -> float:
+        """Spend ``cost`` tokens of bucket ``name``/``key``: 0 if taken, else the seconds to
+        wait. Raises when the store cannot answer (the caller counts on this node instead)."""
+        ...
+
+
 class RateLimiter:
-    def __init__(self, rate: float, burst: int, what: str, max_keys: int = 100_000) -> None:
+    """A token bucket per key. With a ``store``, ``spend`` draws on buckets all nodes share
+    (one budget per user however many nodes their sockets are on), and on this node's own
+    buckets while the store is unreachable."""
+
+    def __init__(
+        self,
+        rate: float,
+        burst: int,
+        what: str,
+        max_keys: int = 100_000,
+        store: BucketStore | None = None,
+    ) -> None:
         self.rate = rate
         self.burst = float(burst)
         self.what = what
         self._buckets: dict[Hashable, tuple[float, float]] = {}
         self._max_keys = max_keys
+        self._store = store
+
+    async def spend(self, key: Hashable, cost: float = 1.0) -> None:
+        """``check``, across nodes when a store is configured."""
+        if self._store is None:
+            self.check(key, cost)
+            return
+        name = key_text(key)
+        try:
+            retry = await self._store.take(self.what, name, self.rate, self.burst, cost)
+        except Exception:
+            self.check(key, cost)  # the store logged the outage; this node's bucket holds
+            return
+        if retry > 0:
+            raise SalonError(
+                "rate_limited", f"too many {self.what}; slow down", retry_after=round(retry, 2)
+            )
 
     def check(self, key: Hashable, cost: float = 1.0) -> None:
         """Spend ``cost`` tokens or raise ``rate_limited`` with the wait in seconds."""
@@ -46,6 +84,11 @@ class RateLimiter:
         # A bucket that has refilled carries no information; dropping it keeps memory bounded.
         refill = self.burst / self.rate if self.rate > 0 else 0.0
         self._buckets = {k: v for k, v in self._buckets.items() if now - v[1] < refill}
+
+
+def key_text(key: Hashable) -> str:
+    parts = key if isinstance(key, tuple) else (key,)
+    return "|".join(str(part) for part in parts)
 
 
 class Throttle:

@@ -99,6 +99,11 @@ class Settings(BaseSettings):
         256, ge=1, le=10_000, description="Most chat messages written by one archive commit."
     )
     max_payload_bytes: int = Field(1_000_000, description="Largest Socket.IO message accepted.")
+    operator_token: str | None = Field(
+        None,
+        description="Bearer token of the server's operators: with it, /api/v1/admin/bans bans "
+        "users and addresses from the whole server (unset: no operator API).",
+    )
     connections_per_user: int = Field(20, description="Most simultaneous connections of one user.")
     max_outgoing_bytes: int = Field(
         32 * 1024 * 1024,

@@ -14,6 +14,7 @@ CODES: dict[str, int] = {
     "forbidden": 403,
     "not_member": 403,
     "removed": 403,
+    "banned": 403,
     "guests_disabled": 403,
     "not_found": 404,
     "not_joined": 409,

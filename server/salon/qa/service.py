@@ -89,7 +89,7 @@ class QAService:
         """During a live session the question joins it; otherwise it waits in the room's
         open queue (and ``tag``'s), and its experts (and ``expert``) are told."""
         role = await self._rooms.require(room_id, who, "participant", "asking questions")
-        self._limiter.check((room_id, who.user_id))
+        await self._limiter.spend((room_id, who.user_id))
         async with self._db.unit() as s:
             rec = await sessions_repo.live_in(s, room_id)
             if expert is not None and not await queue.sees_room(s, expert, room_id):
@@ -149,7 +149,7 @@ class QAService:
         if q.status not in PUBLIC_STATUSES:
             raise SalonError("conflict", "only open questions take votes")
         role = await self._rooms.require(q.room_id, who, "participant", "voting")
-        self._limiter.check((q.room_id, who.user_id))
+        await self._limiter.spend((q.room_id, who.user_id))
         if not await self._cast(question_id, who.user_id, on):
             async with self._db.read() as s:
                 full = (await render(s, [q]))[0]
@@ -233,7 +233,7 @@ class QAService:
 
     async def answer(self, who: Identity, question_id: int, body: str) -> dict[str, Any]:
         async def mutate(s: AsyncSession, q: Question, c: Change) -> None:
-            self._limiter.check((q.room_id, who.user_id))
+            await self._limiter.spend((q.room_id, who.user_id))
             if q.status not in PUBLIC_STATUSES:
                 raise SalonError("conflict", f"the question is {q.status}")
             seq = c.seq if c.rec is not None else None

@@ -3,13 +3,13 @@ service, and ack; they hold no business rules."""
 
 from __future__ import annotations
 
-from salon.realtime import answers, chat, network, qa, replay, rooms, sessions, yjs
+from salon.realtime import answers, bans, chat, network, qa, replay, rooms, sessions, yjs
 from salon.realtime.hub import Hub
 from salon.services import Services
 
 
 def register_all(hub: Hub, services: Services) -> None:
-    for module in (rooms, chat, yjs, sessions, qa, answers, replay, network):
+    for module in (bans, rooms, chat, yjs, sessions, qa, answers, replay, network):
         module.register(hub, services)
 
 

@@ -40,6 +40,7 @@ class Client:
     # Rooms this socket was put out of while connected, and why (removed, not_member): its
     # next action there answers that code instead of a bare not_joined.
     evicted: dict[str, str] = field(default_factory=dict)
+    address: str = "?"  # the peer's address, as per-address limits and bans count it
 
     def require_joined(self, room_id: str) -> None:
         if room_id in self.rooms:
@@ -310,6 +311,8 @@ class Hub:
         self.clients: dict[str, Client] = {}
         self.on_connect: list[Callable[[Client], Awaitable[None]]] = []
         self.on_disconnect: list[Callable[[Client], Awaitable[None]]] = []
+        # Checks of who may connect at all (bans), after authentication: raise SalonError.
+        self.gates: list[Callable[[Identity, str], None]] = []
         sio.on("connect", self._connect, namespace="/")
         sio.on("disconnect", self._disconnect, namespace="/")
         sio.on("*", self._unknown, namespace="/")
@@ -333,17 +336,20 @@ class Hub:
     # -- connection lifecycle ----------------------------------------------------------------
 
     async def _connect(self, sid: str, environ: dict[str, Any], auth: Any) -> None:
+        address = client_address(environ)
         try:
-            self._admission.connect(client_address(environ))
+            self._admission.connect(address)
             check_protocol(auth)
             identity = self._authenticate(auth)
+            for gate in self.gates:
+                gate(identity, address)
             self._check_connection_quota(identity)
         except SalonError as exc:
             self.metrics.errors.labels(exc.code).inc()
             # Socket.IO clients see err.message and err.data = {code, message}.
             error = exc.to_dict()["error"]
             raise socketio.exceptions.ConnectionRefusedError(exc.message, error) from None
-        client = Client(sid, identity)
+        client = Client(sid, identity, address=address)
         self.clients[sid] = client
         await self.sio.enter_room(sid, user_channel(identity.user_id))
         for callback in self.on_connect:

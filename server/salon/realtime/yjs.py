@@ -111,15 +111,18 @@ class YjsHandlers:
             self.sio.on(event, handler, namespace="*")
         self.sio.on("*", self.unknown, namespace="*")
         self.s.rooms.on_rights_change(self.rights_changed)
+        self.s.bans.on_change(self.bans_changed)
 
     # --- connection ------------------------------------------------------------------------
 
     async def connect(self, namespace: str, sid: str, environ: Any, auth: Any = None) -> None:
         try:
-            self._admission.connect(client_address(environ))
+            address = client_address(environ)
+            self._admission.connect(address)
             room_id, name = parse_namespace(namespace)
             check_protocol(auth)
             who = self.s.auth.from_handshake(auth)
+            self.s.bans.check_server(who.user_id, address)
             _, role = await self.s.rooms.enter(room_id, who)
             role = await self.documents.live_role(room_id, role)
             room = await self.documents.open(room_id, name, who, role)
@@ -295,6 +298,22 @@ class YjsHandlers:
                     await self._shut_out(client, await self.s.rooms.refusal(room_id, who))
                 else:
                     client.role = await self.documents.live_role(room_id, role)
+
+    async def bans_changed(
+        self, room_id: str | None, user_id: str | None, address: str | None
+    ) -> None:
+        """A server ban closes every document socket of the person or address on this node."""
+        if room_id is not None:
+            return
+        for room in list(self.documents.manager.rooms.values()):
+            for client in list(room.clients.values()):
+                environ = self.sio.get_environ(client.sid, namespace=client.namespace) or {}
+                peer = client_address(environ)
+                if client.user_id != user_id and (address is None or peer != address):
+                    continue
+                ban = self.s.bans.server_ban(client.user_id, peer)
+                if ban is not None:
+                    await self._shut_out(client, ban.refusal())
 
     async def _shut_out(self, client: Client, refusal: SalonError) -> None:
         payload = {"event": "access", **refusal.to_dict()["error"]}

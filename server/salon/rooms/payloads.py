@@ -39,3 +39,23 @@ class Join(Payload):
 class PresenceChange(Payload):
     room_id: Id
     hand_raised: bool
+
+
+BanReason = Annotated[str, StringConstraints(max_length=500, strip_whitespace=True)]
+# At most a year; absent: until lifted.
+BanDuration = Annotated[int, Field(ge=1, le=366 * 86400)]
+
+
+class RoomBanCreate(Payload):
+    user_id: Id
+    reason: BanReason = ""
+    duration_seconds: BanDuration | None = None
+
+
+class ServerBanCreate(Payload):
+    """An operator's ban: of one user, or of one address (IPv4 or IPv6)."""
+
+    user_id: Id | None = None
+    address: Annotated[str, StringConstraints(max_length=64)] | None = None
+    reason: BanReason = ""
+    duration_seconds: BanDuration | None = None

@@ -16,6 +16,7 @@ from salon.core.config import Settings
 from salon.core.errors import SalonError, forbidden, not_found
 from salon.core.recording import Recording
 from salon.rooms import repository as repo
+from salon.rooms.bans import ActiveBan, BanService
 from salon.store.db import Database
 from salon.store.models import Membership, Room, utcnow
 from salon.store.users import known_user, upsert_user
@@ -60,8 +61,11 @@ def member_dict(m: Membership) -> dict[str, Any]:
 class RoomService:
     """Room lifecycle and the role table, with a per-node role cache kept fresh over the bus."""
 
-    def __init__(self, settings: Settings, db: Database, bus: Bus, recording: Recording) -> None:
+    def __init__(
+        self, settings: Settings, db: Database, bus: Bus, recording: Recording, bans: BanService
+    ) -> None:
         self._settings = settings
+        self.bans = bans
         self._db = db
         self._bus = bus
         self._recording = recording
@@ -73,6 +77,14 @@ class RoomService:
     async def start(self) -> None:
         self._bus.subscribe(MEMBERS_CHANNEL, self._on_member_message)
         self._bus.on_reconnect(self._forget_roles)
+        self.bans.on_change(self._bans_changed)
+
+    async def _bans_changed(self, room_id: str | None, user_id: str | None, _: str | None) -> None:
+        # A room ban (or its lifting) is a change of rights in that room: every live channel
+        # re-checks the person's sockets, as after a removal. Server bans close whole
+        # connections (see the realtime layer).
+        if room_id is not None and user_id is not None:
+            await self._rights_changed(room_id, user_id)
 
     async def stop(self) -> None:
         return None
@@ -110,6 +122,8 @@ class RoomService:
 
     async def role_of(self, room_id: str, identity: Identity) -> str | None:
         """The role this person has in the room now; None if they may not enter."""
+        if self.bans.room_ban(room_id, identity.user_id) is not None:
+            return None
         key = (room_id, identity.user_id)
         if key in self._roles:
             return self._roles[key]
@@ -138,6 +152,9 @@ class RoomService:
             if room is None:
                 raise not_found("room")
             member = await repo.get_membership(session, room_id, identity.user_id)
+        ban = self.bans.room_ban(room_id, identity.user_id)
+        if ban is not None:
+            raise ban.refusal()
         if member is not None and member.removed_at is not None:
             raise SalonError("removed", "you were removed from this room")
         role = self._effective_role(room, member, identity)
@@ -149,6 +166,9 @@ class RoomService:
     async def refusal(self, room_id: str, identity: Identity) -> SalonError:
         """Why someone without a role may not be in the room: removed by a host, or not a
         member of an invite-only room. Read only on the way to a refusal."""
+        ban = self.bans.room_ban(room_id, identity.user_id)
+        if ban is not None:
+            return ban.refusal()
         async with self._db.read() as session:
             member = await repo.get_membership(session, room_id, identity.user_id)
         if member is not None and member.removed_at is not None:
@@ -189,7 +209,8 @@ class RoomService:
         if room is None:
             raise not_found("room")
         if role is None:
-            raise SalonError("not_member", "this room is invite-only")
+            ban = self.bans.room_ban(room_id, identity.user_id)
+            raise ban.refusal() if ban else SalonError("not_member", "this room is invite-only")
         return room, role
 
     async def update(self, room_id: str, identity: Identity, fields: dict[str, Any]) -> Room:
@@ -278,6 +299,37 @@ class RoomService:
             await self._record_role(session, room_id, user_id, None, identity)
         await self._publish_member(room_id, user_id, None)
 
+    # -- bans ------------------------------------------------------------------------------
+
+    async def ban(
+        self, room_id: str, identity: Identity, user_id: str, reason: str, duration: float | None
+    ) -> ActiveBan:
+        """Keep a person out of the room (until lifted or ``duration`` seconds): their sockets
+        leave the room and its documents on every node at once, and they cannot come back."""
+        await self.require(room_id, identity, "host", "banning members")
+        if user_id == identity.user_id:
+            raise SalonError("conflict", "you cannot ban yourself")
+        async with self._db.read() as session:
+            member = await repo.get_membership(session, room_id, user_id)
+        if member is not None and member.removed_at is None and member.role == "host":
+            raise SalonError("conflict", "a host cannot be banned; change their role first")
+        return await self.bans.ban(
+            room_id=room_id,
+            user_id=user_id,
+            address=None,
+            reason=reason,
+            duration=duration,
+            by=identity.user_id,
+        )
+
+    async def unban(self, room_id: str, identity: Identity, ban_id: str) -> ActiveBan:
+        await self.require(room_id, identity, "host", "lifting bans")
+        return await self.bans.lift(ban_id, room_id)
+
+    async def room_bans(self, room_id: str, identity: Identity) -> list[dict[str, Any]]:
+        await self.require(room_id, identity, "host", "listing bans")
+        return await self.bans.listed(room_id)
+
     async def _record_role(
         self, session: Any, room_id: str, user_id: str, role: str | None, by: Identity
     ) -> None:
@@ -321,6 +373,9 @@ class RoomService:
             self._roles.pop((room_id, user_id), None)
         if not message.get("rights", True):
             return
+        await self._rights_changed(room_id, user_id)
+
+    async def _rights_changed(self, room_id: str, user_id: str | None) -> None:
         for listener in self._listeners:
             try:
                 await listener(room_id, user_id)

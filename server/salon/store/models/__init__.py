@@ -1,5 +1,6 @@
 """Tables of the archive, one module per domain; import them from here."""
 
+from salon.store.models.bans import Ban
 from salon.store.models.base import Base, BigId, UTCDateTime, new_id, utcnow
 from salon.store.models.chat import ChatMessage, ChatReaction
 from salon.store.models.documents import DocSnapshot, Document, DocUpdate
@@ -54,6 +55,7 @@ __all__ = [
     "WITHDRAWN",
     "Answer",
     "AnswerHelp",
+    "Ban",
     "Base",
     "BigId",
     "ChatMessage",
