@@ -17,6 +17,8 @@ export function qaPanel({ app, roomId, me, role, onBadge, onSession }) {
   const questions = new Map(); // id -> Question
   const privateIds = new Set(); // ids we got in full (qa:question:private): they win
   const drafts = new Map(); // question id -> {open, text} of an answer being written
+  // question id -> similar questions the server proposed (qa:duplicate, hosts and experts).
+  const duplicates = new Map();
   let session = null;
   // The live session's timeline seq up to which every Q&A change is held (docs/protocol.md,
   // "session:head"): after a bus outage the server names the head, and we read on from here.
@@ -252,6 +254,8 @@ export function qaPanel({ app, roomId, me, role, onBadge, onSession }) {
       ),
     );
     if (q.answers?.length) li.append(h("ol", { class: "answers", "aria-label": "Answers" }, q.answers.map((a) => answer(q, a))));
+    const proposal = duplicateProposal(q);
+    if (proposal) li.append(proposal);
     li.append(questionActions(q));
     return li;
   }
@@ -266,6 +270,55 @@ export function qaPanel({ app, roomId, me, role, onBadge, onSession }) {
       canAccept && !a.accepted
         ? h("button", { type: "button", class: "link", text: "Accept", "aria-label": `Accept the answer by ${a.author?.name || "expert"}`, onclick: () => act("qa:accept", { question_id: q.id, answer_id: a.id }) })
         : null,
+    );
+  }
+
+  // Beside a new question: the similar ones the server found, each a one-click merge for a
+  // host (qa:merge), and a dismiss for anyone who sees the proposal.
+  function duplicateProposal(q) {
+    const candidates = duplicates.get(q.id);
+    if (!candidates?.length || !canAnswer() || !["pending", "open"].includes(q.status)) return null;
+    const known = candidates.filter((c) => c.question_id !== q.id);
+    if (!known.length) return null;
+    return h(
+      "div",
+      { class: "duplicate-proposal", role: "group", "aria-label": "Possible duplicate" },
+      h("p", { class: "meta", text: known.length === 1 ? "Looks like an earlier question:" : "Looks like earlier questions:" }),
+      h(
+        "ul",
+        {},
+        known.map((c) => {
+          const short = c.body.length > 60 ? `${c.body.slice(0, 59)}…` : c.body;
+          return h(
+            "li",
+            {},
+            h("span", { class: "dup-body", text: c.body }),
+            c.answered ? h("span", { class: "badge answered", text: "answered" }) : null,
+            h("span", { class: "muted", text: ` ${c.votes} vote${c.votes === 1 ? "" : "s"} ` }),
+            isHost()
+              ? h("button", {
+                  type: "button",
+                  text: `Merge into “${short}”`,
+                  onclick: async () => {
+                    if (await act("qa:merge", { question_id: q.id, into: c.question_id })) {
+                      duplicates.delete(q.id);
+                      render();
+                    }
+                  },
+                })
+              : null,
+          );
+        }),
+      ),
+      h("button", {
+        type: "button",
+        class: "link",
+        text: "Not a duplicate",
+        onclick: () => {
+          duplicates.delete(q.id);
+          render();
+        },
+      }),
     );
   }
 
@@ -481,6 +534,11 @@ export function qaPanel({ app, roomId, me, role, onBadge, onSession }) {
         render();
       }),
       c.on("session:head", headArrived),
+      c.on("qa:duplicate", (e) => {
+        if (e.question?.room_id !== roomId) return;
+        duplicates.set(e.question.id, e.candidates || []);
+        arrived(e.question, isHost());
+      }),
       ...["session:scheduled", "session:updated", "session:started", "session:ended"].map((ev) =>
         c.on(ev, (s) => sessionChanged(s)),
       ),
