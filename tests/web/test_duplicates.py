@@ -69,3 +69,41 @@ def test_host_merges_a_proposed_duplicate(
     third.get_by_role("button", name="Not a duplicate").click()
     expect(third.get_by_role("group", name="Possible duplicate")).to_have_count(0)
     expect(third).to_be_visible()
+
+
+def test_the_panel_lists_the_room_queue_between_sessions(
+    web_server: ServerProcess, people: Callable[..., Person]
+) -> None:
+    host_id, asker_id = user_id("hanna"), user_id("bob")
+    with web_server.http(host_id) as http:
+        room_id = http.post("/api/v1/rooms", json={"title": "Anytime"}).json()["room"]["id"]
+    if not has_sessions(web_server, room_id, host_id):
+        pytest.skip("this server has no sessions and Q&A yet")
+    with web_server.http(asker_id) as http:
+        asked = http.post(
+            f"/api/v1/rooms/{room_id}/questions",
+            json={"body": "How do we rotate the staging certificates?"},
+        )
+        assert asked.status_code == 201, asked.text
+        assert asked.json()["question"]["queued"] is True
+    host = people("Hanna")
+    enter(host, web_server, host_id, f"/rooms/{room_id}")
+    open_qa(host)
+    waiting = host.page.get_by_role("region", name="Questions waiting in the room's queue")
+    expect(waiting).to_contain_text("1 question waiting in the room's queue")
+    expect(item(host, "rotate the staging certificates")).to_be_visible()
+
+    # A similar one asked meanwhile is proposed as a duplicate of the queued one.
+    with web_server.http(asker_id) as http:
+        http.post(
+            f"/api/v1/rooms/{room_id}/questions",
+            json={"body": "How to rotate staging certificates safely?"},
+        )
+    newer = item(host, "safely")
+    proposal = newer.get_by_role("group", name="Possible duplicate")
+    expect(proposal).to_contain_text("How do we rotate the staging certificates?")
+    proposal.get_by_role("button", name=re.compile("^Merge into")).click()
+    expect(newer).to_have_count(0)
+    expect(waiting).to_contain_text("1 question waiting")
+    waiting.get_by_role("link", name="Open the queue").click()
+    expect(host.page.locator(".anytime-queue")).to_contain_text("rotate the staging certificates")

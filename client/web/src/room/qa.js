@@ -26,6 +26,8 @@ export function qaPanel({ app, roomId, me, role, onBadge, onSession }) {
   let reading = null;
   let readAgain = false;
   let scheduled = [];
+  // The room's open queue (ask anytime): its questions are listed while no session is live.
+  let waiting = { total: 0, loaded: 0 };
   let sort = "votes";
   let supported = true;
   let visible = false;
@@ -37,6 +39,7 @@ export function qaPanel({ app, roomId, me, role, onBadge, onSession }) {
   const askBox = h("div", { class: "ask" });
   const queue = h("section", { class: "queue", "aria-label": "Moderation queue", hidden: true });
   const list = h("ol", { class: "questions", "aria-label": "Questions" });
+  const anytime = h("section", { class: "anytime-waiting", "aria-label": "Questions waiting in the room's queue", hidden: true });
   const sortSelect = h(
     "select",
     { onchange: () => ((sort = sortSelect.value), render()) },
@@ -44,7 +47,7 @@ export function qaPanel({ app, roomId, me, role, onBadge, onSession }) {
     h("option", { value: "recent", text: "Newest" }),
   );
   const toolbar = h("div", { class: "qa-toolbar" }, field("Sort questions", sortSelect));
-  const el = h("div", { class: "qa" }, sessionBar, askBox, queue, toolbar, list);
+  const el = h("div", { class: "qa" }, sessionBar, askBox, queue, anytime, toolbar, list);
 
   const isHost = () => role() === "host";
   const canAnswer = () => atLeast(role(), "expert");
@@ -62,6 +65,12 @@ export function qaPanel({ app, roomId, me, role, onBadge, onSession }) {
       if (session) {
         const listed = await conn().request("qa:list", { session_id: session.id, sort });
         for (const q of listed.questions) merge(q);
+      }
+      waiting = { total: 0, loaded: 0 };
+      if (!session) {
+        const open = await conn().request("qa:queue", { room_id: roomId, status: "open", limit: 20 });
+        waiting = { total: open.total, loaded: open.questions.length };
+        for (const q of open.questions) merge(q);
       }
       if (isHost()) {
         const all = await conn().request("session:list", { room_id: roomId });
@@ -109,6 +118,7 @@ export function qaPanel({ app, roomId, me, role, onBadge, onSession }) {
   function draw() {
     renderSession();
     renderAsk();
+    renderWaiting();
     const all = [...questions.values()].filter((q) => !session || q.session_id === session.id || PUBLIC.has(q.status));
     const pending = all.filter((q) => q.status === "pending");
     queue.hidden = !isHost() || pending.length === 0;
@@ -118,6 +128,20 @@ export function qaPanel({ app, roomId, me, role, onBadge, onSession }) {
       .filter((q) => PUBLIC.has(q.status) || (q.mine && q.status !== "withdrawn" && q.status !== "merged" && !isHost()))
       .sort(order);
     mount(list, shown.length ? shown.map(question) : h("li", { class: "muted", text: session ? "No questions yet. Ask the first one!" : "No questions." }));
+  }
+
+  // Between sessions the room's open queue (ask anytime) is where questions are: show it, with
+  // the way to the queue page where experts answer them.
+  function renderWaiting() {
+    const queued = [...questions.values()].filter((q) => q.queued && PUBLIC.has(q.status));
+    anytime.hidden = Boolean(session) || queued.length === 0;
+    if (anytime.hidden) return mount(anytime);
+    // Those listed here as they change, and those the first page of the queue left out.
+    const total = queued.length + Math.max(0, waiting.total - waiting.loaded);
+    mount(
+      anytime,
+      h("p", {}, h("strong", { text: `${total} question${total === 1 ? "" : "s"} waiting in the room's queue` }), " · ", h("a", { href: `/queue/${encodeURIComponent(roomId)}`, "data-link": true, text: "Open the queue" })),
+    );
   }
 
   // As the server sorts (docs/sessions.md): pinned first; most votes with the oldest first
