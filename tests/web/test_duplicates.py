@@ -107,3 +107,17 @@ def test_the_panel_lists_the_room_queue_between_sessions(
     expect(waiting).to_contain_text("1 question waiting")
     waiting.get_by_role("link", name="Open the queue").click()
     expect(host.page.locator(".anytime-queue")).to_contain_text("rotate the staging certificates")
+
+    # On the queue page too: a third similar question is proposed there and merged.
+    with web_server.http(asker_id) as http:
+        http.post(
+            f"/api/v1/rooms/{room_id}/questions",
+            json={"body": "Who rotates the staging certificates and how?"},
+        )
+    card = host.page.locator(".queued").filter(has=host.page.locator(".q", has_text="Who rotates"))
+    proposal = card.get_by_role("group", name="Possible duplicate")
+    expect(proposal).to_contain_text("How do we rotate the staging certificates?")
+    assert_labelled(host)
+    proposal.get_by_role("button", name=re.compile("^Merge into")).click()
+    expect(card).to_have_count(0)
+    expect(host.page.locator(".anytime-queue")).to_contain_text("rotate the staging certificates")
