@@ -160,6 +160,13 @@ class Backend(Protocol):
         begins with it), counted up to ``cap``."""
         ...
 
+    async def counts(
+        self, session: AsyncSession, units: Sequence[Unit], cap: int, prefix: bool = False
+    ) -> dict[Unit, int]:
+        """``count`` of each of ``units``, all in one statement (one round trip, however many
+        words were typed)."""
+        ...
+
     async def newest(
         self,
         session: AsyncSession,
@@ -209,12 +216,13 @@ async def gather(
     # First: a backend may steer its planner for the counts below (PostgreSQL turns index
     # scans off), and this wants the primary key.
     size = int(await session.scalar(select(func.max(SearchEntry.id))) or 0)
-    counts = {unit: await backend.count(session, unit, rare) for unit in query.units}
+    counts = await backend.counts(session, query.units, rare)
     # A word already in RARE entries finds enough on its own: its longer forms go uncounted.
     stems = [
         u[0] for u in query.any if len(u) == 1 and len(u[0]) >= MIN_PREFIX and counts[u] < rare
     ]
-    prefix_counts = {w: await backend.count(session, (w,), rare, prefix=True) for w in stems}
+    by_prefix = await backend.counts(session, [(w,) for w in stems], rare, prefix=True)
+    prefix_counts = {u[0]: n for u, n in by_prefix.items()}
     rare_units = tuple(u for u in query.any if counts[u] < rare)
     ids: dict[int, None] = {}
     if rare_units:

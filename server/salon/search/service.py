@@ -479,6 +479,28 @@ class CountCache:
         self._counts[key] = (value, now)
         return value
 
+    async def counts(
+        self, session: AsyncSession, units: Sequence[Unit], cap: int, prefix: bool = False
+    ) -> dict[Unit, int]:
+        """The remembered counts, and the others in one statement."""
+        now = time.monotonic()
+        found: dict[Unit, int] = {}
+        missing: list[Unit] = []
+        for unit in dict.fromkeys(units):
+            held = self._counts.get((unit, cap, prefix))
+            if held is not None and now - held[1] <= self._ttl:
+                found[unit] = held[0]
+            else:
+                missing.append(unit)
+        if missing:
+            fresh = await self._backend.counts(session, missing, cap, prefix)
+            if len(self._counts) + len(fresh) > self._size:
+                self._counts.clear()  # a bound, not an LRU: refilled within a few queries
+            for unit, value in fresh.items():
+                self._counts[(unit, cap, prefix)] = (value, now)
+            found.update(fresh)
+        return found
+
     async def newest(
         self, session: AsyncSession, where: Sequence[ColumnElement[bool]], match: Match, limit: int
     ) -> list[Candidate]:

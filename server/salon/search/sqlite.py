@@ -48,6 +48,23 @@ class SqliteBackend:
         hits = select(fts.c.rowid).where(match).limit(cap).subquery()
         return int(await session.scalar(select(func.count()).select_from(hits)) or 0)
 
+    async def counts(
+        self, session: AsyncSession, units: Sequence[Unit], cap: int, prefix: bool = False
+    ) -> dict[Unit, int]:
+        wanted = list(dict.fromkeys(units))
+        if not wanted:
+            return {}
+        columns = []
+        for i, unit in enumerate(wanted):
+            match = expression(Match((unit,), prefix=prefix))
+            hits = select(fts.c.rowid).where(
+                text(f"search_fts MATCH :m{i}").bindparams(**{f"m{i}": match})
+            )
+            counted = select(func.count()).select_from(hits.limit(cap).subquery())
+            columns.append(counted.scalar_subquery().label(f"n{i}"))
+        row = (await session.execute(select(*columns))).one()
+        return {unit: int(row[i] or 0) for i, unit in enumerate(wanted)}
+
     async def newest(
         self,
         session: AsyncSession,

@@ -110,6 +110,9 @@ def tokens(text: str) -> list[Token]:
     for match in WORD.finditer(text):
         begin = match.start()
         run = match.group()
+        if run.isascii():  # no ideographs: one word (most text; skips a test per character)
+            found.append(_token(text, begin, begin + len(run)))
+            continue
         piece_start = None
         for i, ch in enumerate(run):
             if _is_ideograph(ch):

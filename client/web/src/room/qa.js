@@ -17,6 +17,8 @@ export function qaPanel({ app, roomId, me, role, onBadge, onSession }) {
   const questions = new Map(); // id -> Question
   const privateIds = new Set(); // ids we got in full (qa:question:private): they win
   const drafts = new Map(); // question id -> {open, text} of an answer being written
+  // question id -> similar questions the server proposed (qa:duplicate, hosts and experts).
+  const duplicates = new Map();
   let session = null;
   // The live session's timeline seq up to which every Q&A change is held (docs/protocol.md,
   // "session:head"): after a bus outage the server names the head, and we read on from here.
@@ -24,6 +26,8 @@ export function qaPanel({ app, roomId, me, role, onBadge, onSession }) {
   let reading = null;
   let readAgain = false;
   let scheduled = [];
+  // The room's open queue (ask anytime): its questions are listed while no session is live.
+  let waiting = { total: 0, loaded: 0 };
   let sort = "votes";
   let supported = true;
   let visible = false;
@@ -35,6 +39,7 @@ export function qaPanel({ app, roomId, me, role, onBadge, onSession }) {
   const askBox = h("div", { class: "ask" });
   const queue = h("section", { class: "queue", "aria-label": "Moderation queue", hidden: true });
   const list = h("ol", { class: "questions", "aria-label": "Questions" });
+  const anytime = h("section", { class: "anytime-waiting", "aria-label": "Questions waiting in the room's queue", hidden: true });
   const sortSelect = h(
     "select",
     { onchange: () => ((sort = sortSelect.value), render()) },
@@ -42,7 +47,7 @@ export function qaPanel({ app, roomId, me, role, onBadge, onSession }) {
     h("option", { value: "recent", text: "Newest" }),
   );
   const toolbar = h("div", { class: "qa-toolbar" }, field("Sort questions", sortSelect));
-  const el = h("div", { class: "qa" }, sessionBar, askBox, queue, toolbar, list);
+  const el = h("div", { class: "qa" }, sessionBar, askBox, queue, anytime, toolbar, list);
 
   const isHost = () => role() === "host";
   const canAnswer = () => atLeast(role(), "expert");
@@ -60,6 +65,12 @@ export function qaPanel({ app, roomId, me, role, onBadge, onSession }) {
       if (session) {
         const listed = await conn().request("qa:list", { session_id: session.id, sort });
         for (const q of listed.questions) merge(q);
+      }
+      waiting = { total: 0, loaded: 0 };
+      if (!session) {
+        const open = await conn().request("qa:queue", { room_id: roomId, status: "open", limit: 20 });
+        waiting = { total: open.total, loaded: open.questions.length };
+        for (const q of open.questions) merge(q);
       }
       if (isHost()) {
         const all = await conn().request("session:list", { room_id: roomId });
@@ -116,6 +127,7 @@ export function qaPanel({ app, roomId, me, role, onBadge, onSession }) {
   function draw() {
     renderSession();
     renderAsk();
+    renderWaiting();
     const all = [...questions.values()].filter((q) => !session || q.session_id === session.id || PUBLIC.has(q.status));
     const pending = all.filter((q) => q.status === "pending");
     queue.hidden = !isHost() || pending.length === 0;
@@ -125,6 +137,20 @@ export function qaPanel({ app, roomId, me, role, onBadge, onSession }) {
       .filter((q) => PUBLIC.has(q.status) || (q.mine && q.status !== "withdrawn" && q.status !== "merged" && !isHost()))
       .sort(order);
     mount(list, shown.length ? shown.map(question) : h("li", { class: "muted", text: session ? "No questions yet. Ask the first one!" : "No questions." }));
+  }
+
+  // Between sessions the room's open queue (ask anytime) is where questions are: show it, with
+  // the way to the queue page where experts answer them.
+  function renderWaiting() {
+    const queued = [...questions.values()].filter((q) => q.queued && PUBLIC.has(q.status));
+    anytime.hidden = Boolean(session) || queued.length === 0;
+    if (anytime.hidden) return mount(anytime);
+    // Those listed here as they change, and those the first page of the queue left out.
+    const total = queued.length + Math.max(0, waiting.total - waiting.loaded);
+    mount(
+      anytime,
+      h("p", {}, h("strong", { text: `${total} question${total === 1 ? "" : "s"} waiting in the room's queue` }), " · ", h("a", { href: `/queue/${encodeURIComponent(roomId)}`, "data-link": true, text: "Open the queue" })),
+    );
   }
 
   // As the server sorts (docs/sessions.md): pinned first; most votes with the oldest first
@@ -261,6 +287,8 @@ export function qaPanel({ app, roomId, me, role, onBadge, onSession }) {
       ),
     );
     if (q.answers?.length) li.append(h("ol", { class: "answers", "aria-label": "Answers" }, q.answers.map((a) => answer(q, a))));
+    const proposal = duplicateProposal(q);
+    if (proposal) li.append(proposal);
     li.append(questionActions(q));
     return li;
   }
@@ -275,6 +303,55 @@ export function qaPanel({ app, roomId, me, role, onBadge, onSession }) {
       canAccept && !a.accepted
         ? h("button", { type: "button", class: "link", text: "Accept", "aria-label": `Accept the answer by ${a.author?.name || "expert"}`, onclick: () => act("qa:accept", { question_id: q.id, answer_id: a.id }) })
         : null,
+    );
+  }
+
+  // Beside a new question: the similar ones the server found, each a one-click merge for a
+  // host (qa:merge), and a dismiss for anyone who sees the proposal.
+  function duplicateProposal(q) {
+    const candidates = duplicates.get(q.id);
+    if (!candidates?.length || !canAnswer() || !["pending", "open"].includes(q.status)) return null;
+    const known = candidates.filter((c) => c.question_id !== q.id);
+    if (!known.length) return null;
+    return h(
+      "div",
+      { class: "duplicate-proposal", role: "group", "aria-label": "Possible duplicate" },
+      h("p", { class: "meta", text: known.length === 1 ? "Looks like an earlier question:" : "Looks like earlier questions:" }),
+      h(
+        "ul",
+        {},
+        known.map((c) => {
+          const short = c.body.length > 60 ? `${c.body.slice(0, 59)}…` : c.body;
+          return h(
+            "li",
+            {},
+            h("span", { class: "dup-body", text: c.body }),
+            c.answered ? h("span", { class: "badge answered", text: "answered" }) : null,
+            h("span", { class: "muted", text: ` ${c.votes} vote${c.votes === 1 ? "" : "s"} ` }),
+            isHost()
+              ? h("button", {
+                  type: "button",
+                  text: `Merge into “${short}”`,
+                  onclick: async () => {
+                    if (await act("qa:merge", { question_id: q.id, into: c.question_id })) {
+                      duplicates.delete(q.id);
+                      render();
+                    }
+                  },
+                })
+              : null,
+          );
+        }),
+      ),
+      h("button", {
+        type: "button",
+        class: "link",
+        text: "Not a duplicate",
+        onclick: () => {
+          duplicates.delete(q.id);
+          render();
+        },
+      }),
     );
   }
 
@@ -490,6 +567,11 @@ export function qaPanel({ app, roomId, me, role, onBadge, onSession }) {
         render();
       }),
       c.on("session:head", headArrived),
+      c.on("qa:duplicate", (e) => {
+        if (e.question?.room_id !== roomId) return;
+        duplicates.set(e.question.id, e.candidates || []);
+        arrived(e.question, isHost());
+      }),
       ...["session:scheduled", "session:updated", "session:started", "session:ended"].map((ev) =>
         c.on(ev, (s) => sessionChanged(s)),
       ),

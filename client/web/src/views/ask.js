@@ -138,8 +138,11 @@ function item(s) {
 }
 
 // A room's open queue: experts answer, askers accept, anyone may vote.
-export function queueView({ params, query }) {
+export function queueView({ app, params, query }) {
   const roomId = params.roomId;
+  // question id -> similar questions the server proposed (qa:duplicate, to hosts and experts)
+  const duplicates = new Map();
+  let host = false;
   const status = query.get("status") || "open";
   const el = h("section", { class: "anytime-queue" }, h("h1", { text: status === "answered" ? "Answered in the queue" : "Open questions" }));
   const nav = h(
@@ -160,17 +163,61 @@ export function queueView({ params, query }) {
     try {
       const { questions } = await get(`/rooms/${encodeURIComponent(roomId)}/queue`, { status, limit: 100 });
       note.textContent = questions.length ? "" : "Nothing waiting here.";
-      mount(list, questions.map((q) => queued(q, load)));
+      const merge = async (q, into) => {
+        await app.conn.request("qa:merge", { question_id: q.id, into });
+        duplicates.delete(q.id);
+        await load();
+      };
+      const dismiss = (q) => (duplicates.delete(q.id), load());
+      mount(list, questions.map((q) => queued(q, load, { candidates: duplicates.get(q.id), host, merge, dismiss })));
     } catch (error) {
       note.className = "error";
       note.textContent = `Could not load the queue: ${describe(error)}`;
     }
   }
-  load();
-  return { el };
+  const off = app?.conn?.on("qa:duplicate", (e) => {
+    if (e.question?.room_id !== roomId || !e.question.queued) return;
+    duplicates.set(e.question.id, e.candidates || []);
+    load();
+  });
+  get(`/rooms/${encodeURIComponent(roomId)}`)
+    .then(({ room }) => {
+      host = room.my_role === "host";
+    })
+    .catch(() => {})
+    .finally(load);
+  return { el, destroy: () => off?.() };
 }
 
-function queued(q, reload) {
+// Beside a new question: the similar ones the server found (qa:duplicate), a one-click merge
+// for a host (qa:merge) and "Not a duplicate" to put the proposal away.
+function proposal(q, { candidates, host, merge, dismiss }, fail) {
+  const known = (candidates || []).filter((c) => c.question_id !== q.id);
+  if (!known.length || q.status !== "open") return null;
+  return h(
+    "div",
+    { class: "duplicate-proposal", role: "group", "aria-label": "Possible duplicate" },
+    h("p", { class: "meta", text: known.length === 1 ? "Looks like an earlier question:" : "Looks like earlier questions:" }),
+    h(
+      "ul",
+      {},
+      known.map((c) => {
+        const short = c.body.length > 60 ? `${c.body.slice(0, 59)}…` : c.body;
+        return h(
+          "li",
+          {},
+          h("span", { class: "dup-body", text: c.body }),
+          c.answered ? h("span", { class: "badge answered", text: "answered" }) : null,
+          h("span", { class: "muted", text: ` ${c.votes} vote${c.votes === 1 ? "" : "s"} ` }),
+          host ? h("button", { type: "button", text: `Merge into “${short}”`, onclick: () => merge(q, c.question_id).catch(fail) }) : null,
+        );
+      }),
+    ),
+    h("button", { type: "button", class: "link", text: "Not a duplicate", onclick: () => dismiss(q) }),
+  );
+}
+
+function queued(q, reload, duplicate) {
   const problem = h("p", { class: "error", role: "alert", hidden: true });
   const fail = (error) => {
     problem.hidden = false;
@@ -203,6 +250,7 @@ function queued(q, reload) {
       h("button", { type: "button", class: "secondary", "aria-pressed": String(!!q.voted), text: q.voted ? "Unvote" : "Upvote", onclick: () => post(`/questions/${q.id}/vote`, { on: !q.voted }).then(reload, fail) }),
     ),
     h("ul", { class: "answers" }, answers),
+    duplicate ? proposal(q, duplicate, fail) : null,
     h(
       "form",
       {
