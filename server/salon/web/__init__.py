@@ -30,7 +30,18 @@ CSP = (
 )
 
 # Client-side routes (registered in client/web/src/main.js); anything else is a 404.
-CLIENT_ROUTES = ("signin", "rooms", "search", "experts", "replay", "ask", "queue", "kb")
+CLIENT_ROUTES = (
+    "signin",
+    "rooms",
+    "search",
+    "experts",
+    "replay",
+    "ask",
+    "queue",
+    "kb",
+    "for-you",
+    "inbox",
+)
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
