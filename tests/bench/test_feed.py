@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bench.archive import archive_node
-from bench.feed import Shape, build, read
+from bench.feed import Shape, analyze, build, read
 from tests.support.services import postgres_database, require_service
 
 SMALL = Shape(answers=1000, rooms=40, tags=100, people=300, follow_tags=20, follow_people=20)
@@ -22,12 +22,14 @@ async def test_feed_benchmark_harness(backend: str, tmp_path: Path) -> None:
         url = f"sqlite+aiosqlite:///{tmp_path / 'feed.db'}"
         async with archive_node(url) as services:
             await build(services, SMALL, random.Random(7))
+            await analyze(services)
             samples, shown = await read(services, 6, random.Random(1))
     else:
         require_service("postgres")
         with postgres_database() as url:
             async with archive_node(url) as services:
                 await build(services, SMALL, random.Random(7))
+                await analyze(services)
                 samples, shown = await read(services, 6, random.Random(1))
     assert len(samples) == 6
     assert shown > 0

@@ -99,3 +99,52 @@ def test_for_you_is_the_landing_view_after_sign_in(
     ann.page.get_by_role("button", name="Sign in", exact=True).click()
     expect(ann.page.locator("h1")).to_have_text("For you")
     expect(ann.page.get_by_role("status").filter(has_text="Nothing yet")).to_be_visible()
+
+
+def test_follow_a_tag_and_a_room_from_the_lobby_fills_for_you(
+    web_server: ServerProcess, people: Callable[..., Person]
+) -> None:
+    """The Follow toggles on a room card and on a tag chip follow for real: sessions scheduled
+    afterwards in a room with that tag and in that room show in "For you"; the room header
+    knows the room is followed. At desktop and phone width."""
+    host_id, ann_id = user_id("hanna"), user_id("ann")
+    host = run(client(web_server, host_id))
+    for width, height in ((1280, 800), (390, 844)):
+        tag = f"kube-{width}"
+        tagged = run(host.create_room(f"Cluster ops {width}", tags=[tag]))
+        followed = run(host.create_room(f"Guild {width}"))
+        ann = people(f"Ann {width}", viewport={"width": width, "height": height})
+        me = f"{ann_id}-follow-{width}"
+        enter(ann, web_server, me, "/")
+        page = ann.page
+        chip = page.locator(".room-card", has_text=f"Cluster ops {width}").get_by_role(
+            "button", name=f"Follow #{tag}"
+        )
+        chip.click()
+        expect(
+            page.locator(".room-card", has_text=f"Cluster ops {width}").get_by_role(
+                "button", name=f"Following #{tag}"
+            )
+        ).to_have_attribute("aria-pressed", "true")
+        page.get_by_role("button", name=f"Follow room Guild {width}").click()
+        expect(page.get_by_role("button", name=f"Following room Guild {width}")).to_have_attribute(
+            "aria-pressed", "true"
+        )
+        assert_labelled(ann)
+        ann.shot(f"network-follow-lobby-{width}")
+
+        when = (datetime.now(UTC) + timedelta(days=2)).isoformat()
+        run(host.schedule_session(tagged["id"], f"Tagged talk {width}", starts_at=when))  # type: ignore[attr-defined]
+        run(host.schedule_session(followed["id"], f"Guild talk {width}", starts_at=when))  # type: ignore[attr-defined]
+        page.goto(f"{web_server.url}/for-you")
+        expect(page.locator(".feed-item", has_text=f"Tagged talk {width}")).to_be_visible()
+        expect(page.locator(".feed-item", has_text=f"Guild talk {width}")).to_be_visible()
+        ann.shot(f"network-follow-for-you-{width}")
+
+        page.goto(f"{web_server.url}/rooms/{followed['id']}")
+        expect(page.get_by_role("button", name="Following this room")).to_have_attribute(
+            "aria-pressed", "true"
+        )
+        page.goto(f"{web_server.url}/kb/tags/{tag}")
+        expect(page.get_by_role("button", name=f"Following #{tag}")).to_be_visible()
+    run(close(host))  # type: ignore[arg-type]

@@ -10,7 +10,16 @@ from tests.support.servers import ServerProcess
 
 
 def test_index_and_client_routes_carry_a_strict_csp(web_server: ServerProcess) -> None:
-    for path in ("/", "/rooms/abc", "/search", "/replay/s1", "/experts/alice", "/signin"):
+    for path in (
+        "/",
+        "/rooms/abc",
+        "/search",
+        "/replay/s1",
+        "/experts/alice",
+        "/signin",
+        "/for-you",
+        "/inbox",
+    ):
         response = httpx.get(web_server.url + path)
         assert response.status_code == 200, path
         assert response.headers["content-type"].startswith("text/html")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, or_, select, true
+from sqlalchemy import ColumnElement, CompoundSelect, and_, exists, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.core.auth import Identity
@@ -36,25 +36,18 @@ def person(user_id: str) -> Identity:
     return Identity(user_id, user_id, user_id.startswith("guest:"))
 
 
-# Listing the rooms someone may not see beats a per-row check while the list is short.
-HIDDEN_LISTED = 2000
-
-
-async def seen_filter(s: AsyncSession, user_id: str, room_col: Any) -> ColumnElement[bool]:
-    """``can_see`` for one reader, as cheap as possible: the rooms hidden from them (invite-only
-    rooms they are no member of, rooms they were removed from) read once, then excluded by
-    list; the per-row check when that list would be long."""
+def hidden_rooms(user_id: str) -> CompoundSelect[tuple[str]]:
+    """The rooms someone may not see now, as one SQL set (the negation of ``can_see``): rooms
+    that removed them, and invite-only rooms they are no active member of. Excluding it by
+    ``NOT IN`` costs the database one hashed set per statement, not a check per row; a room
+    that no longer exists is not in it, so readers join ``rooms`` as well."""
     active = select(Membership.room_id).where(
         Membership.user_id == user_id, Membership.removed_at.is_(None)
     )
-    removed = select(Membership.room_id).where(
+    removed = select(Membership.room_id.label("room_id")).where(
         Membership.user_id == user_id, Membership.removed_at.is_not(None)
     )
-    private = select(Room.id).where(Room.visibility != "public", Room.id.not_in(active))
-    hidden = set(await s.scalars(removed.limit(HIDDEN_LISTED + 1)))
-    hidden |= set(await s.scalars(private.limit(HIDDEN_LISTED + 1)))
-    if len(hidden) > HIDDEN_LISTED:
-        return can_see(room_col, user_id)
-    if not hidden:
-        return true()
-    return room_col.not_in(sorted(hidden))  # type: ignore[no-any-return]
+    private = select(Room.id.label("room_id")).where(
+        Room.visibility != "public", Room.id.not_in(active)
+    )
+    return union(removed, private)

@@ -5,15 +5,24 @@ may see now, found by walking the (key, item id) index newest first in growing w
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    Subquery,
+    func,
+    select,
+    true,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.core.auth import Identity
-from salon.network.access import seen_filter
-from salon.network.follows import FollowService, normal_tag
+from salon.network.access import hidden_rooms
+from salon.network.follows import FollowService, follow_keys, normal_tag
 from salon.network.kinds import link
 from salon.store.db import Database
 from salon.store.models import (
@@ -86,19 +95,18 @@ class FeedService:
         self._follows = follows
 
     async def page(self, who: Identity, before: int | None, limit: int) -> dict[str, Any]:
-        """Newest first, ``limit`` items below the cursor ``before``; ``next_before`` pages on."""
+        """Newest first, ``limit`` items below the cursor ``before``; ``next_before`` pages on.
+        One statement finds and renders the page on PostgreSQL; another runs only when items
+        dropped at render time (a session moved on, a question dismissed) left it short."""
+        shown: list[dict[str, Any]] = []
+        cursor = before if before is not None else NEWEST
         async with self._db.read() as s:
-            keys = await self._follows.keys_of(s, who.user_id)
-            shown: list[dict[str, Any]] = []
-            cursor = before if before is not None else NEWEST
-            while keys and len(shown) <= limit:
-                ids = await _newest(s, keys, who.user_id, cursor, limit + 1)
-                if not ids:
-                    break
-                shown.extend(await _render(s, ids))
-                if len(ids) <= limit:
+            while len(shown) <= limit:
+                rows = await _newest(s, who.user_id, cursor, limit + 1)
+                shown.extend(_render(rows))
+                if len(rows) <= limit:
                     break  # nothing older matched
-                cursor = ids[-1]
+                cursor = rows[-1].FeedItem.id
         more = len(shown) > limit
         shown = shown[:limit]
         return {"items": shown, "next_before": shown[-1]["id"] if more else None}
@@ -106,38 +114,30 @@ class FeedService:
     async def session_ids(self, who: Identity, limit: int) -> list[str]:
         """Sessions in the person's network (for their calendar), newest first."""
         async with self._db.read() as s:
-            keys = await self._follows.keys_of(s, who.user_id)
-            ids = await _newest(s, keys, who.user_id, NEWEST, limit, kinds=("session.scheduled",))
-            rows = await s.scalars(select(FeedItem.session_id).where(FeedItem.id.in_(ids)))
-            return [sid for sid in rows if sid is not None]
+            rows = await _newest(s, who.user_id, NEWEST, limit, kinds=("session.scheduled",))
+            return [row.SessionRecord.id for row in rows if row.SessionRecord is not None]
 
 
 async def _newest(
     s: AsyncSession,
-    keys: list[str],
     user_id: str,
     cursor: int,
     want: int,
     kinds: tuple[str, ...] | None = None,
-) -> list[int]:
-    """The newest ``want`` item ids below ``cursor`` matching any key, in rooms the reader may
-    see now. The index (key, item_id) is walked one id window at a time, newest first, the
-    window growing fourfold while too little matched: a page reads a few windows of every key,
-    however large the archive and however many people follow what."""
-    if not keys:
-        return []
-    seen = await seen_filter(s, user_id, FeedKey.room_id)
-    top = await s.scalar(select(func.max(FeedItem.id)))
-    hi = min(cursor, int(top or 0) + 1)
-    window = FIRST_WINDOW
-    found: list[int] = []
-    while hi > 1 and len(found) < want:
-        lo = max(1, hi - window)
+) -> list[Row[Any]]:
+    """The newest ``want`` items below ``cursor`` matching any key the reader follows, in rooms
+    they may see now, joined with what they are about. On PostgreSQL that is one statement:
+    each followed key walks down its (key, item id) index in a LATERAL subquery that stops
+    after ``want`` rows. SQLite has no LATERAL: there the index is walked in id windows, newest
+    first, the window growing fourfold while too little matched, each window one statement
+    (in-process, so a statement costs no round trip)."""
+    hidden = hidden_rooms(user_id).cte("hidden")
+
+    def matching(key_filter: ColumnElement[bool]) -> Select[Any]:
         query = select(FeedKey.item_id).where(
-            FeedKey.key.in_(keys),
-            FeedKey.item_id < hi,
-            FeedKey.item_id >= lo,
-            seen,
+            key_filter,
+            FeedKey.item_id < cursor,
+            FeedKey.room_id.not_in(select(hidden.c.room_id)),
         )
         if kinds is not None:
             query = query.where(
@@ -145,30 +145,73 @@ async def _newest(
                 .where(FeedItem.id == FeedKey.item_id, FeedItem.kind.in_(kinds))
                 .exists()
             )
-        query = query.distinct().order_by(FeedKey.item_id.desc()).limit(want - len(found))
-        found.extend(int(i) for i in await s.scalars(query))
+        return query
+
+    bind = s.get_bind()
+    if bind.dialect.name == "postgresql":
+        followed = follow_keys(user_id).cte("followed")
+        per_key = (
+            matching(FeedKey.key == followed.c.key)
+            .order_by(FeedKey.item_id.desc())
+            .limit(want)
+            .lateral("per_key")
+        )
+        ids = (
+            select(per_key.c.item_id)
+            .select_from(followed)
+            .join(per_key, true())
+            .distinct()
+            .order_by(per_key.c.item_id.desc())
+            .limit(want)
+            .subquery("ids")
+        )
+        return list((await s.execute(_rendered(ids, postgres=True))).all())
+    top = await s.scalar(select(func.max(FeedItem.id)))
+    hi = min(cursor, int(top or 0) + 1)
+    window = FIRST_WINDOW
+    found: list[Row[Any]] = []
+    while hi > 1 and len(found) < want:
+        lo = max(1, hi - window)
+        ids = (
+            matching(FeedKey.key.in_(follow_keys(user_id)))
+            .where(FeedKey.item_id < hi, FeedKey.item_id >= lo)
+            .distinct()
+            .order_by(FeedKey.item_id.desc())
+            .limit(want - len(found))
+            .subquery("ids")
+        )
+        found.extend((await s.execute(_rendered(ids, postgres=False))).all())
         hi, window = lo, window * 4
     return found
 
 
-async def _render(s: AsyncSession, ids: list[int]) -> list[dict[str, Any]]:
+def _rendered(ids: Subquery, *, postgres: bool) -> Select[Any]:
+    """The items of ``ids`` with what they are about and their sessions' experts (a JSON
+    array), newest first."""
+    gather = func.json_agg if postgres else func.json_group_array
+    experts = (
+        select(gather(SessionExpert.user_id))
+        .where(SessionExpert.session_id == FeedItem.session_id)
+        .scalar_subquery()
+    )
+    return (
+        select(FeedItem, SessionRecord, Room, Question, Answer, experts.label("experts"))
+        .select_from(ids)
+        .join(FeedItem, FeedItem.id == ids.c.item_id)
+        .outerjoin(SessionRecord, SessionRecord.id == FeedItem.session_id)
+        .join(Room, Room.id == FeedItem.room_id)
+        .outerjoin(Question, Question.id == FeedItem.question_id)
+        .outerjoin(Answer, Answer.id == FeedItem.answer_id)
+        .order_by(FeedItem.id.desc())
+    )
+
+
+def _render(rows: list[Row[Any]]) -> list[dict[str, Any]]:
     """The items as they read now: a question dismissed since, or an answer no longer the
-    accepted one, drops out; a session item shows only while its session is in that state.
-    One joined read for the items and what they are about, one for the sessions' experts."""
-    rows = (
-        await s.execute(
-            select(FeedItem, SessionRecord, Room, Question, Answer)
-            .outerjoin(SessionRecord, SessionRecord.id == FeedItem.session_id)
-            .join(Room, Room.id == FeedItem.room_id)
-            .outerjoin(Question, Question.id == FeedItem.question_id)
-            .outerjoin(Answer, Answer.id == FeedItem.answer_id)
-            .where(FeedItem.id.in_(ids))
-            .order_by(FeedItem.id.desc())
-        )
-    ).all()
-    experts = await _experts(s, {rec.id for _, rec, _, _, _ in rows if rec is not None})
+    accepted one, drops out; a session item shows only while its session is in that state."""
     out = []
-    for item, rec, room, q, a in rows:
+    for row in rows:
+        item, rec, room, q, a, experts = tuple(row)
         wanted = SESSION_STATE.get(item.kind)
         if wanted is not None and (rec is None or rec.status != wanted):
             continue
@@ -176,20 +219,10 @@ async def _render(s: AsyncSession, ids: list[int]) -> list[dict[str, Any]]:
             continue
         if item.kind == "answer.accepted" and (q is None or q.accepted_answer_id != item.answer_id):
             continue
-        out.append(_item_dict(item, rec, room, experts.get(rec.id, []) if rec else [], q, a))
-    return out
-
-
-async def _experts(s: AsyncSession, session_ids: set[str]) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    if session_ids:
-        rows = await s.execute(
-            select(SessionExpert.session_id, SessionExpert.user_id).where(
-                SessionExpert.session_id.in_(session_ids)
-            )
-        )
-        for sid, uid in rows.all():
-            out.setdefault(sid, []).append(uid)
+        if isinstance(experts, str):
+            experts = json.loads(experts)
+        names = sorted(experts or []) if rec is not None else []
+        out.append(_item_dict(item, rec, room, names, q, a))
     return out
 
 

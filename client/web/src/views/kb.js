@@ -4,13 +4,14 @@ import { h, mount, time } from "../dom.js";
 import { get, put, download } from "../api.js";
 import { describe } from "../errors.js";
 import { replayHref } from "./search.js";
+import { followToggle } from "../follows.js";
 
 const PAGE = 20;
 
 export function kbView({ params }) {
   const scope = params.roomId ? `rooms/${encodeURIComponent(params.roomId)}` : `tags/${encodeURIComponent(params.tag)}`;
   const heading = params.roomId ? "Knowledge base" : `Knowledge base: #${params.tag}`;
-  const el = h("section", { class: "kb" }, h("h1", { text: heading }));
+  const el = h("section", { class: "kb" }, h("div", { class: "title-row" }, h("h1", { text: heading }), params.roomId ? followToggle("room", params.roomId, { label: "this room" }) : followToggle("tag", params.tag, { label: `#${params.tag}` })));
   const list = h("ol", { class: "kb-list" });
   const note = h("p", { role: "status", class: "muted", text: "Loading…" });
   const more = h("button", { type: "button", class: "secondary", hidden: true, text: "More" });

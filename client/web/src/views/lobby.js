@@ -5,6 +5,7 @@ import { get, post, available } from "../api.js";
 import { describe } from "../errors.js";
 import { go } from "../router.js";
 import { sessionsSection, sessionForm } from "./sessions.js";
+import { followToggle, tagChip } from "../follows.js";
 
 const PAGE = 20;
 
@@ -113,14 +114,19 @@ function roomItem(room) {
   return h(
     "li",
     { class: "room-card", "data-room": room.id },
-    h("a", { href: `/rooms/${encodeURIComponent(room.id)}`, "data-link": true, class: "title", text: room.title }),
+    h(
+      "div",
+      { class: "title-row" },
+      h("a", { href: `/rooms/${encodeURIComponent(room.id)}`, "data-link": true, class: "title", text: room.title }),
+      followToggle("room", room.id, { label: `room ${room.title}` }),
+    ),
     room.description ? h("p", { text: room.description }) : null,
     h(
       "p",
       { class: "meta" },
       h("span", { class: "badge", text: room.visibility }),
       room.my_role ? h("span", { class: `badge role-${room.my_role}`, text: room.my_role }) : null,
-      ...(room.tags || []).map((t) => h("span", { class: "tag", text: `#${t}` })),
+      ...(room.tags || []).map((t) => tagChip(t)),
       h("span", { text: `${room.online ?? 0} online` }),
       h("span", {}, "created ", time(room.created_at, true)),
     ),

@@ -1,8 +1,8 @@
 // Learning network views: the "For you" feed, the inbox (with calendar links), follow buttons.
 import { h, mount, time } from "../dom.js";
-import { get, post, put, del, download } from "../api.js";
-import { auth } from "../auth.js";
+import { get, post, download } from "../api.js";
 import { showError, toast } from "../toasts.js";
+import { followToggle, setFollowing } from "../follows.js";
 
 const FEED_TEXT = {
   "session.scheduled": "Upcoming session",
@@ -31,27 +31,9 @@ export function noteText(n) {
   return text ? text(n.data || {}) : n.kind;
 }
 
-// A Follow / Following toggle for a user, tag, room or session.
+// A Follow / Following toggle for a user, tag, room or session (see ../follows.js).
 export function followButton(kind, target, following = false) {
-  const button = h("button", { type: "button", class: "secondary follow", "aria-pressed": String(following) });
-  const show = (on) => {
-    following = on;
-    button.textContent = on ? "Following" : "Follow";
-    button.setAttribute("aria-pressed", String(on));
-  };
-  show(following);
-  if (auth.isGuest) button.hidden = true;
-  button.addEventListener("click", async () => {
-    const path = `/follows/${kind}/${encodeURIComponent(target)}`;
-    try {
-      if (following) await del(path);
-      else await put(path);
-      show(!following);
-    } catch (error) {
-      showError(error, "Could not change the follow");
-    }
-  });
-  return button;
+  return followToggle(kind, target, { following });
 }
 
 function feedItem(item) {
@@ -87,7 +69,7 @@ export function forYouView() {
         const value = tag.value.trim();
         if (!value) return;
         try {
-          await put(`/follows/tag/${encodeURIComponent(value)}`);
+          await setFollowing("tag", value, true);
           toast(`Following #${value}`);
           tag.value = "";
           load(null, true);

@@ -11,6 +11,7 @@ import { describe } from "../errors.js";
 import { showError } from "../toasts.js";
 import { TEXT_FIELD } from "../editor.js";
 import { renderMarkdown } from "../markdown.js";
+import { tagChip } from "../follows.js";
 
 function reactionsOf(m) {
   const shown = Object.entries(m.reactions || {}).filter(([, users]) => users?.length);
@@ -129,7 +130,7 @@ async function socketPlayer(el, conn, sessionId, query) {
       h("h1", {}, "Replay: ", h("span", { text: session.title })),
       h("p", { class: "meta" },
         session.started_at ? time(session.started_at, true) : null,
-        ...(session.tags || []).map((t) => h("span", { class: "tag", text: `#${t}` })),
+        ...(session.tags || []).map((t) => tagChip(t)),
         h("a", { href: `/rooms/${encodeURIComponent(session.room_id)}`, "data-link": true, text: "Open the room" }),
         h("button", {
           type: "button",

@@ -12,6 +12,7 @@ import { docsPanel } from "../room/docs.js";
 import { qaPanel } from "../room/qa.js";
 import { renderMarkdown, setMembers } from "../markdown.js";
 import { ask } from "../dialog.js";
+import { followToggle, tagChip } from "../follows.js";
 
 const PHONE = "(max-width: 700px)"; // as in app.css
 
@@ -43,6 +44,7 @@ export function roomView({ app, params }) {
     const roleBadge = h("span", { class: "badge" });
     const title = h("h1", {});
     const description = h("p", { class: "muted" });
+    const roomTags = h("p", { class: "meta room-tags" });
     const share = h("input", { type: "text", readonly: true, value: location.origin + `/rooms/${encodeURIComponent(roomId)}`, "aria-label": "Link to this room", class: "share" });
     const people = presencePanel({ me, isHost, onRole: changeRole, onRemove: removePerson });
     const chat = chatPanel({ conn: conn(), roomId, me, canSend, isHost, onUnread: (n) => setBadge("chat", n) });
@@ -117,16 +119,17 @@ export function roomView({ app, params }) {
     mount(
       el,
       h("header", { class: "room-head" },
-        h("div", {}, h("div", { class: "title-row" }, title, liveBadge), description, anytimeLinks(roomId)),
+        h("div", {}, h("div", { class: "title-row" }, title, liveBadge, followToggle("room", roomId, { label: "this room" })), roomTags, description, anytimeLinks(roomId)),
         h("div", { class: "room-actions" }, roleBadge, handButton, h("div", { class: "share-row" }, share, copy))),
       h("div", { class: "room-body" }, docsBox, h("aside", { class: "side", "aria-label": "People, chat and questions" }, tabs, bodies)),
     );
-    return { title, description, roleBadge, handButton, people, chat, docs, qa, setBadge, select };
+    return { title, description, roomTags, roleBadge, handButton, people, chat, docs, qa, setBadge, select };
   }
 
   function showRoom() {
     ui.title.textContent = state.room.title;
     ui.description.textContent = state.room.description || "";
+    mount(ui.roomTags, (state.room.tags || []).map((t) => tagChip(t)));
     ui.roleBadge.textContent = state.role;
     ui.roleBadge.className = `badge role-${state.role}`;
     ui.handButton.setAttribute("aria-pressed", String(state.hand));

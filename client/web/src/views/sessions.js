@@ -2,6 +2,7 @@
 import { h, field, mount, time } from "../dom.js";
 import { get, available } from "../api.js";
 import { describe } from "../errors.js";
+import { tagChip } from "../follows.js";
 
 export function sessionForm(submit) {
   const title = h("input", { type: "text", required: true, maxlength: 200 });
@@ -89,7 +90,7 @@ function group(label, sessions, extra) {
               {},
               h("strong", { text: s.title }),
               h("span", { class: "muted", text: ` in ${s.room.title} ` }),
-              ...(s.tags || []).map((t) => h("span", { class: "tag", text: `#${t}` })),
+              ...(s.tags || []).map((t) => tagChip(t)),
               " ",
               extra(s),
             ),
