@@ -106,6 +106,18 @@ def test_every_view_passes_axe(
     page.goto(f"{web_server.url}/replay/{world['session']}")
     expect(page.locator(".replay .questions")).to_be_visible()
     found += audit(host, "replay", size)
+    # The learning network and ask-anytime views (issues 15 and 16).
+    for path, view in (
+        ("/for-you", "for-you"),
+        ("/inbox", "inbox"),
+        (f"/ask?room={world['room']}", "ask"),
+        (f"/queue/{world['room']}", "queue"),
+        (f"/kb/rooms/{world['room']}", "kb"),
+    ):
+        page.goto(f"{web_server.url}{path}")
+        expect(page.locator("#view h1").first).to_be_visible()
+        expect(page.locator("#view").get_by_text(re.compile("^Loading"))).to_have_count(0)
+        found += audit(host, view, size)
     page.goto(f"{web_server.url}/rooms/no-such-room")
     expect(page.get_by_role("alert").first).to_be_visible()
     found += audit(host, "room-refused", size)
