@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 NODE_DIRS := $(wildcard tests/node client/web bench/peer bench/peer-hocuspocus bench/peer-ywebsocket bench/loadgen)
 
-.PHONY: serve test lint pytest faults fuzz install node-deps clean
+.PHONY: serve test lint pytest faults long fuzz install node-deps clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,11 @@ test: lint pytest
 # per test: the rows of the table in docs/scaling.md.
 faults: $(STAMP) node-deps
 	SALON_FAULTS_LONG=1 $(BIN)/pytest -s tests/scale/test_faults.py $(PYTEST_ARGS)
+
+# Every on-demand campaign that has a short version in the normal suite: the long fault
+# campaign, relevance on both backends with the semantic stage, the full large-document fan-out.
+long: $(STAMP) node-deps
+	SALON_LONG=1 SALON_FAULTS_LONG=1 $(BIN)/pytest -s tests/scale/test_faults.py tests/bench/test_relevance.py tests/documents/test_large_fanout.py $(PYTEST_ARGS)
 
 # The on-demand fuzz campaign (docs/security.md): FUZZ_INPUTS=100000 by default.
 fuzz: $(STAMP) node-deps
