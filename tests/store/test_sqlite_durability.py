@@ -14,7 +14,7 @@ from salon.store.db import Database
 async def test_synchronous_pragma_follows_the_setting(
     tmp_path: Path, setting: str, pragma: int
 ) -> None:
-    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'salon.db'}", setting)
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'salon.db'}", sqlite_synchronous=setting)
     await db.start()
     try:
         async with db.read() as s:
