@@ -15,6 +15,7 @@ import orjson
 from sqlalchemy import or_, select, update
 
 from salon.core.config import Settings
+from salon.core.errors import is_outage
 from salon.network.webhooks import SIGNATURE_HEADER, signature
 from salon.store.db import Database
 from salon.store.models import Webhook, WebhookDelivery, utcnow
@@ -57,8 +58,12 @@ class WebhookSender:
                 sent = await self.round()
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("sending webhooks failed; trying again")
+            except Exception as error:
+                # An archive outage is reported once by the database layer; no traceback per poll.
+                if is_outage(error):
+                    log.warning("sending webhooks failed: the archive is unavailable")
+                else:
+                    log.exception("sending webhooks failed; trying again")
                 sent = 0
             if sent < BATCH:
                 with contextlib.suppress(TimeoutError):

@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from salon.core.errors import is_outage
 from salon.search.semantic.encoder import DIMENSIONS, Encoder
 from salon.store.db import Database
 from salon.store.models import SearchEntry, SearchVector, SearchVectorQueue
@@ -106,8 +107,12 @@ class SemanticSearch:
                 more = await self._pass()
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("semantic indexing pass failed; retrying at the next poll")
+            except Exception as error:
+                # An archive outage is reported once by the database layer; no traceback per poll.
+                if is_outage(error):
+                    log.warning("semantic indexing pass failed: the archive is unavailable")
+                else:
+                    log.exception("semantic indexing pass failed; retrying at the next poll")
                 more = False
             if not more:
                 self._wake.clear()
