@@ -18,6 +18,16 @@ from collections.abc import Awaitable, Callable
 from salon.core.errors import is_outage
 
 
+def report_failure(log: logging.Logger, failure: str, error: Exception) -> None:
+    """How every background loop logs a failed run: an archive or bus outage at debug level
+    (the service warns once per outage, so no traceback per retry), anything else with its
+    traceback."""
+    if is_outage(error):
+        log.debug("%s: %s", failure, error)
+    else:
+        log.exception(failure)
+
+
 class Pace(enum.Enum):
     # Every batch waits one full window after its first item: one commit (or message) per
     # window, however idle the loop was before.
@@ -86,10 +96,7 @@ class BatchLoop:
             except asyncio.CancelledError:
                 raise
             except Exception as error:
-                if is_outage(error):  # the service warns once per outage; no trace per retry
-                    self._log.debug("%s: %s", self._failure, error)
-                else:
-                    self._log.exception(self._failure)
+                report_failure(self._log, self._failure, error)
                 if self.retry_s is not None:
                     self._wake.set()
                     await asyncio.sleep(self.retry_s)

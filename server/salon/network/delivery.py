@@ -15,7 +15,7 @@ import orjson
 from sqlalchemy import or_, select, update
 
 from salon.core.config import Settings
-from salon.core.errors import is_outage
+from salon.core.loops import report_failure
 from salon.network.webhooks import SIGNATURE_HEADER, signature
 from salon.store.db import Database
 from salon.store.models import Webhook, WebhookDelivery, utcnow
@@ -59,11 +59,7 @@ class WebhookSender:
             except asyncio.CancelledError:
                 raise
             except Exception as error:
-                # An archive outage is reported once by the database layer; no traceback per poll.
-                if is_outage(error):
-                    log.warning("sending webhooks failed: the archive is unavailable")
-                else:
-                    log.exception("sending webhooks failed; trying again")
+                report_failure(log, "sending webhooks failed; trying again", error)
                 sent = 0
             if sent < BATCH:
                 with contextlib.suppress(TimeoutError):

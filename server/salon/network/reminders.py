@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from salon.core.config import Settings
-from salon.core.errors import is_outage
+from salon.core.loops import report_failure
 from salon.network import feed
 from salon.network.activity import followers
 from salon.network.inbox import InboxService
@@ -55,11 +55,7 @@ class Reminders:
             except asyncio.CancelledError:
                 raise
             except Exception as error:
-                # An archive outage is reported once by the database layer; no traceback per poll.
-                if is_outage(error):
-                    log.warning("sending session reminders failed: the archive is unavailable")
-                else:
-                    log.exception("sending session reminders failed; trying again")
+                report_failure(log, "sending session reminders failed; trying again", error)
             await asyncio.sleep(self._settings.reminder_interval)
 
     async def round(self) -> int:

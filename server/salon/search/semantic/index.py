@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from salon.core.errors import is_outage
+from salon.core.loops import report_failure
 from salon.search.semantic.encoder import DIMENSIONS, Encoder
 from salon.store.db import Database
 from salon.store.models import SearchEntry, SearchVector, SearchVectorQueue
@@ -108,11 +108,9 @@ class SemanticSearch:
             except asyncio.CancelledError:
                 raise
             except Exception as error:
-                # An archive outage is reported once by the database layer; no traceback per poll.
-                if is_outage(error):
-                    log.warning("semantic indexing pass failed: the archive is unavailable")
-                else:
-                    log.exception("semantic indexing pass failed; retrying at the next poll")
+                report_failure(
+                    log, "semantic indexing pass failed; retrying at the next poll", error
+                )
                 more = False
             if not more:
                 self._wake.clear()
